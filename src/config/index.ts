@@ -1,0 +1,4 @@
+export * from './default-config.js';
+export * from './errors.js';
+export * from './load-config.js';
+export * from './schema.js';

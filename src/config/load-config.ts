@@ -1,0 +1,235 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { type Document, isMap, isNode, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigInvalidError, ConfigNotFoundError, type ConfigProblem } from './errors.js';
+import { type ParsedConfig, writtenConfigSchema } from './schema.js';
+
+export const CONFIG_FILE_NAME = 'prodguard.yaml';
+
+/** The trusted config: schema-checked, defaults filled, paths absolute. */
+export interface Config extends ParsedConfig {
+  /** Absolute path of prodguard.yaml. */
+  readonly file: string;
+  /** The folder holding prodguard.yaml: the repository root prodguard works in. */
+  readonly root: string;
+  /** Absolute state folder. */
+  readonly stateDirPath: string;
+  /** Environment names in the order written (the promotion chain). */
+  readonly environmentOrder: readonly string[];
+}
+
+export interface LoadConfigOptions {
+  cwd: string;
+  /** Explicit file (from --config); otherwise searched upwards from cwd. */
+  file?: string;
+  /** Rule ids the rules engine knows, so a typo under `rules:` is reported with the rest. */
+  knownRuleIds?: readonly string[];
+}
+
+export function findConfigFile(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export function loadConfig(options: LoadConfigOptions): Config {
+  const file = options.file ? resolve(options.cwd, options.file) : findConfigFile(options.cwd);
+  if (!file || !existsSync(file))
+    throw new ConfigNotFoundError(options.file ? resolve(options.cwd, options.file) : options.cwd);
+  return parseConfigText(readFileSync(file, 'utf8'), file, options.knownRuleIds);
+}
+
+/** Parses config text; `file` is used for messages and to resolve relative paths. */
+export function parseConfigText(text: string, file: string, knownRuleIds?: readonly string[]): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return {};
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    throw new ConfigInvalidError(
+      file,
+      doc.errors.map((e) => ({
+        path: '',
+        message: `YAML syntax: ${e.message.split('\n')[0]}`,
+        ...at(e.pos[0]),
+      })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const result = writtenConfigSchema.safeParse(raw);
+  const problems: ConfigProblem[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(...describeIssue(issue, doc, at));
+  } else {
+    problems.push(
+      ...crossFieldProblems(result.data, knownRuleIds).map((p) => ({
+        ...p,
+        ...at(offsetOf(doc, p.segments)),
+      })),
+    );
+  }
+  if (problems.length > 0) {
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    throw new ConfigInvalidError(file, problems);
+  }
+  const parsed = result.data!;
+  const root = dirname(file);
+  return Object.freeze({
+    ...parsed,
+    file,
+    root,
+    stateDirPath: isAbsolute(parsed.stateDir) ? parsed.stateDir : join(root, parsed.stateDir),
+    environmentOrder: Object.keys(parsed.environments),
+  });
+}
+
+type PathSegment = string | number;
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  at: (offset: number | undefined) => { line?: number; column?: number },
+): ConfigProblem[] {
+  const segments = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      path: formatPath([...segments, key]),
+      message: `Unknown key "${key}" (misspelled, or not supported here)`,
+      ...at(keyOffset(doc, segments, key)),
+    }));
+  }
+  const node = doc.getIn(segments, true);
+  const missing = node === undefined && issue.code === 'invalid_type';
+  return [
+    {
+      path: formatPath(segments),
+      message: missing
+        ? `Missing required key. ${issue.message.replace(/, received undefined$/, '')}`
+        : humanMessage(issue),
+      ...at(offsetOf(doc, segments)),
+    },
+  ];
+}
+
+function humanMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    return `Expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+/** Offset of the deepest existing node along the path, so a missing key points at its parent. */
+function offsetOf(doc: Document, segments: readonly PathSegment[]): number | undefined {
+  for (let depth = segments.length; depth >= 0; depth--) {
+    const prefix = segments.slice(0, depth);
+    if (depth > 0) {
+      const keyAt = keyOffset(doc, prefix.slice(0, -1), prefix[prefix.length - 1]!);
+      const value = doc.getIn(prefix, true);
+      if (isNode(value) && value.range && !isMap(value)) return value.range[0];
+      if (keyAt !== undefined) return keyAt;
+      if (isNode(value) && value.range) return value.range[0];
+    } else {
+      const contents = doc.contents;
+      if (isNode(contents) && contents.range) return contents.range[0];
+    }
+  }
+  return undefined;
+}
+
+function keyOffset(
+  doc: Document,
+  parentSegments: readonly PathSegment[],
+  key: PathSegment,
+): number | undefined {
+  const parent = parentSegments.length === 0 ? doc.contents : doc.getIn(parentSegments, true);
+  if (!isMap(parent)) return undefined;
+  for (const item of parent.items) {
+    if (isPair(item) && isScalar(item.key) && String(item.key.value) === String(key)) {
+      return (item.key as Node).range?.[0];
+    }
+  }
+  return undefined;
+}
+
+export function formatPath(segments: readonly PathSegment[]): string {
+  return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+interface CrossFieldProblem extends ConfigProblem {
+  segments: PathSegment[];
+}
+
+/** Small named rules that need more than one field. */
+function crossFieldProblems(config: ParsedConfig, knownRuleIds?: readonly string[]): CrossFieldProblem[] {
+  const problems: CrossFieldProblem[] = [];
+  const names = Object.keys(config.environments);
+  for (const [name, env] of Object.entries(config.environments)) {
+    if (env.requires === undefined) continue;
+    const segments = ['environments', name, 'requires'];
+    if (!names.includes(env.requires)) {
+      problems.push({
+        segments,
+        path: formatPath(segments),
+        message: `Names environment "${env.requires}", which is not defined. Expected one of: ${names.join(', ')}`,
+      });
+    } else if (requiresCycle(config, name)) {
+      problems.push({
+        segments,
+        path: formatPath(segments),
+        message: `"requires" forms a cycle starting at ${name}; the promotion chain must end.`,
+      });
+    }
+  }
+  for (const [index, window] of config.freeze.windows.entries()) {
+    for (const envName of window.environments ?? []) {
+      if (!names.includes(envName)) {
+        const segments = ['freeze', 'windows', index, 'environments'];
+        problems.push({
+          segments,
+          path: formatPath(segments),
+          message: `Unknown environment "${envName}". Expected one of: ${names.join(', ')}`,
+        });
+      }
+    }
+  }
+  for (const [ruleId, setting] of Object.entries(config.rules)) {
+    const segments = ['rules', ruleId];
+    if (knownRuleIds && !knownRuleIds.includes(ruleId)) {
+      problems.push({
+        segments,
+        path: formatPath(segments),
+        message: `Unknown rule "${ruleId}". Expected one of: ${knownRuleIds.join(', ')}`,
+      });
+    }
+    for (const envName of setting.environments ?? []) {
+      if (!names.includes(envName)) {
+        problems.push({
+          segments: [...segments, 'environments'],
+          path: formatPath([...segments, 'environments']),
+          message: `Unknown environment "${envName}". Expected one of: ${names.join(', ')}`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+function requiresCycle(config: ParsedConfig, start: string): boolean {
+  const seen = new Set<string>();
+  let current: string | undefined = start;
+  while (current !== undefined) {
+    if (seen.has(current)) return true;
+    seen.add(current);
+    current = config.environments[current]?.requires;
+  }
+  return false;
+}

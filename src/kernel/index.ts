@@ -1,0 +1,6 @@
+export * from './clock.js';
+export * from './duration.js';
+export * from './errors.js';
+export * from './logger.js';
+export * from './process-runner.js';
+export * from './redact.js';

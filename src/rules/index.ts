@@ -1,0 +1,3 @@
+export * from './golden-rules.js';
+export * from './rule.js';
+export * from './rule-engine.js';

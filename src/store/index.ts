@@ -1,0 +1,3 @@
+export * from './environment-lock.js';
+export * from './state-store.js';
+export type { StoreMigrationSet } from './store-migration.js';

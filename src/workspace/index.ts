@@ -1,0 +1,3 @@
+export * from './init-project.js';
+export * from './resolve-actor.js';
+export * from './workspace.js';
