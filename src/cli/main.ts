@@ -19,23 +19,33 @@ interface CommandEntry {
  * WASM parser or the agent's HTTP stack.
  */
 const COMMANDS: readonly CommandEntry[] = [
-  {
-    name: 'init',
-    summary: 'write prodguard.yaml with the golden-rule defaults',
-    load: () => import('./commands/init.js'),
-  },
-  {
-    name: 'config',
-    summary: 'check prodguard.yaml or print its JSON Schema',
-    load: () => import('./commands/config.js'),
-  },
-  {
-    name: 'rules',
-    summary: 'list the golden rules and where they apply',
-    load: () => import('./commands/rules.js'),
-  },
-  { name: 'audit', summary: 'read and verify the audit trail', load: () => import('./commands/audit.js') },
+  entry('init', 'write prodguard.yaml with the golden-rule defaults'),
+  entry('config', 'check prodguard.yaml or print its JSON Schema'),
+  entry('rules', 'list the golden rules and where they apply'),
+  entry('preflight', 'run the pre-deployment checklist for an environment'),
+  entry('run', 'run a deploy command of your own behind the checklist and the environment lock'),
+  entry('freeze', 'freeze or unfreeze deploys'),
+  entry('lock', 'show or break environment locks'),
+  entry('audit', 'read and verify the audit trail'),
+  entry('up', 'start the local platform agent (revisions, router, metrics)'),
+  entry('down', 'stop the local platform agent'),
+  entry('status', 'revisions, traffic, error rate and latency per environment'),
+  entry('logs', "read a revision's logs"),
+  entry('deploy', 'deploy a release: health, smoke tests, traffic, watch, verified'),
+  entry('rollback', 'send traffic back to the last known-good revision'),
+  entry('resume', 'continue an interrupted operation'),
+  entry('abort', 'abort an interrupted operation and restore its traffic'),
+  entry('maintenance', 'serve a maintenance page, or restore traffic'),
+  entry('migrate', 'Prisma migrations: status, deploy, lint, verify-rollback, rollback'),
+  entry('db', 'database backups, restores and drift detection'),
+  entry('sql', 'a guarded SQL console'),
+  entry('secrets', 'versioned, encrypted secrets and safe rotation'),
 ];
+
+/** Command modules live in ./commands/<name>.js and export register(). */
+function entry(name: string, summary: string): CommandEntry {
+  return { name, summary, load: () => import(`./commands/${name}.js`) as Promise<CommandModule> };
+}
 
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);
 
