@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationOr } from '../fields.js';
 
 /**
  * The `app` key (how to build and start the user's application) and each environment's platform keys.
@@ -14,6 +15,33 @@ export const appConfigSchema = z
       .string()
       .optional()
       .describe('Command run once per release in the extracted artifact, e.g. `npm ci`.'),
+    buildTimeout: durationOr('Longest the build command may run.', '15m'),
+    healthPath: z
+      .string()
+      .regex(/^\//, { message: 'Expected a path starting with /, such as /health' })
+      .optional()
+      .describe(
+        'Path that answers 2xx when an instance is ready. Omit when the app has none: any HTTP answer then means ready.',
+      ),
+    startupTimeout: durationOr('How long a new instance may take to become ready.', '60s'),
+    drainTimeout: durationOr(
+      'How long in-flight requests may take to finish before an instance taken out of traffic is stopped.',
+      '30s',
+    ),
+    stopGrace: durationOr('Time between SIGTERM and SIGKILL when an instance is stopped.', '10s'),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .default({})
+      .describe(
+        'Environment variables for the app, with {placeholders}: {environment}, {revision}, {commit}, {digest}, {port}, or values the deploy provides such as {database.host}. Example: DB_HOST: "{database.host}".',
+      ),
+    agentPort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .default(4100)
+      .describe('Loopback port of the local platform agent API (`prodguard up`).'),
   })
   .strict()
   .prefault({})
@@ -27,8 +55,17 @@ export const environmentPlatformSchema = z
       .min(1)
       .max(65535)
       .optional()
-      .describe("Loopback port of this environment's router."),
+      .describe(
+        "Loopback port of this environment's router. Omit to let the agent pick a free port once and keep it.",
+      ),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .default({})
+      .describe('Plain environment variables for every revision of this environment (no secrets here).'),
   })
   .strict()
   .optional()
   .describe('Local platform settings for this environment.');
+
+export type AppConfig = z.output<typeof appConfigSchema>;
+export type EnvironmentPlatformConfig = NonNullable<z.output<typeof environmentPlatformSchema>>;
