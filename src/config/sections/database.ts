@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationOr } from '../fields.js';
 
 /**
  * The `database` key (top level) and each environment's `database` key.
@@ -9,7 +10,32 @@ export const databaseConfigSchema = z
     migrations: z
       .string()
       .default('prisma/migrations')
-      .describe('Folder holding Prisma Migrate migrations (<timestamp>_<name>/migration.sql).'),
+      .describe(
+        'Folder holding Prisma Migrate migrations (<timestamp>_<name>/migration.sql), relative to prodguard.yaml.',
+      ),
+    shadowUrl: z
+      .string()
+      .optional()
+      .describe(
+        'Server URL (a role allowed to CREATE DATABASE) where prodguard creates and drops scratch databases for drift and rollback checks. Omit to start an embedded PostgreSQL on demand.',
+      ),
+    shadowUrlEnv: z
+      .string()
+      .optional()
+      .describe('Name of the environment variable holding shadowUrl (when it carries a password).'),
+    lockTimeout: durationOr(
+      'lock_timeout for each migration: a DDL statement waiting longer for its lock fails instead of queueing all traffic behind it.',
+      '5s',
+    ),
+    statementTimeout: durationOr('statement_timeout for each migration statement.', '10m'),
+    backups: z
+      .string()
+      .optional()
+      .describe('Folder for pg_dump backups, relative to prodguard.yaml (default: <stateDir>/backups).'),
+    backupMaxAge: durationOr(
+      'How old the newest verified backup may be for a production migration to skip taking a new one (0s: always take one).',
+      '0s',
+    ),
   })
   .strict()
   .prefault({})

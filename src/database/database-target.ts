@@ -1,0 +1,81 @@
+import { isAbsolute, join } from 'node:path';
+import type { Config } from '../config/index.js';
+import { ProdguardError, UsageError } from '../kernel/errors.js';
+import { isInScope } from '../rules/index.js';
+
+/** Where one environment's database is, resolved from config and the process environment. */
+export interface DatabaseTarget {
+  environment: string;
+  url: string;
+  /** True for the last environment of the chain (production): the strict rules apply. */
+  final: boolean;
+}
+
+export type DatabaseConfigView = Pick<
+  Config,
+  'root' | 'environments' | 'environmentOrder' | 'database' | 'stateDirPath'
+>;
+
+export function migrationsDirOf(config: Pick<Config, 'root' | 'database'>): string {
+  const dir = config.database.migrations;
+  return isAbsolute(dir) ? dir : join(config.root, dir);
+}
+
+export function backupsDirOf(config: Pick<Config, 'root' | 'database' | 'stateDirPath'>): string {
+  const dir = config.database.backups;
+  if (dir === undefined) return join(config.stateDirPath, 'backups');
+  return isAbsolute(dir) ? dir : join(config.root, dir);
+}
+
+export function assertEnvironment(config: Pick<Config, 'environmentOrder'>, environment: string): void {
+  if (!config.environmentOrder.includes(environment)) {
+    throw new UsageError('PRODGUARD_ENV_UNKNOWN', `Unknown environment "${environment}".`, {
+      hint: `Expected one of: ${config.environmentOrder.join(', ')} (environments in prodguard.yaml).`,
+    });
+  }
+}
+
+/** The environment's connection URL: `database.url`, or the variable named by `database.urlEnv`. */
+export function resolveDatabaseTarget(
+  config: DatabaseConfigView,
+  environment: string,
+  env: NodeJS.ProcessEnv,
+): DatabaseTarget {
+  assertEnvironment(config, environment);
+  const db = config.environments[environment]?.database;
+  const fromEnv = db?.urlEnv ? env[db.urlEnv] : undefined;
+  const url = fromEnv ?? db?.url;
+  if (!url) {
+    throw new ProdguardError(
+      'PRODGUARD_DB_URL_MISSING',
+      db?.urlEnv
+        ? `Environment ${environment}: the variable ${db.urlEnv} (environments.${environment}.database.urlEnv) is not set.`
+        : `Environment ${environment} has no database (environments.${environment}.database.url or urlEnv).`,
+      {
+        kind: 'usage',
+        hint: `Set environments.${environment}.database.urlEnv: DATABASE_URL_${environment.toUpperCase().replace(/-/g, '_')} in prodguard.yaml and export that variable.`,
+      },
+    );
+  }
+  return { environment, url, final: isInScope('final', environment, config) };
+}
+
+/** The shadow server URL, when configured (otherwise an embedded PostgreSQL is used). */
+export function resolveShadowUrl(
+  config: Pick<Config, 'database'>,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const fromEnv = config.database.shadowUrlEnv ? env[config.database.shadowUrlEnv] : undefined;
+  return fromEnv ?? config.database.shadowUrl;
+}
+
+/** The environment before this one in the promotion chain (`requires`, else the previous one written). */
+export function previousEnvironment(
+  config: Pick<Config, 'environments' | 'environmentOrder'>,
+  environment: string,
+): string | undefined {
+  const requires = config.environments[environment]?.requires;
+  if (requires) return requires;
+  const index = config.environmentOrder.indexOf(environment);
+  return index > 0 ? config.environmentOrder[index - 1] : undefined;
+}
