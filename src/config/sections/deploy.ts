@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { duration, durationOr } from '../fields.js';
+
+/**
+ * The `deploy` key: how revisions are verified, analysed and promoted. Owned by src/deploy.
+ * Every duration is written as the user writes it (`30s`) and parsed to milliseconds.
+ */
+export const deployConfigSchema = z
+  .object({
+    verificationMaxAge: durationOr(
+      'How old a verification on the required environment may be and still allow promotion (seed §2: staging first).',
+      '7d',
+    ),
+    strategy: z
+      .enum(['all-at-once', 'canary'])
+      .default('canary')
+      .describe('How traffic moves to a new revision: one switch, or canary steps analysed one by one.'),
+    steps: z
+      .array(z.number().int().min(1).max(100))
+      .min(1)
+      .default([10, 50, 100])
+      .describe('Canary traffic percentages, ascending, ending at 100.')
+      .meta({ examples: [[10, 50, 100]] }),
+    stepDuration: durationOr('How long each canary step is analysed before the next one.', '30s'),
+    readinessTimeout: durationOr('How long a new revision may take to answer its health path.', '60s'),
+    smoke: z
+      .object({
+        command: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Smoke test run against the new revision's own URL (given as BASE_URL)."),
+        timeout: durationOr('Longest the smoke command may run.', '2m'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Smoke test run before any traffic moves (seed §9: manual smoke list).'),
+    analysis: z
+      .object({
+        interval: durationOr('How often metrics are sampled during analysis and the watch.', '5s'),
+        window: durationOr('Rolling window each sample covers.', '30s'),
+        consecutiveBreaches: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe('Breaching samples in a row that trip an automatic rollback.'),
+        minRequests: z
+          .number()
+          .int()
+          .min(1)
+          .default(20)
+          .describe('Below this many requests in the window the verdict is "insufficient data".'),
+        holdTimeout: durationOr(
+          'How long analysis may hold on insufficient data (sending synthetic probes) before the step fails.',
+          '2m',
+        ),
+        probePaths: z
+          .array(z.string().startsWith('/'))
+          .min(1)
+          .default(['/health'])
+          .describe('Paths probed on the revision while data is insufficient (health and smoke paths).'),
+        probesPerSample: z
+          .number()
+          .int()
+          .min(1)
+          .max(500)
+          .default(10)
+          .describe('Synthetic requests sent per sample while holding.'),
+        maxRestarts: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe('Crashes (restarts) of the new revision tolerated during analysis.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Canary and watch analysis (seed §6 thresholds).'),
+    switchTimeout: durationOr('Budget for one traffic switch, used in the time-to-rollback estimate.', '2s'),
+    keepRevisions: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe('Retired revisions kept restartable for rollback; older ones are forgotten.'),
+    lockWait: duration('How long a deploy waits for the environment lock.').optional(),
+  })
+  .strict()
+  .prefault({})
+  .describe('The deploy pipeline: staging-first promotion, canary analysis, automatic rollback.');
+
+export type DeployConfig = z.output<typeof deployConfigSchema>;

@@ -1,0 +1,34 @@
+import type { AnalysisSettings } from './deploy-settings.js';
+
+export interface DetectionTimes {
+  /** A revision failing from its first request is caught within this: K samples, one interval apart. */
+  timeToDetectMs: number;
+  /** Detection plus one atomic switch back to the warm known-good revision. */
+  timeToRollbackMs: number;
+  /** With less traffic than minRequests, a step fails only after the hold: the worst case. */
+  lowTrafficTimeToDetectMs: number;
+  lowTrafficTimeToRollbackMs: number;
+}
+
+/**
+ * Worst-case times implied by the config, printed before a deploy. The first breaching sample comes at
+ * most one interval after the failure starts, and K breaching samples in a row trip the rollback.
+ *
+ * @example planDetectionTimes({ intervalMs: 1000, consecutiveBreaches: 3, holdTimeoutMs: 30000 }, 2000)
+ * // → { timeToDetectMs: 3000, timeToRollbackMs: 5000, lowTrafficTimeToDetectMs: 31000, … }
+ */
+export function planDetectionTimes(
+  settings: Pick<AnalysisSettings, 'intervalMs' | 'consecutiveBreaches' | 'holdTimeoutMs'>,
+  switchTimeoutMs: number,
+): DetectionTimes {
+  const timeToDetectMs = settings.intervalMs * settings.consecutiveBreaches;
+  // The hold starts at the first insufficient sample (one interval in) and fails at the first sample past it.
+  const lowTrafficTimeToDetectMs =
+    settings.intervalMs + Math.ceil(settings.holdTimeoutMs / settings.intervalMs) * settings.intervalMs;
+  return {
+    timeToDetectMs,
+    timeToRollbackMs: timeToDetectMs + switchTimeoutMs,
+    lowTrafficTimeToDetectMs,
+    lowTrafficTimeToRollbackMs: lowTrafficTimeToDetectMs + switchTimeoutMs,
+  };
+}
