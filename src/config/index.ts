@@ -1,4 +1,5 @@
 export * from './default-config.js';
 export * from './errors.js';
+export { WEEKDAYS, type Weekday } from './fields.js';
 export * from './load-config.js';
 export * from './schema.js';

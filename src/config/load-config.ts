@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { DateTime } from 'luxon';
 import { type Document, isMap, isNode, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigInvalidError, ConfigNotFoundError, type ConfigProblem } from './errors.js';
@@ -190,6 +191,22 @@ function crossFieldProblems(config: ParsedConfig, knownRuleIds?: readonly string
     }
   }
   for (const [index, window] of config.freeze.windows.entries()) {
+    const bounds = (['from', 'to'] as const).map((key) => {
+      const parsed = DateTime.fromISO(window[key], { zone: config.timezone });
+      if (!parsed.isValid) {
+        const segments = ['freeze', 'windows', index, key];
+        problems.push({
+          segments,
+          path: formatPath(segments),
+          message: `"${window[key]}" is not an ISO 8601 time. Expected e.g. 2026-12-24T00:00 (read in ${config.timezone}) or 2026-12-24T00:00:00Z`,
+        });
+      }
+      return parsed;
+    });
+    if (bounds[0]!.isValid && bounds[1]!.isValid && bounds[1]! <= bounds[0]!) {
+      const segments = ['freeze', 'windows', index, 'to'];
+      problems.push({ segments, path: formatPath(segments), message: 'Must be after "from"' });
+    }
     for (const envName of window.environments ?? []) {
       if (!names.includes(envName)) {
         const segments = ['freeze', 'windows', index, 'environments'];

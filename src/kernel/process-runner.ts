@@ -25,6 +25,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Also append combined output to this file (kept for later reading, e.g. test logs). */
   logFile?: string;
+  /** Live output as it arrives (streaming a user command to the terminal). */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Keep at most this many characters of stdout/stderr in memory (the tail). Default 1 MiB. */
   maxBuffer?: number;
 }
@@ -89,10 +91,12 @@ function spawnAndCollect(
     child.stdout.on('data', (chunk: string) => {
       stdout = appendTail(stdout, chunk, max);
       log?.write(chunk);
+      options.onOutput?.(chunk, 'stdout');
     });
     child.stderr.on('data', (chunk: string) => {
       stderr = appendTail(stderr, chunk, max);
       log?.write(chunk);
+      options.onOutput?.(chunk, 'stderr');
     });
     child.stdin.on('error', () => {
       // the child may exit before reading its input; that is its exit code's story, not ours

@@ -186,3 +186,15 @@ export async function withEnvironmentLock<T>(
     lock.release();
   }
 }
+
+/** Removes a stuck lock; returns who held it, or undefined when the environment was not locked. */
+export function breakEnvironmentLock(store: StateStore, environment: string): LockHolder | undefined {
+  return store.transaction(() => {
+    const row = store.db
+      .prepare<[string], LockRow>('SELECT * FROM locks WHERE environment = ?')
+      .get(environment);
+    if (!row) return undefined;
+    store.db.prepare('DELETE FROM locks WHERE environment = ? AND token = ?').run(environment, row.token);
+    return toHolder(row);
+  });
+}

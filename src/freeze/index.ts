@@ -1,0 +1,4 @@
+export * from './freeze-calendar.js';
+export * from './freeze-operations.js';
+export * from './freeze-store.js';
+export * from './release-tag.js';

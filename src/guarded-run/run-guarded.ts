@@ -1,0 +1,164 @@
+import { formatReleaseTag } from '../freeze/index.js';
+import { ProdguardError } from '../kernel/errors.js';
+import {
+  GitFacts,
+  type PreflightDeps,
+  type PreflightResult,
+  recordReleaseMark,
+  runPreflight,
+} from '../preflight/index.js';
+import { isInScope, type RuleOverride } from '../rules/index.js';
+import { withEnvironmentLock } from '../store/index.js';
+
+export interface RunGuardedOptions {
+  environment: string;
+  /** The user's own deploy command and its arguments (e.g. gcloud run deploy …). */
+  command: readonly string[];
+  note?: string;
+  overrides?: readonly RuleOverride[];
+  waitMs?: number;
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  signal?: AbortSignal;
+}
+
+export interface RunGuardedResult {
+  environment: string;
+  preflight: PreflightResult;
+  exitCode: number | null;
+  durationMs: number;
+  /** The annotated rollback tag created after a successful run on the final environment. */
+  tag?: string;
+  commit: string;
+}
+
+export class PreflightRefusedError extends ProdguardError {
+  readonly preflight: PreflightResult;
+  constructor(preflight: PreflightResult) {
+    const blocking = preflight.checks.filter((c) => c.status === 'fail');
+    super(
+      'PRODGUARD_PREFLIGHT_REFUSED',
+      `Refused: ${blocking.length} check(s) block ${preflight.env}: ${blocking.map((c) => `${c.id} (${c.message})`).join('; ')}`,
+      {
+        kind: 'refused',
+        hint: `Fix them, or --override ${blocking[0]?.id ?? '<rule>'} --reason "<why>" (audited).`,
+        details: { preflight },
+      },
+    );
+    this.preflight = preflight;
+  }
+}
+
+/**
+ * The seed's manual deploy (§5), made safe for any deploy tool: checklist, environment lock, the user's
+ * command, then the rollback tag and a release mark — every step audited.
+ */
+export async function runGuarded(deps: PreflightDeps, options: RunGuardedOptions): Promise<RunGuardedResult> {
+  const preflight = await runPreflight(deps, {
+    environment: options.environment,
+    action: 'run',
+    ...(options.note !== undefined ? { note: options.note } : {}),
+    overrides: options.overrides ?? [],
+  });
+  const actor = await deps.actor();
+  const commandLine = options.command.join(' ');
+  if (!preflight.ok) {
+    deps.audit.append({
+      actor,
+      environment: options.environment,
+      action: 'run',
+      target: commandLine,
+      outcome: 'refused',
+      details: { blocking: preflight.checks.filter((c) => c.status === 'fail').map((c) => c.id) },
+    });
+    throw new PreflightRefusedError(preflight);
+  }
+  const git = new GitFacts(deps.config.root, deps.processes, deps.env);
+  const commit = await git.head();
+  return withEnvironmentLock(
+    deps.store,
+    {
+      environment: options.environment,
+      operation: `run ${commandLine}`,
+      owner: actor,
+      clock: deps.clock,
+      waitMs: options.waitMs ?? 0,
+    },
+    async () => {
+      deps.audit.append({
+        actor,
+        environment: options.environment,
+        action: 'run',
+        target: commandLine,
+        reason: options.note,
+        outcome: 'started',
+        details: { commit },
+      });
+      const [file, ...args] = options.command;
+      const result = await deps.processes.run(file!, args, {
+        cwd: deps.config.root,
+        env: { ...deps.env, PRODGUARD_ENV: options.environment, PRODGUARD_COMMIT: commit },
+        ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        maxBuffer: 64 * 1024,
+      });
+      if (result.failed) {
+        deps.audit.append({
+          actor,
+          environment: options.environment,
+          action: 'run',
+          target: commandLine,
+          outcome: 'failed',
+          details: {
+            commit,
+            exitCode: result.exitCode,
+            signal: result.signal,
+            durationMs: result.durationMs,
+          },
+        });
+        throw new ProdguardError(
+          'PRODGUARD_RUN_FAILED',
+          `${commandLine} ${result.spawnError ? `could not start: ${result.spawnError}` : `exited with ${result.exitCode ?? result.signal}`} on ${options.environment}.`,
+          {
+            kind: 'failed',
+            hint: "Nothing was tagged. If traffic moved, roll back (prodguard rollback, or your platform's traffic command).",
+          },
+        );
+      }
+      let tag: string | undefined;
+      if (isInScope('final', options.environment, deps.config)) {
+        tag = formatReleaseTag(deps.config.releaseTag, deps.clock.now(), deps.config.timezone);
+        await git.text([
+          'tag',
+          '-a',
+          tag,
+          '-m',
+          `Production deployment of ${commit.slice(0, 12)} by ${actor}${options.note ? `: ${options.note}` : ''}`,
+          commit,
+        ]);
+      }
+      recordReleaseMark(deps.store, {
+        environment: options.environment,
+        commit,
+        ...(tag ? { tag } : {}),
+        at: deps.clock.now(),
+      });
+      deps.audit.append({
+        actor,
+        environment: options.environment,
+        action: 'run',
+        target: commandLine,
+        reason: options.note,
+        outcome: 'success',
+        details: { commit, tag, durationMs: result.durationMs },
+      });
+      return {
+        environment: options.environment,
+        preflight,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        ...(tag ? { tag } : {}),
+        commit,
+      };
+    },
+  );
+}
