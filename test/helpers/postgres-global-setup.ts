@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ async function freePort(): Promise<number> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'prodguard-pg-'));
+  // As root, the server runs as the `postgres` user, which must be able to enter the folder.
+  chmodSync(dir, 0o755);
   const port = await freePort();
   const password = 'test-superuser-pw';
   const pg = new EmbeddedPostgres({

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { RULE_IDS } from '../rules/index.js';
+import { renderDefaultConfig } from './default-config.js';
+import { ConfigInvalidError } from './errors.js';
+import { parseConfigText } from './load-config.js';
+
+const defaults = renderDefaultConfig({
+  projectName: 'api',
+  timezone: 'Europe/Berlin',
+  productionBranch: 'main',
+  testCommand: 'npm test',
+});
+
+function problemsOf(text: string) {
+  try {
+    parseConfigText(text, '/repo/prodguard.yaml', RULE_IDS);
+  } catch (error) {
+    if (error instanceof ConfigInvalidError) return error;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('parseConfigText', () => {
+  it('accepts the init defaults and fills every default', () => {
+    const config = parseConfigText(defaults, '/repo/prodguard.yaml', RULE_IDS);
+    expect(config.watch).toBe(600_000);
+    expect(config.thresholds).toEqual({ errorRate: 0.05, latencyP95: 2000 });
+    expect(config.secrets.rotation.postgres).toBe(90 * 86_400_000);
+    expect(config.secrets.rotation.random).toBe(180 * 86_400_000);
+    expect(config.freeze.weekdays).toEqual(['friday']);
+    expect(config.coverage.groups.map((g) => g.minimum)).toEqual([100, 90, 85, 80]);
+    expect(config.environmentOrder).toEqual(['local', 'staging', 'production']);
+    expect(config.environments.production?.requires).toBe('staging');
+    expect(config.environments.production?.branch).toBe('main');
+    expect(config.stateDirPath).toBe('/repo/.prodguard');
+  });
+
+  it('reports three mistakes at once, each with line, column, path and what was expected', () => {
+    const text = defaults
+      .replace('watch: 10m', 'watch: ten minutes')
+      .replace('  errorRate: 5%', '  errorRate: high')
+      .replace('changelog: CHANGELOG.md', 'changelog: CHANGELOG.md\nchangelogg: typo.md');
+    const error = problemsOf(text);
+    expect(error.problems).toHaveLength(3);
+    const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(error.problems.map((p) => [p.path, p.line])).toEqual([
+      ['changelogg', lineOf('changelogg:')],
+      ['thresholds.errorRate', lineOf('errorRate: high')],
+      ['watch', lineOf('watch: ten minutes')],
+    ]);
+    expect(error.message).toContain(
+      `/repo/prodguard.yaml:${lineOf('watch: ten')}:8  watch: Expected a duration such as 500ms, 30s, 10m, 2h or 90d`,
+    );
+    expect(error.message).toContain('changelogg: Unknown key "changelogg"');
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('rejects unknown environments in requires, cycles, unknown rule ids and bad freeze windows', () => {
+    const text = `version: 1
+project: { name: api }
+environments:
+  staging: { requires: production }
+  production: { requires: staging }
+  qa: { requires: nowhere }
+freeze:
+  windows:
+    - { from: 2026-12-24T00:00, to: 2026-12-20T00:00, reason: holidays }
+    - { from: not-a-date, to: 2026-12-27T00:00, reason: x }
+rules:
+  no-friday-deploy: { severity: warn }
+`;
+    const error = problemsOf(text);
+    const messages = error.problems.map((p) => `${p.line} ${p.path}: ${p.message}`);
+    expect(messages).toEqual([
+      '4 environments.staging.requires: "requires" forms a cycle starting at staging; the promotion chain must end.',
+      '5 environments.production.requires: "requires" forms a cycle starting at production; the promotion chain must end.',
+      '6 environments.qa.requires: Names environment "nowhere", which is not defined. Expected one of: staging, production, qa',
+      '9 freeze.windows[0].to: Must be after "from"',
+      '10 freeze.windows[1].from: "not-a-date" is not an ISO 8601 time. Expected e.g. 2026-12-24T00:00 (read in UTC) or 2026-12-24T00:00:00Z',
+      `12 rules.no-friday-deploy: Unknown rule "no-friday-deploy". Expected one of: ${RULE_IDS.join(', ')}`,
+    ]);
+  });
+
+  it('points YAML syntax errors at their line and reports missing required keys', () => {
+    expect(problemsOf('version: 1\nproject: [unclosed\n').problems[0]?.message).toMatch(/^YAML syntax/);
+    const missing = problemsOf('version: 1\nenvironments: { production: {} }\n');
+    expect(missing.problems.map((p) => p.path)).toEqual(['project']);
+    expect(missing.problems[0]?.message).toContain('Missing required key');
+  });
+
+  it('rejects a time zone that does not exist', () => {
+    const error = problemsOf(defaults.replace('timezone: Europe/Berlin', 'timezone: Mars/Olympus'));
+    expect(error.problems[0]).toMatchObject({ path: 'timezone', line: 5 });
+  });
+});
