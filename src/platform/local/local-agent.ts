@@ -1,0 +1,484 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Config } from '../../config/index.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { Logger } from '../../kernel/logger.js';
+import type { ProcessRunner } from '../../kernel/process-runner.js';
+import type {
+  MaintenanceSettings,
+  Platform,
+  Revision,
+  RevisionMetrics,
+  RevisionSpec,
+  RevisionState,
+  Service,
+  TrafficTarget,
+} from '../platform.js';
+import type { AgentPaths } from './agent-paths.js';
+import { buildRelease } from './build-release.js';
+import { planTraffic } from './plan-traffic.js';
+import { platformError, revisionNotFound, serviceNotFound } from './platform-errors.js';
+import { renderAppEnv } from './render-app-env.js';
+import {
+  type PersistedRevision,
+  RevisionInstance,
+  type RevisionRuntimeSettings,
+} from './revision-instance.js';
+import { revisionLogFile } from './revision-log.js';
+import { RouterMetrics } from './router-metrics.js';
+import { ServiceRouter } from './service-router.js';
+import { killStaleProcessGroup, type ServiceSpawner } from './service-spawner.js';
+
+export interface LocalAgentOptions {
+  config: Config;
+  paths: AgentPaths;
+  clock: Clock;
+  processes: ProcessRunner;
+  spawner: ServiceSpawner;
+  log: Logger;
+  /** Variables revisions inherit from the agent's own environment (PATH and friends); nothing else leaks. */
+  baseEnv: Record<string, string>;
+}
+
+interface ServiceState {
+  name: string;
+  port: number;
+  router: ServiceRouter;
+  traffic: TrafficTarget[];
+  maintenance?: MaintenanceSettings;
+  trafficBeforeMaintenance?: TrafficTarget[];
+  seq: number;
+  revisions: Map<string, RevisionInstance>;
+}
+
+interface PersistedService {
+  port: number;
+  traffic: TrafficTarget[];
+  maintenance?: MaintenanceSettings;
+  trafficBeforeMaintenance?: TrafficTarget[];
+  seq: number;
+  revisions: PersistedRevision[];
+}
+
+interface PersistedState {
+  version: 1;
+  services: Record<string, PersistedService>;
+}
+
+/** Variables a revision inherits from the agent: enough to find `node`/`npm`, never credentials. */
+export const INHERITED_ENV = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'NODE_OPTIONS',
+  'SHELL',
+  'USER',
+];
+
+/**
+ * The local platform: one router per environment, one supervised process per revision, state persisted
+ * to `<stateDir>/agent/state.json` after every change and restored by `start()`. Implements the same
+ * Platform port the HTTP client does, so the agent server is a thin adapter over it.
+ */
+export class LocalAgent implements Platform {
+  readonly #o: LocalAgentOptions;
+  readonly #services = new Map<string, ServiceState>();
+  readonly metrics: RouterMetrics;
+  #persistScheduled = false;
+  #closed = false;
+
+  constructor(options: LocalAgentOptions) {
+    this.#o = options;
+    this.metrics = new RouterMetrics(() => this.#allInstances());
+  }
+
+  get settings(): RevisionRuntimeSettings {
+    const app = this.#o.config.app;
+    return {
+      start: app.start,
+      ...(app.healthPath ? { healthPath: app.healthPath } : {}),
+      startupTimeoutMs: app.startupTimeout,
+      drainTimeoutMs: app.drainTimeout,
+      stopGraceMs: app.stopGrace,
+    };
+  }
+
+  /** Opens every environment's router and restores revisions and traffic from the state file. */
+  async start(): Promise<void> {
+    const saved = this.#readState();
+    const starts: Promise<void>[] = [];
+    for (const name of this.#o.config.environmentOrder) {
+      const persisted = saved?.services[name];
+      const configured = this.#o.config.environments[name]?.platform?.port;
+      const router = new ServiceRouter({
+        service: name,
+        nowMs: () => this.#o.clock.nowMs(),
+        lookup: (rev) => this.#services.get(name)?.revisions.get(rev),
+        observe: (instance, statusClass, seconds) => this.metrics.observe(instance, statusClass, seconds),
+      });
+      const port = await this.#listen(
+        name,
+        () => router.listen(configured ?? persisted?.port ?? 0),
+        configured,
+      );
+      const state: ServiceState = {
+        name,
+        port,
+        router,
+        traffic: persisted?.traffic ?? [],
+        seq: persisted?.seq ?? 0,
+        revisions: new Map(),
+        ...(persisted?.maintenance ? { maintenance: persisted.maintenance } : {}),
+        ...(persisted?.trafficBeforeMaintenance
+          ? { trafficBeforeMaintenance: persisted.trafficBeforeMaintenance }
+          : {}),
+      };
+      this.#services.set(name, state);
+      router.setTraffic(state.traffic);
+      router.setMaintenance(state.maintenance);
+      for (const rev of persisted?.revisions ?? []) {
+        if (rev.pid && rev.desired === 'running') killStaleProcessGroup(rev.pid, 'SIGKILL');
+        const tagPort = await router.listenTag(rev.name, rev.tagPort).catch(() => {
+          this.#o.log.warn(`tag port ${rev.tagPort} of ${rev.name} is taken; using a new one`);
+          return router.listenTag(rev.name, 0);
+        });
+        const instance = this.#instance(
+          state,
+          { ...rev, tagPort },
+          this.#artifactDir(rev.spec.release.commit),
+        );
+        state.revisions.set(rev.name, instance);
+        if (rev.desired === 'running') starts.push(instance.start());
+      }
+    }
+    await Promise.all(starts);
+    this.#persist();
+  }
+
+  /** Stops routers and every revision process; the state file keeps what should run on the next start. */
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writeState();
+    await Promise.all([...this.#services.values()].map((s) => s.router.close()));
+    await Promise.all(
+      this.#allInstances().map(async (instance) => {
+        const desired = instance.desired;
+        await instance.stop(0);
+        instance.desired = desired;
+        instance.log.close();
+      }),
+    );
+  }
+
+  async listServices(): Promise<Service[]> {
+    return [...this.#services.values()].map((s) => this.#serviceView(s));
+  }
+
+  async getService(service: string): Promise<Service> {
+    return this.#serviceView(this.#service(service));
+  }
+
+  async listRevisions(service: string): Promise<Revision[]> {
+    const state = this.#service(service);
+    return [...state.revisions.values()].map((r) => this.#revisionView(r));
+  }
+
+  async getRevision(service: string, revision: string): Promise<Revision> {
+    return this.#revisionView(this.#revision(service, revision));
+  }
+
+  async createRevision(spec: RevisionSpec): Promise<Revision> {
+    const state = this.#service(spec.service);
+    const built = await buildRelease({
+      commit: spec.release.commit,
+      repoDir: this.#o.config.root,
+      artifactsDir: this.#o.paths.artifacts,
+      ...(this.#o.config.app.build ? { buildCommand: this.#o.config.app.build } : {}),
+      buildTimeoutMs: this.#o.config.app.buildTimeout,
+      processes: this.#o.processes,
+      clock: this.#o.clock,
+    });
+    if (built.digest !== spec.release.digest) {
+      throw platformError(
+        'PRODGUARD_PLATFORM_DIGEST_MISMATCH',
+        `Release ${spec.release.commit.slice(0, 12)} builds to ${built.digest}, not ${spec.release.digest}.`,
+        {
+          kind: 'refused',
+          hint: 'The artifact changed since the release was recorded: rebuild it with buildRelease and use its digest.',
+        },
+      );
+    }
+    state.seq += 1;
+    const name = `${spec.service}-${String(state.seq).padStart(5, '0')}-${randomSuffix()}`;
+    const tagPort = await state.router.listenTag(name, 0);
+    const persisted: PersistedRevision = {
+      name,
+      spec: { ...spec, release: { commit: built.commit, digest: built.digest } },
+      createdAt: this.#o.clock.now().toISOString(),
+      restarts: 0,
+      desired: 'running',
+      state: 'starting',
+      tagPort,
+    };
+    let instance: RevisionInstance;
+    try {
+      // Renders the environment now, so a bad template fails this call instead of the process.
+      instance = this.#instance(state, persisted, built.dir);
+    } catch (error) {
+      await state.router.closeTag(name);
+      throw error;
+    }
+    state.revisions.set(name, instance);
+    await instance.start();
+    this.#persist();
+    return this.#revisionView(instance);
+  }
+
+  async waitReady(
+    service: string,
+    revision: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Revision> {
+    const instance = this.#revision(service, revision);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      await instance.settled(combined);
+    } catch {
+      if (signal?.aborted) throw signal.reason;
+      await instance.fail(`not ready within ${timeoutMs} ms`);
+    }
+    if (instance.state !== 'ready') {
+      throw platformError(
+        'PRODGUARD_PLATFORM_NOT_READY',
+        `Revision ${revision} is ${instance.state}: ${instance.failure ?? 'not ready'}`,
+        {
+          kind: 'failed',
+          hint: `Read its output with \`prodguard logs ${service} --revision ${revision}\`.`,
+          details: { revision, state: instance.state },
+        },
+      );
+    }
+    return this.#revisionView(instance);
+  }
+
+  async setTraffic(service: string, targets: TrafficTarget[]): Promise<Service> {
+    const state = this.#service(service);
+    const states = new Map<string, RevisionState>([...state.revisions].map(([n, r]) => [n, r.state]));
+    const plan = planTraffic(service, targets, states);
+    if ('error' in plan) throw plan.error;
+    if (state.maintenance) {
+      // In maintenance the new split is what reopening restores; the 503 page stays up until then.
+      state.trafficBeforeMaintenance = plan.targets;
+    }
+    state.traffic = plan.targets;
+    state.router.setTraffic(state.traffic);
+    this.#persist();
+    return this.#serviceView(state);
+  }
+
+  async startRevision(service: string, revision: string): Promise<Revision> {
+    const instance = this.#revision(service, revision);
+    if (instance.state === 'ready' || instance.state === 'starting') return this.#revisionView(instance);
+    await instance.start();
+    this.#persist();
+    return this.#revisionView(instance);
+  }
+
+  async stopRevision(service: string, revision: string): Promise<void> {
+    const state = this.#service(service);
+    const instance = this.#revision(service, revision);
+    const serving = state.traffic.find((t) => t.revision === revision && t.percent > 0);
+    if (serving && !state.maintenance) {
+      throw platformError(
+        'PRODGUARD_PLATFORM_REVISION_SERVING',
+        `Revision ${revision} receives ${serving.percent} % of ${service}'s traffic; it cannot be stopped.`,
+        { kind: 'refused', hint: 'Move its traffic to another revision first (setTraffic), then stop it.' },
+      );
+    }
+    await instance.stop();
+    this.#persist();
+  }
+
+  async getMetrics(service: string, windowMs: number): Promise<RevisionMetrics[]> {
+    const state = this.#service(service);
+    return [...state.revisions.values()].map((r) => ({ revision: r.name, ...r.metrics.summarize(windowMs) }));
+  }
+
+  async setMaintenance(service: string, settings: MaintenanceSettings | null): Promise<Service> {
+    const state = this.#service(service);
+    if (settings) {
+      if (!state.maintenance) state.trafficBeforeMaintenance = state.traffic.map((t) => ({ ...t }));
+      state.maintenance = { ...settings };
+    } else if (state.maintenance) {
+      state.traffic = (state.trafficBeforeMaintenance ?? state.traffic).map((t) => ({ ...t }));
+      delete state.maintenance;
+      delete state.trafficBeforeMaintenance;
+      state.router.setTraffic(state.traffic);
+    }
+    state.router.setMaintenance(state.maintenance);
+    this.#persist();
+    return this.#serviceView(state);
+  }
+
+  /** Prometheus exposition of every router. */
+  prometheus(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+
+  #allInstances(): RevisionInstance[] {
+    return [...this.#services.values()].flatMap((s) => [...s.revisions.values()]);
+  }
+
+  #service(name: string): ServiceState {
+    const state = this.#services.get(name);
+    if (!state) throw serviceNotFound(name, [...this.#services.keys()]);
+    return state;
+  }
+
+  #revision(service: string, revision: string): RevisionInstance {
+    const instance = this.#service(service).revisions.get(revision);
+    if (!instance) throw revisionNotFound(service, revision);
+    return instance;
+  }
+
+  #serviceView(state: ServiceState): Service {
+    return {
+      name: state.name,
+      url: `http://127.0.0.1:${state.port}`,
+      traffic: state.traffic.map((t) => ({ ...t })),
+      ...(state.maintenance ? { maintenance: { ...state.maintenance } } : {}),
+      ...(state.trafficBeforeMaintenance
+        ? { trafficBeforeMaintenance: state.trafficBeforeMaintenance.map((t) => ({ ...t })) }
+        : {}),
+    };
+  }
+
+  #revisionView(instance: RevisionInstance): Revision {
+    return instance.toRevision(`http://127.0.0.1:${instance.tagPort}`);
+  }
+
+  #artifactDir(commit: string): string {
+    return `${this.#o.paths.artifacts}/${commit}`;
+  }
+
+  #deps(state: ServiceState, persisted: PersistedRevision, artifactDir: string) {
+    return {
+      clock: this.#o.clock,
+      spawner: this.#o.spawner,
+      log: this.#o.log,
+      settings: this.settings,
+      artifactDir,
+      env: this.#envFor(state, persisted, persisted.tagPort),
+      logFile: revisionLogFile(this.#o.paths.logs, state.name, persisted.name),
+      onChange: () => this.#persist(),
+    };
+  }
+
+  #instance(state: ServiceState, persisted: PersistedRevision, artifactDir: string): RevisionInstance {
+    if (!existsSync(artifactDir)) {
+      this.#o.log.warn(`artifact ${artifactDir} is missing; ${persisted.name} will fail to start`);
+    }
+    return new RevisionInstance(persisted, this.#deps(state, persisted, artifactDir));
+  }
+
+  /** Inherited basics < environment's platform.env < rendered app.env < the spec's env < PORT (per start). */
+  #envFor(
+    state: ServiceState,
+    rev: Pick<PersistedRevision, 'name' | 'spec'> | RevisionInstance,
+    tagPort: number,
+  ): Record<string, string> {
+    const spec = rev.spec;
+    const base: Record<string, string> = {};
+    for (const key of INHERITED_ENV) {
+      const value = this.#o.baseEnv[key];
+      if (value !== undefined) base[key] = value;
+    }
+    const templates = Object.fromEntries(
+      Object.entries(this.#o.config.app.env).filter(([key]) => spec.env[key] === undefined),
+    );
+    const values: Record<string, string> = {
+      environment: state.name,
+      revision: rev.name,
+      commit: spec.release.commit,
+      digest: spec.release.digest,
+      port: String(state.port),
+      url: `http://127.0.0.1:${tagPort}`,
+      ...spec.env,
+    };
+    return {
+      ...base,
+      ...(this.#o.config.environments[state.name]?.platform?.env ?? {}),
+      ...renderAppEnv(templates, values),
+      ...spec.env,
+      HOST: '127.0.0.1',
+      PRODGUARD_ENVIRONMENT: state.name,
+      PRODGUARD_REVISION: rev.name,
+      PRODGUARD_RELEASE_DIGEST: spec.release.digest,
+    };
+  }
+
+  async #listen(
+    service: string,
+    listen: () => Promise<number>,
+    configured: number | undefined,
+  ): Promise<number> {
+    try {
+      return await listen();
+    } catch (error) {
+      throw platformError(
+        'PRODGUARD_PLATFORM_PORT_IN_USE',
+        `The router of ${service} cannot listen on 127.0.0.1:${configured ?? '(saved port)'}: ${(error as Error).message}.`,
+        {
+          hint: `Free the port, or set environments.${service}.platform.port in prodguard.yaml to another one.`,
+          cause: error,
+        },
+      );
+    }
+  }
+
+  #readState(): PersistedState | undefined {
+    if (!existsSync(this.#o.paths.state)) return undefined;
+    return JSON.parse(readFileSync(this.#o.paths.state, 'utf8')) as PersistedState;
+  }
+
+  /** Coalesces bursts of changes into one write. */
+  #persist(): void {
+    if (this.#persistScheduled || this.#closed) return;
+    this.#persistScheduled = true;
+    queueMicrotask(() => {
+      this.#persistScheduled = false;
+      if (!this.#closed) this.#writeState();
+    });
+  }
+
+  #writeState(): void {
+    const services: Record<string, PersistedService> = {};
+    for (const s of this.#services.values()) {
+      services[s.name] = {
+        port: s.port,
+        traffic: s.traffic,
+        seq: s.seq,
+        ...(s.maintenance ? { maintenance: s.maintenance } : {}),
+        ...(s.trafficBeforeMaintenance ? { trafficBeforeMaintenance: s.trafficBeforeMaintenance } : {}),
+        revisions: [...s.revisions.values()].map((r) => r.toPersisted()),
+      };
+    }
+    const state: PersistedState = { version: 1, services };
+    mkdirSync(dirname(this.#o.paths.state), { recursive: true });
+    const tmp = `${this.#o.paths.state}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+    renameSync(tmp, this.#o.paths.state);
+  }
+}
+
+function randomSuffix(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(3)].map((b) => alphabet[b % alphabet.length]).join('');
+}

@@ -1,0 +1,259 @@
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { MaintenanceSettings, TrafficTarget } from '../platform.js';
+import { renderMaintenancePage } from './maintenance-page.js';
+import type { RevisionInstance } from './revision-instance.js';
+import { type StatusClass, statusClassOf } from './sliding-metrics.js';
+import { WeightedPicker } from './weighted-picker.js';
+
+export const REVISION_HEADER = 'x-prodguard-revision';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-connection',
+]);
+
+export type RequestObserver = (revision: RevisionInstance, statusClass: StatusClass, seconds: number) => void;
+
+export interface ServiceRouterOptions {
+  service: string;
+  nowMs: () => number;
+  lookup: (name: string) => RevisionInstance | undefined;
+  observe: RequestObserver;
+}
+
+/**
+ * The environment's reverse proxy: weighted split over ready revisions, a maintenance overlay, direct
+ * access to one revision with the `X-Prodguard-Revision` request header or its own tag port.
+ * Keep-alive upstream pools, streamed bodies, WebSocket upgrades; every response names its revision.
+ */
+export class ServiceRouter {
+  readonly service: string;
+  readonly #options: ServiceRouterOptions;
+  #picker = new WeightedPicker<string>([]);
+  #maintenance: MaintenanceSettings | undefined;
+  readonly #servers: Server[] = [];
+  readonly #tagServers = new Map<string, Server>();
+
+  constructor(options: ServiceRouterOptions) {
+    this.service = options.service;
+    this.#options = options;
+  }
+
+  setTraffic(targets: readonly TrafficTarget[]): void {
+    this.#picker = new WeightedPicker(targets.map((t) => ({ value: t.revision, weight: t.percent })));
+  }
+
+  setMaintenance(settings: MaintenanceSettings | undefined): void {
+    this.#maintenance = settings;
+  }
+
+  /** Listens on the environment's port; resolves with the bound port. */
+  async listen(port: number): Promise<number> {
+    const server = this.#createServer(() => this.#pickRevision());
+    this.#servers.push(server);
+    return listenOn(server, port);
+  }
+
+  /** The revision's own listener (its tag URL): reachable at 0 %, never in maintenance. */
+  async listenTag(revision: string, port: number): Promise<number> {
+    const server = this.#createServer(() => this.#ready(revision), revision);
+    this.#tagServers.set(revision, server);
+    return listenOn(server, port);
+  }
+
+  async closeTag(revision: string): Promise<void> {
+    const server = this.#tagServers.get(revision);
+    this.#tagServers.delete(revision);
+    if (server) await closeServer(server);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#servers, ...this.#tagServers.values()].map(closeServer));
+    this.#servers.length = 0;
+    this.#tagServers.clear();
+  }
+
+  #ready(name: string): RevisionInstance | undefined {
+    const instance = this.#options.lookup(name);
+    return instance?.state === 'ready' ? instance : undefined;
+  }
+
+  #pickRevision(): RevisionInstance | undefined {
+    const name = this.#picker.pick((n) => this.#ready(n) !== undefined);
+    return name === undefined ? undefined : this.#ready(name);
+  }
+
+  #route(req: IncomingMessage, pick: () => RevisionInstance | undefined, tag: string | undefined) {
+    const pinned = tag === undefined ? req.headers[REVISION_HEADER] : undefined;
+    if (typeof pinned === 'string')
+      return { instance: this.#ready(pinned), why: `revision ${pinned} is not ready` };
+    if (tag === undefined && this.#maintenance) return { maintenance: this.#maintenance };
+    return {
+      instance: pick(),
+      why: tag ? `revision ${tag} is not ready` : `no ready revision receives traffic in ${this.service}`,
+    };
+  }
+
+  #createServer(pick: () => RevisionInstance | undefined, tag?: string): Server {
+    const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+      const route = this.#route(req, pick, tag);
+      if ('maintenance' in route && route.maintenance) {
+        const page = renderMaintenancePage(route.maintenance, req.headers.accept, this.#options.nowMs());
+        req.resume();
+        res.writeHead(page.status, page.headers).end(page.body);
+        return;
+      }
+      if (!route.instance) {
+        req.resume();
+        res
+          .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
+          .end(JSON.stringify({ error: 'unavailable', message: route.why }));
+        return;
+      }
+      this.#proxy(route.instance, req, res, false);
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const route = this.#route(req, pick, tag);
+      const instance = 'instance' in route ? route.instance : undefined;
+      if (!instance) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      this.#tunnel(instance, req, socket, head);
+    });
+    server.on('clientError', (_error, socket) => socket.destroy());
+    return server;
+  }
+
+  #proxy(instance: RevisionInstance, req: IncomingMessage, res: ServerResponse, retried: boolean): void {
+    const started = performance.now();
+    if (!retried) instance.metrics.inFlight++;
+    let done = false;
+    const finish = (statusClass: StatusClass) => {
+      if (done) return;
+      done = true;
+      instance.metrics.inFlight--;
+      const seconds = (performance.now() - started) / 1000;
+      instance.metrics.record(statusClass, seconds * 1000);
+      this.#options.observe(instance, statusClass, seconds);
+    };
+    const headers: Record<string, string | string[]> = {};
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(key)) headers[key] = value;
+    }
+    const remote = req.socket.remoteAddress ?? '';
+    headers['x-forwarded-for'] = req.headers['x-forwarded-for']
+      ? `${req.headers['x-forwarded-for']}, ${remote}`
+      : remote;
+    headers['x-forwarded-proto'] = 'http';
+    if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
+
+    const upstream = request({
+      host: '127.0.0.1',
+      port: instance.appPort,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: instance.httpAgent,
+    });
+    upstream.on('response', (upstreamRes) => {
+      const out: Record<string, string | string[]> = {};
+      for (const [key, value] of Object.entries(upstreamRes.headers)) {
+        if (value !== undefined && !HOP_BY_HOP.has(key)) out[key] = value;
+      }
+      out[REVISION_HEADER] = instance.name;
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, out);
+      upstreamRes.pipe(res);
+      upstreamRes.on('error', () => {
+        res.destroy();
+        finish('error');
+      });
+      res.on('close', () =>
+        finish(res.writableFinished ? statusClassOf(upstreamRes.statusCode ?? 502) : 'error'),
+      );
+    });
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (done) return;
+      // A pooled keep-alive socket the app closed just as we reused it: replay idempotent, bodiless requests once.
+      if (!retried && upstream.reusedSocket && isReplayable(req) && !res.headersSent) {
+        this.#proxy(instance, req, res, true);
+        return;
+      }
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'application/json', [REVISION_HEADER]: instance.name }).end(
+          JSON.stringify({
+            error: 'bad_gateway',
+            message: `revision ${instance.name}: ${error.code ?? error.message}`,
+          }),
+        );
+      } else {
+        res.destroy();
+      }
+      finish('error');
+    });
+    res.on('close', () => {
+      // Client went away before the response finished: stop the upstream request too.
+      if (!res.writableFinished) upstream.destroy();
+    });
+    if (retried) upstream.end();
+    else req.pipe(upstream);
+  }
+
+  #tunnel(instance: RevisionInstance, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const upstream = connect(instance.appPort, '127.0.0.1');
+    instance.upgraded.add(socket);
+    const cleanup = () => {
+      instance.upgraded.delete(socket);
+      socket.destroy();
+      upstream.destroy();
+    };
+    upstream.on('connect', () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2)
+        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      lines.push(`${REVISION_HEADER}: ${instance.name}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', cleanup);
+    socket.on('error', cleanup);
+    upstream.on('close', cleanup);
+    socket.on('close', cleanup);
+  }
+}
+
+function isReplayable(req: IncomingMessage): boolean {
+  return (
+    (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') &&
+    !req.headers['content-length'] &&
+    !req.headers['transfer-encoding']
+  );
+}
+
+function listenOn(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
