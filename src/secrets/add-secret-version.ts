@@ -1,0 +1,79 @@
+import { ProdguardError } from '../kernel/errors.js';
+import type { SecretPin } from './secret-pins.js';
+import type { SecretKind, SecretVersionInfo, SecretVersionMetadata } from './secret-vault.js';
+import { assertEnvironment, assertSecretName, type SecretsContext } from './secrets-context.js';
+
+export interface AddSecretVersionInput {
+  name: string;
+  environment: string;
+  /** Defaults to the existing secret's kind, else `external`. */
+  kind?: SecretKind;
+  value: string;
+  metadata?: SecretVersionMetadata;
+  /** Audit action name (rotation adds versions too). */
+  action?: string;
+}
+
+export interface AddSecretVersionResult {
+  version: SecretVersionInfo;
+  kind: SecretKind;
+  /** Set when this was the first version and it was pinned automatically. */
+  pinned?: SecretPin;
+}
+
+/** One trailing newline (from `echo` or an editor) is not part of a secret. */
+export function normalizeSecretInput(raw: string): string {
+  return raw.replace(/\r?\n$/, '');
+}
+
+/** The login role of a postgres connection URL (not secret), or undefined when it is not a URL. */
+export function roleOfDatabaseUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.username ? decodeURIComponent(url.username) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Adds a new immutable version. The first version of a secret is pinned at once (there is nothing else a
+ * revision could use); later versions are pinned explicitly or by a rotation.
+ */
+export async function addSecretVersion(
+  ctx: SecretsContext,
+  input: AddSecretVersionInput,
+): Promise<AddSecretVersionResult> {
+  assertSecretName(input.name);
+  assertEnvironment(ctx, input.environment);
+  const ref = { name: input.name, environment: input.environment };
+  if (input.value.length === 0) {
+    throw new ProdguardError('PRODGUARD_SECRET_VALUE_EMPTY', `The value for ${input.name} is empty.`, {
+      kind: 'usage',
+      hint: 'Pipe the value on stdin or pass --from-file <file>.',
+    });
+  }
+  ctx.knownSecrets.add(input.value);
+  const existing = await ctx.vault.getSecret(ref);
+  if (existing && input.kind && existing.kind !== input.kind) {
+    throw new ProdguardError(
+      'PRODGUARD_SECRET_KIND_MISMATCH',
+      `${input.name} in ${input.environment} is a ${existing.kind} secret, not ${input.kind}.`,
+      { kind: 'usage', hint: 'Leave out --kind, or use another secret name.' },
+    );
+  }
+  const kind = existing?.kind ?? input.kind ?? 'external';
+  const role = kind === 'postgres' ? roleOfDatabaseUrl(input.value) : undefined;
+  const metadata: SecretVersionMetadata = { ...(role ? { role } : {}), ...input.metadata };
+  const version = await ctx.vault.addVersion(ref, input.value, { actor: ctx.actor, kind, metadata });
+  const pinned = ctx.pins.get(ref) === undefined ? ctx.pins.set(ref, version.version, ctx.actor) : undefined;
+  ctx.audit.append({
+    actor: ctx.actor,
+    environment: input.environment,
+    action: input.action ?? 'secrets.add',
+    target: `${input.name} v${version.version}`,
+    outcome: 'success',
+    details: { name: input.name, version: version.version, kind, metadata, pinned: pinned !== undefined },
+  });
+  return { version, kind, ...(pinned ? { pinned } : {}) };
+}

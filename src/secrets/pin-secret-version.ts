@@ -1,0 +1,45 @@
+import { ProdguardError } from '../kernel/errors.js';
+import { describeVersion, versionNotFound } from './local-secret-vault.js';
+import type { SecretPin } from './secret-pins.js';
+import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
+
+export interface PinSecretVersionInput {
+  name: string;
+  environment: string;
+  version: number;
+  reason?: string;
+}
+
+/** Pins a version for the environment's next revisions. Only enabled versions can be pinned. */
+export async function pinSecretVersion(
+  ctx: SecretsContext,
+  input: PinSecretVersionInput,
+): Promise<SecretPin> {
+  assertEnvironment(ctx, input.environment);
+  const ref = { name: input.name, environment: input.environment };
+  await requireSecret(ctx, ref);
+  const info = await ctx.vault.getVersion(ref, input.version);
+  if (!info) throw versionNotFound(ref, input.version);
+  if (info.state !== 'enabled') {
+    throw new ProdguardError(
+      'PRODGUARD_SECRET_VERSION_UNAVAILABLE',
+      `${describeVersion(ref, input.version)} is ${info.state}; only enabled versions can be pinned.`,
+      {
+        kind: 'refused',
+        hint: `Enable it first: prodguard secrets enable ${input.name} ${input.version} --env ${input.environment}`,
+      },
+    );
+  }
+  const before = ctx.pins.get(ref);
+  const pin = ctx.pins.set(ref, input.version, ctx.actor);
+  ctx.audit.append({
+    actor: ctx.actor,
+    environment: input.environment,
+    action: 'secrets.pin',
+    target: `${input.name} v${input.version}`,
+    reason: input.reason,
+    outcome: 'success',
+    details: { name: input.name, version: input.version, previousVersion: before?.version ?? null },
+  });
+  return pin;
+}

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../kernel/clock.js';
+import type { StateStore } from '../store/state-store.js';
+import { sealedFromRow, verifyMasterKey, writeKeyCheck } from './local-secret-vault.js';
+import {
+  type MasterKey,
+  masterKeyFilePath,
+  masterKeyId,
+  nextMasterKeyFilePath,
+  writeMasterKeyFile,
+} from './master-key.js';
+import { openSealedValue, rotationAad, sealValue, versionAad } from './secret-cipher.js';
+
+export interface RotateMasterKeyOptions {
+  store: StateStore;
+  clock: Clock;
+  audit: Pick<AuditLog, 'append'>;
+  actor: string;
+  stateDir: string;
+  current: MasterKey;
+  /** The new key's bytes; generated when omitted (key file mode only). */
+  newKey?: Buffer;
+}
+
+export interface RotateMasterKeyResult {
+  previousKeyId: string;
+  keyId: string;
+  reencrypted: number;
+  /** Where the new key now lives: the key file, or the caller must update $PRODGUARD_MASTER_KEY. */
+  storage: 'file' | 'env';
+  file?: string;
+}
+
+/**
+ * Re-encrypts every version value and every pending rotation value under a new master key, in one
+ * transaction: either everything is under the new key or nothing changed. With a key file the new key is
+ * written to master.key.next before the commit and renamed after it, so a crash at any point leaves a key
+ * that opens the store (openSecretVault completes the rename).
+ */
+export function rotateMasterKey(options: RotateMasterKeyOptions): RotateMasterKeyResult {
+  const { store, current } = options;
+  verifyMasterKey(store, current, options.clock);
+  const bytes = options.newKey ?? randomBytes(32);
+  const next: MasterKey = { id: masterKeyId(bytes), bytes, source: current.source };
+  if (current.source === 'file') writeMasterKeyFile(nextMasterKeyFilePath(options.stateDir), bytes);
+  const now = options.clock.now().toISOString();
+  const reencrypted = store.transaction(() => {
+    let count = 0;
+    const versions = store.db
+      .prepare<
+        [],
+        {
+          name: string;
+          environment: string;
+          version: number;
+          key_id: string;
+          nonce: Buffer;
+          ciphertext: Buffer;
+          tag: Buffer;
+        }
+      >(
+        'SELECT name, environment, version, key_id, nonce, ciphertext, tag FROM secret_versions WHERE ciphertext IS NOT NULL',
+      )
+      .all();
+    const updateVersion = store.db.prepare(
+      'UPDATE secret_versions SET key_id = ?, nonce = ?, ciphertext = ?, tag = ? WHERE name = ? AND environment = ? AND version = ?',
+    );
+    for (const row of versions) {
+      const aad = versionAad(row.name, row.environment, row.version);
+      const plain = openSealedValue(
+        current,
+        sealedFromRow(row),
+        aad,
+        `${row.name} v${row.version} (${row.environment})`,
+      );
+      const sealed = sealValue(next, plain, aad);
+      updateVersion.run(
+        sealed.keyId,
+        sealed.nonce,
+        sealed.ciphertext,
+        sealed.tag,
+        row.name,
+        row.environment,
+        row.version,
+      );
+      count++;
+    }
+    const pending = store.db
+      .prepare<
+        [],
+        {
+          id: string;
+          pending_key_id: string;
+          pending_nonce: Buffer;
+          pending_ciphertext: Buffer;
+          pending_tag: Buffer;
+        }
+      >(
+        'SELECT id, pending_key_id, pending_nonce, pending_ciphertext, pending_tag FROM secret_rotations WHERE pending_ciphertext IS NOT NULL',
+      )
+      .all();
+    const updatePending = store.db.prepare(
+      'UPDATE secret_rotations SET pending_key_id = ?, pending_nonce = ?, pending_ciphertext = ?, pending_tag = ? WHERE id = ?',
+    );
+    for (const row of pending) {
+      const aad = rotationAad(row.id);
+      const plain = openSealedValue(
+        current,
+        {
+          keyId: row.pending_key_id,
+          nonce: row.pending_nonce,
+          ciphertext: row.pending_ciphertext,
+          tag: row.pending_tag,
+        },
+        aad,
+        `pending value of rotation ${row.id}`,
+      );
+      const sealed = sealValue(next, plain, aad);
+      updatePending.run(sealed.keyId, sealed.nonce, sealed.ciphertext, sealed.tag, row.id);
+      count++;
+    }
+    writeKeyCheck(store, next, now, now);
+    return count;
+  });
+  let file: string | undefined;
+  if (current.source === 'file') {
+    file = masterKeyFilePath(options.stateDir);
+    renameSync(nextMasterKeyFilePath(options.stateDir), file);
+  }
+  options.audit.append({
+    actor: options.actor,
+    action: 'secrets.rotate-master-key',
+    target: 'master key',
+    outcome: 'success',
+    details: { previousKeyId: current.id, keyId: next.id, reencrypted },
+  });
+  return {
+    previousKeyId: current.id,
+    keyId: next.id,
+    reencrypted,
+    storage: current.source,
+    ...(file ? { file } : {}),
+  };
+}

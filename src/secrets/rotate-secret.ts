@@ -1,0 +1,546 @@
+import { ProdguardError } from '../kernel/errors.js';
+import { redactText } from '../kernel/redact.js';
+import {
+  evaluateRules,
+  type RuleCheck,
+  type RuleEvaluation,
+  type RuleOverride,
+} from '../rules/rule-engine.js';
+import { withEnvironmentLock } from '../store/environment-lock.js';
+import type { MasterKey } from './master-key.js';
+import { planRotation, type RotationPlan } from './plan-rotation.js';
+import { type PostgresRoleAdmin, withCredentials } from './postgres-role-admin.js';
+import {
+  RotationJournal,
+  type RotationRecord,
+  type RotationStepName,
+  type RotationStrategy,
+} from './rotation-journal.js';
+import {
+  adminSecretName,
+  memberRolesOf,
+  type RotationRuleContext,
+  rotationStagingFirstCheck,
+} from './rotation-rules.js';
+import { generatePassword, generateRandomSecret } from './scram-verifier.js';
+import type { SecretRef } from './secret-vault.js';
+import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
+
+export interface RotateSecretInput {
+  name: string;
+  environment: string;
+  strategy?: RotationStrategy;
+  /** Continue the interrupted rotation of this secret instead of starting one. */
+  resume?: boolean;
+  overrides?: readonly RuleOverride[];
+  /** Operator's confirmation that the previously pinned version runs nowhere (when no platform can tell). */
+  previousRetired?: boolean;
+}
+
+/** Test and fault-injection points: called around every step, after its journal entry. */
+export interface RotationHooks {
+  beforeStep?(step: RotationStepName, rotation: RotationRecord): void | Promise<void>;
+  afterStep?(step: RotationStepName, rotation: RotationRecord): void | Promise<void>;
+}
+
+export interface RotateSecretDeps {
+  postgres: PostgresRoleAdmin;
+  /** Seals the generated value in the journal until it becomes a version. */
+  key: MasterKey;
+  /** Checks for the other rules guarding `rotate` (freeze, open incident, no-deploy weekday). */
+  checks?: readonly RuleCheck<RotationRuleContext>[];
+  hooks?: RotationHooks;
+  /** How long to wait for the environment lock. */
+  lockWaitMs?: number;
+}
+
+export type StepStatus = 'Success' | 'Skipped' | 'Error' | 'NotExecuted';
+
+export interface RotationStepResult {
+  name: RotationStepName;
+  status: StepStatus;
+  detail?: string;
+}
+
+export interface RotateSecretResult {
+  /** succeeded; rolled-back (rollout failed, previous version re-pinned); interrupted (resume with --resume). */
+  outcome: 'succeeded' | 'rolled-back' | 'interrupted';
+  rotation: RotationRecord;
+  steps: RotationStepResult[];
+  notes: string[];
+  evaluation?: RuleEvaluation;
+  error?: { code: string; message: string; hint?: string };
+}
+
+const STEPS: Record<RotationStrategy, readonly RotationStepName[]> = {
+  // AWS "alternating users": the standby role gets its password and is proven to work before anyone uses it.
+  alternating: ['create', 'set', 'test', 'add-version', 'pin', 'rollout'],
+  // Seed §4 protocol: new version first, roll out, only then change the password, then wait for it to work.
+  'single-user': ['create', 'add-version', 'pin', 'rollout', 'set', 'test'],
+  regenerate: ['create', 'add-version', 'pin', 'rollout'],
+};
+
+export function rotationSteps(strategy: RotationStrategy): readonly RotationStepName[] {
+  return STEPS[strategy];
+}
+
+class RolloutFailed extends Error {}
+
+/**
+ * Rotates one secret as a journaled operation under the environment lock. Returns the step-by-step result;
+ * throws only when the rotation is refused before it starts.
+ */
+export async function rotateSecret(
+  ctx: SecretsContext,
+  input: RotateSecretInput,
+  deps: RotateSecretDeps,
+): Promise<RotateSecretResult> {
+  assertEnvironment(ctx, input.environment);
+  const ref: SecretRef = { name: input.name, environment: input.environment };
+  const secret = await requireSecret(ctx, ref);
+  const journal = new RotationJournal(ctx.store, ctx.clock, deps.key);
+  return withEnvironmentLock(
+    ctx.store,
+    {
+      environment: input.environment,
+      operation: `secrets rotate ${input.name}`,
+      owner: ctx.actor,
+      clock: ctx.clock,
+      waitMs: deps.lockWaitMs ?? 0,
+    },
+    async () => {
+      let rotation = journal.running(input.name, input.environment);
+      if (rotation && !input.resume) {
+        throw new ProdguardError(
+          'PRODGUARD_SECRET_ROTATION_RUNNING',
+          `Rotation ${rotation.id} of ${input.name} (${input.environment}) was interrupted after step "${rotation.step}".`,
+          {
+            kind: 'refused',
+            hint: `Continue it: prodguard secrets rotate ${input.name} --env ${input.environment} --resume (or abandon it with --abort).`,
+            details: { rotation: rotation.id, step: rotation.step },
+          },
+        );
+      }
+      if (!rotation && input.resume) {
+        throw new ProdguardError(
+          'PRODGUARD_SECRET_ROTATION_NOT_FOUND',
+          `No interrupted rotation of ${input.name} in ${input.environment} to resume.`,
+          {
+            kind: 'usage',
+            hint: `Start one: prodguard secrets rotate ${input.name} --env ${input.environment}`,
+          },
+        );
+      }
+      let evaluation: RuleEvaluation | undefined;
+      let notes: string[] = [];
+      if (!rotation) {
+        const versions = await ctx.vault.listVersions(ref);
+        const pin = ctx.pins.get(ref);
+        const running = ctx.running ? await ctx.running.list(input.environment) : undefined;
+        const plan: RotationPlan = planRotation({
+          name: input.name,
+          environment: input.environment,
+          kind: secret.kind,
+          requested: input.strategy,
+          versions,
+          pin,
+          members: memberRolesOf(ctx),
+          runningVersions: running
+            ?.map((r) => r.secretVersions[input.name])
+            .filter((v): v is number => v !== undefined),
+          previousRetired: input.previousRetired ?? false,
+          canRollout: ctx.roller !== undefined,
+        });
+        notes = plan.notes;
+        if (plan.refusals.length > 0) {
+          ctx.audit.append({
+            actor: ctx.actor,
+            environment: input.environment,
+            action: 'secrets.rotate',
+            target: input.name,
+            outcome: 'refused',
+            details: { strategy: plan.strategy, refusals: plan.refusals },
+          });
+          throw new ProdguardError(
+            'PRODGUARD_SECRET_ROTATION_REFUSED',
+            `Refusing to rotate ${input.name} in ${input.environment}:\n${plan.refusals.map((r) => `  - ${r}`).join('\n')}`,
+            { kind: 'refused', details: { refusals: plan.refusals } },
+          );
+        }
+        evaluation = await evaluateRules<RotationRuleContext>({
+          config: ctx.config,
+          action: 'rotate',
+          environment: input.environment,
+          checks: [rotationStagingFirstCheck(ctx, journal), ...(deps.checks ?? [])],
+          context: { name: input.name, environment: input.environment, at: ctx.clock.now() },
+          overrides: input.overrides ?? [],
+          clock: ctx.clock,
+        });
+        if (!evaluation.ok) {
+          ctx.audit.append({
+            actor: ctx.actor,
+            environment: input.environment,
+            action: 'secrets.rotate',
+            target: input.name,
+            outcome: 'refused',
+            details: { rules: evaluation.blocking.map((v) => ({ id: v.id, message: v.message })) },
+          });
+          throw new ProdguardError(
+            'PRODGUARD_SECRET_ROTATION_REFUSED',
+            `Refusing to rotate ${input.name} in ${input.environment}:\n${evaluation.blocking.map((v) => `  ✗ ${v.id}: ${v.message}`).join('\n')}`,
+            {
+              kind: 'refused',
+              hint: `${evaluation.blocking
+                .map((v) => v.hint ?? '')
+                .filter(Boolean)
+                .join(' ')} Or --override <rule> --reason "<why>" (audited).`.trim(),
+              details: { verdicts: evaluation.verdicts },
+            },
+          );
+        }
+        rotation = journal.begin({
+          name: input.name,
+          environment: input.environment,
+          kind: secret.kind,
+          strategy: plan.strategy,
+          fromVersion: plan.fromVersion,
+          role: plan.role,
+          actor: ctx.actor,
+        });
+        for (const v of evaluation.overridden) {
+          ctx.audit.append({
+            actor: ctx.actor,
+            environment: input.environment,
+            action: 'secrets.rotate',
+            target: input.name,
+            reason: v.overrideReason,
+            outcome: 'overridden',
+            details: { rule: v.id, message: v.message, rotation: rotation.id },
+          });
+        }
+        ctx.audit.append({
+          actor: ctx.actor,
+          environment: input.environment,
+          action: 'secrets.rotate',
+          target: input.name,
+          outcome: 'started',
+          details: {
+            rotation: rotation.id,
+            strategy: plan.strategy,
+            fromVersion: plan.fromVersion,
+            role: plan.role,
+          },
+        });
+      } else {
+        ctx.audit.append({
+          actor: ctx.actor,
+          environment: input.environment,
+          action: 'secrets.rotate',
+          target: input.name,
+          outcome: 'started',
+          details: { rotation: rotation.id, resumedAfter: rotation.step },
+        });
+      }
+      return runRotationSteps(ctx, deps, journal, rotation, notes, evaluation);
+    },
+  );
+}
+
+async function runRotationSteps(
+  ctx: SecretsContext,
+  deps: RotateSecretDeps,
+  journal: RotationJournal,
+  start: RotationRecord,
+  notes: string[],
+  evaluation: RuleEvaluation | undefined,
+): Promise<RotateSecretResult> {
+  const ref: SecretRef = { name: start.name, environment: start.environment };
+  const names = rotationSteps(start.strategy);
+  const doneUpTo = start.step === 'start' ? -1 : names.indexOf(start.step);
+  const steps: RotationStepResult[] = names.map((name, i) => ({
+    name,
+    status: i <= doneUpTo ? 'Skipped' : 'NotExecuted',
+    ...(i <= doneUpTo ? { detail: 'done before the interruption' } : {}),
+  }));
+  let rotation = start;
+  const pending = (): string => {
+    const value = journal.pendingValue(rotation.id);
+    if (value === undefined) throw new Error(`rotation ${rotation.id} lost its pending value`);
+    ctx.knownSecrets.add(value);
+    return value;
+  };
+  const fromValue = async (): Promise<string> => {
+    if (rotation.fromVersion === null) throw new Error('no version to rotate from');
+    const value = await ctx.vault.accessVersion(ref, rotation.fromVersion);
+    ctx.knownSecrets.add(value);
+    return value;
+  };
+  const newValue = async (): Promise<string> =>
+    rotation.kind === 'postgres' ? withCredentials(await fromValue(), rotation.role!, pending()) : pending();
+  const adminUrl = async (): Promise<string> => {
+    const adminRef = { name: adminSecretName(ctx, ref.name), environment: ref.environment };
+    const pin = ctx.pins.get(adminRef);
+    if (!pin) {
+      // A role may change its own password: the single-user protocol can log in as the user itself.
+      if (rotation.strategy === 'single-user') return fromValue();
+      throw new ProdguardError(
+        'PRODGUARD_SECRET_ADMIN_MISSING',
+        `The admin connection secret ${adminRef.name} has no pinned version in ${ref.environment}.`,
+        {
+          kind: 'usage',
+          hint: `Add it: prodguard secrets add ${adminRef.name} --env ${ref.environment} --kind external < admin-url-file (a role with CREATEROLE).`,
+        },
+      );
+    }
+    const value = await ctx.vault.accessVersion(adminRef, pin.version);
+    ctx.knownSecrets.add(value);
+    return value;
+  };
+
+  const actions: Record<
+    RotationStepName,
+    () => Promise<{ detail?: string; toVersion?: number; revision?: string }>
+  > = {
+    create: async () => {
+      if (journal.pendingValue(rotation.id) === undefined) {
+        const value = rotation.kind === 'postgres' ? generatePassword() : generateRandomSecret();
+        ctx.knownSecrets.add(value);
+        journal.setPendingValue(rotation.id, value);
+      }
+      return {
+        detail:
+          rotation.kind === 'postgres' ? `new password for ${rotation.role}` : 'new random value (384 bits)',
+      };
+    },
+    set: async () => {
+      await deps.postgres.setPassword(await adminUrl(), rotation.role!, pending());
+      return { detail: `ALTER ROLE ${rotation.role} PASSWORD (SCRAM verifier)` };
+    },
+    test: async () => {
+      const url = await newValue();
+      const started = ctx.clock.nowMs();
+      const { propagationTimeout, propagationInterval } = ctx.config.secrets;
+      let attempts = 0;
+      for (;;) {
+        attempts++;
+        const attempt = await deps.postgres.tryLogin(url);
+        if (attempt.ok) {
+          return {
+            detail: `logged in as ${rotation.role} after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
+          };
+        }
+        const waited = ctx.clock.nowMs() - started;
+        if (waited + propagationInterval > propagationTimeout) {
+          throw new ProdguardError(
+            'PRODGUARD_SECRET_ROTATION_FAILED',
+            `Logging in as ${rotation.role} with the new password still fails after ${attempts} attempts: ${attempt.message}${attempt.code ? ` (SQLSTATE ${attempt.code})` : ''}`,
+            { hint: 'The password may still be propagating; resume later with --resume.' },
+          );
+        }
+        ctx.log.info(`waiting for the new password of ${rotation.role} to work`, {
+          attempt: attempts,
+          code: attempt.code,
+        });
+        await ctx.clock.sleep(propagationInterval);
+      }
+    },
+    'add-version': async () => {
+      // Idempotent: a crash between adding the version and journaling it must not add a second one.
+      const existing = (await ctx.vault.listVersions(ref)).find((v) => v.metadata.rotation === rotation.id);
+      if (existing) return { toVersion: existing.version, detail: `v${existing.version} (already added)` };
+      const version = await ctx.vault.addVersion(ref, await newValue(), {
+        actor: ctx.actor,
+        kind: rotation.kind,
+        metadata: { ...(rotation.role ? { role: rotation.role } : {}), rotation: rotation.id },
+      });
+      ctx.audit.append({
+        actor: ctx.actor,
+        environment: ref.environment,
+        action: 'secrets.add',
+        target: `${ref.name} v${version.version}`,
+        outcome: 'success',
+        details: { name: ref.name, version: version.version, kind: rotation.kind, rotation: rotation.id },
+      });
+      return { toVersion: version.version, detail: `v${version.version}` };
+    },
+    pin: async () => {
+      ctx.pins.set(ref, rotation.toVersion!, ctx.actor);
+      ctx.audit.append({
+        actor: ctx.actor,
+        environment: ref.environment,
+        action: 'secrets.pin',
+        target: `${ref.name} v${rotation.toVersion}`,
+        reason: `rotation ${rotation.id}`,
+        outcome: 'success',
+        details: { name: ref.name, version: rotation.toVersion, previousVersion: rotation.fromVersion },
+      });
+      return { detail: `pinned v${rotation.toVersion} (was v${rotation.fromVersion})` };
+    },
+    rollout: async () => {
+      if (!ctx.roller)
+        return {
+          detail: `skipped: no deploy pipeline connected; revisions start with v${rotation.toVersion} at the next deploy`,
+        };
+      const result = await ctx.roller.rollout(ref.environment, ctx.pins.forEnvironment(ref.environment));
+      if (!result.ok) throw new RolloutFailed(result.error ?? 'the rollout failed');
+      // The deploy pipeline retired the revisions that used the previous version.
+      ctx.pins.clearPrevious(ref);
+      return {
+        detail: `revision ${result.revision ?? '(unnamed)'} serves v${rotation.toVersion}`,
+        ...(result.revision ? { revision: result.revision } : {}),
+      };
+    },
+  };
+
+  for (const [index, step] of names.entries()) {
+    if (index <= doneUpTo) continue;
+    journal.stepStarted(rotation.id, step);
+    try {
+      await deps.hooks?.beforeStep?.(step, rotation);
+      const outcome = await actions[step]();
+      journal.stepSucceeded(rotation.id, step, outcome);
+      rotation = journal.get(rotation.id)!;
+      steps[index] = { name: step, status: 'Success', ...(outcome.detail ? { detail: outcome.detail } : {}) };
+      await deps.hooks?.afterStep?.(step, rotation);
+    } catch (error) {
+      const known = [...ctx.knownSecrets];
+      const message = redactText(error instanceof Error ? error.message : String(error), known);
+      if (steps[index]!.status !== 'Success') steps[index] = { name: step, status: 'Error', detail: message };
+      journal.stepFailed(rotation.id, step, message);
+      if (error instanceof RolloutFailed)
+        return compensateRollout(ctx, journal, rotation, steps, notes, evaluation, message);
+      const hint = `Resume: prodguard secrets rotate ${ref.name} --env ${ref.environment} --resume (or --abort).`;
+      ctx.audit.append({
+        actor: ctx.actor,
+        environment: ref.environment,
+        action: 'secrets.rotate',
+        target: ref.name,
+        outcome: 'failed',
+        details: { rotation: rotation.id, step, error: message },
+      });
+      return {
+        outcome: 'interrupted',
+        rotation: journal.get(rotation.id)!,
+        steps,
+        notes,
+        ...(evaluation ? { evaluation } : {}),
+        error: {
+          code: error instanceof ProdguardError ? error.code : 'PRODGUARD_SECRET_ROTATION_FAILED',
+          message: `Step "${step}" of rotation ${rotation.id} failed: ${message}`,
+          hint,
+        },
+      };
+    }
+  }
+  journal.finish(rotation.id, 'succeeded');
+  rotation = journal.get(rotation.id)!;
+  ctx.audit.append({
+    actor: ctx.actor,
+    environment: ref.environment,
+    action: 'secrets.rotate',
+    target: ref.name,
+    outcome: 'success',
+    details: {
+      rotation: rotation.id,
+      strategy: rotation.strategy,
+      fromVersion: rotation.fromVersion,
+      toVersion: rotation.toVersion,
+      role: rotation.role,
+      revision: rotation.revision,
+    },
+  });
+  return { outcome: 'succeeded', rotation, steps, notes, ...(evaluation ? { evaluation } : {}) };
+}
+
+/** The rollout failed: traffic stayed on revisions with the previous version, which still works; re-pin it. */
+function compensateRollout(
+  ctx: SecretsContext,
+  journal: RotationJournal,
+  rotation: RotationRecord,
+  steps: RotationStepResult[],
+  notes: string[],
+  evaluation: RuleEvaluation | undefined,
+  message: string,
+): RotateSecretResult {
+  const ref = { name: rotation.name, environment: rotation.environment };
+  if (rotation.fromVersion !== null) ctx.pins.set(ref, rotation.fromVersion, ctx.actor);
+  journal.finish(rotation.id, 'rolled-back', message);
+  ctx.audit.append({
+    actor: ctx.actor,
+    environment: ref.environment,
+    action: 'secrets.rotate',
+    target: ref.name,
+    outcome: 'rolled-back',
+    details: { rotation: rotation.id, error: message, repinned: rotation.fromVersion },
+  });
+  return {
+    outcome: 'rolled-back',
+    rotation: journal.get(rotation.id)!,
+    steps,
+    notes,
+    ...(evaluation ? { evaluation } : {}),
+    error: {
+      code: 'PRODGUARD_SECRET_ROLLOUT_FAILED',
+      message: `The rollout of ${ref.name} v${rotation.toVersion} failed (${message}); v${rotation.fromVersion} is pinned again and still works.`,
+      hint: `Fix the deploy problem, then rotate again: prodguard secrets rotate ${ref.name} --env ${ref.environment}`,
+    },
+  };
+}
+
+/** Abandons an interrupted rotation: re-pins the version it started from if it had already pinned its own. */
+export async function abortRotation(
+  ctx: SecretsContext,
+  input: { name: string; environment: string },
+  deps: Pick<RotateSecretDeps, 'key' | 'lockWaitMs'>,
+): Promise<RotationRecord> {
+  assertEnvironment(ctx, input.environment);
+  const journal = new RotationJournal(ctx.store, ctx.clock, deps.key);
+  return withEnvironmentLock(
+    ctx.store,
+    {
+      environment: input.environment,
+      operation: `secrets rotate --abort ${input.name}`,
+      owner: ctx.actor,
+      clock: ctx.clock,
+      waitMs: deps.lockWaitMs ?? 0,
+    },
+    async () => {
+      const rotation = journal.running(input.name, input.environment);
+      if (!rotation) {
+        throw new ProdguardError(
+          'PRODGUARD_SECRET_ROTATION_NOT_FOUND',
+          `No interrupted rotation of ${input.name} in ${input.environment}.`,
+          {
+            kind: 'usage',
+          },
+        );
+      }
+      const ref = { name: input.name, environment: input.environment };
+      const pin = ctx.pins.get(ref);
+      // Single-user: once the new version is rolled out the old password is (about to be) gone; keep the new pin.
+      const passwordMoved =
+        rotation.strategy === 'single-user' && ['rollout', 'set', 'test'].includes(rotation.step);
+      const repin =
+        !passwordMoved &&
+        rotation.toVersion !== null &&
+        pin?.version === rotation.toVersion &&
+        rotation.fromVersion !== null;
+      if (repin) ctx.pins.set(ref, rotation.fromVersion!, ctx.actor);
+      journal.finish(rotation.id, 'aborted', 'aborted by operator');
+      ctx.audit.append({
+        actor: ctx.actor,
+        environment: input.environment,
+        action: 'secrets.rotate',
+        target: input.name,
+        outcome: 'rolled-back',
+        details: {
+          rotation: rotation.id,
+          aborted: true,
+          afterStep: rotation.step,
+          repinned: repin ? rotation.fromVersion : null,
+        },
+      });
+      return journal.get(rotation.id)!;
+    },
+  );
+}

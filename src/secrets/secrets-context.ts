@@ -1,0 +1,59 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config/index.js';
+import type { Clock } from '../kernel/clock.js';
+import { ProdguardError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import type { StateStore } from '../store/state-store.js';
+import type { SecretPins } from './secret-pins.js';
+import { SECRET_NAME_PATTERN, type SecretRef, type SecretVault } from './secret-vault.js';
+import type { RunningRevisionSecrets, ServiceRoller } from './secrets-ports.js';
+
+/** What the secrets operations need: the vault, the pins and the narrow parts of a workspace. */
+export interface SecretsContext {
+  config: Pick<Config, 'secrets' | 'environments' | 'environmentOrder' | 'project' | 'rules'>;
+  vault: SecretVault;
+  pins: SecretPins;
+  store: StateStore;
+  audit: Pick<AuditLog, 'append'>;
+  clock: Clock;
+  log: Logger;
+  actor: string;
+  /** Exact values this process handled; logs, audit and errors mask them. */
+  knownSecrets: Set<string>;
+  running?: RunningRevisionSecrets;
+  roller?: ServiceRoller;
+}
+
+export function assertEnvironment(ctx: Pick<SecretsContext, 'config'>, environment: string): void {
+  if (!ctx.config.environments[environment]) {
+    throw new ProdguardError(
+      'PRODGUARD_SECRET_ENVIRONMENT_UNKNOWN',
+      `Environment "${environment}" is not defined in prodguard.yaml.`,
+      { kind: 'usage', hint: `Expected one of: ${ctx.config.environmentOrder.join(', ')}` },
+    );
+  }
+}
+
+export function assertSecretName(name: string): void {
+  if (!SECRET_NAME_PATTERN.test(name)) {
+    throw new ProdguardError('PRODGUARD_SECRET_NAME_INVALID', `"${name}" is not a valid secret name.`, {
+      kind: 'usage',
+      hint: 'Secret names are the environment variable the app reads: upper case, digits and underscores, e.g. DATABASE_URL.',
+    });
+  }
+}
+
+export async function requireSecret(ctx: Pick<SecretsContext, 'vault'>, ref: SecretRef) {
+  const secret = await ctx.vault.getSecret(ref);
+  if (!secret) {
+    throw new ProdguardError(
+      'PRODGUARD_SECRET_NOT_FOUND',
+      `Secret ${ref.name} does not exist in ${ref.environment}.`,
+      {
+        kind: 'usage',
+        hint: `Add it: prodguard secrets add ${ref.name} --env ${ref.environment} < value-file`,
+      },
+    );
+  }
+  return secret;
+}

@@ -1,0 +1,57 @@
+import type { Platform } from '../platform/platform.js';
+
+/** A revision that is running (starting, ready or serving) and the secret versions it was started with. */
+export interface RunningRevision {
+  revision: string;
+  secretVersions: Record<string, number>;
+}
+
+/** Port: which secret versions running revisions hold. Destroy and rotation refuse to break them. */
+export interface RunningRevisionSecrets {
+  list(environment: string): Promise<RunningRevision[]>;
+}
+
+export interface RolloutResult {
+  ok: boolean;
+  /** The revision that now serves with the pins. */
+  revision?: string;
+  error?: string;
+}
+
+/**
+ * Port implemented by the deploy pipeline: start a new revision of the environment's current release with
+ * these pinned secret versions, check its health, move traffic to it and watch it (authentication errors
+ * included). `ok: false` means traffic stayed on (or returned to) revisions that use the previous pins.
+ */
+export interface ServiceRoller {
+  rollout(environment: string, pins: Record<string, number>): Promise<RolloutResult>;
+}
+
+/** RunningRevisionSecrets over the Platform port (Cloud Run shaped): every revision that is not stopped. */
+export function platformRunningRevisionSecrets(
+  platform: Pick<Platform, 'listRevisions'>,
+): RunningRevisionSecrets {
+  return {
+    list: async (environment) => {
+      const revisions = await platform.listRevisions(environment);
+      return revisions
+        .filter((r) => r.state === 'starting' || r.state === 'ready')
+        .map((r) => ({ revision: r.name, secretVersions: r.secretVersions }));
+    },
+  };
+}
+
+/** Running revisions of one environment that use `version` of `name`. */
+export async function revisionsUsing(
+  running: RunningRevisionSecrets | undefined,
+  environment: string,
+  name: string,
+  versions: readonly number[],
+): Promise<RunningRevision[] | undefined> {
+  if (!running) return undefined;
+  const all = await running.list(environment);
+  return all.filter((r) => {
+    const v = r.secretVersions[name];
+    return v !== undefined && versions.includes(v);
+  });
+}
