@@ -1,0 +1,356 @@
+import type { Command } from 'commander';
+import {
+  assembleStatusMatrix,
+  assertEnvironment,
+  backupsDirOf,
+  createMigration,
+  type EnvironmentStatusResult,
+  expandLintPaths,
+  LINT_RULES,
+  lintFiles,
+  type MigrateDeployResult,
+  migrationsDirOf,
+  openScratchServer,
+  readEnvironmentStatus,
+  readMigrationHistory,
+  resolveDatabaseTarget,
+  resolveShadowUrl,
+  runMigrateDeploy,
+  runMigrateResolve,
+  runMigrateRollback,
+  runVerifyRollback,
+  toSarif,
+} from '../../database/index.js';
+import { UsageError } from '../../kernel/errors.js';
+import { redactText } from '../../kernel/redact.js';
+import type { CliIo } from '../io.js';
+import { printJson, renderTable, SYMBOL } from '../render.js';
+import {
+  addOverrideOptions,
+  globalsOf,
+  parseDurationOption,
+  parseOverrides,
+  styleOf,
+  withWorkspace,
+} from './shared.js';
+
+export function register(program: Command, io: CliIo): void {
+  const migrate = program
+    .command('migrate')
+    .description('Prisma migrations: new, status, deploy, lint, resolve, verify-rollback, rollback');
+
+  migrate
+    .command('new <name>')
+    .description('create <timestamp>_<name>/ with migration.sql and down.sql (the rollback plan)')
+    .action(async (name: string, _options: unknown, command: Command) =>
+      withWorkspace(io, command, async (ws) => {
+        const created = createMigration(migrationsDirOf(ws.config), name, ws.clock.now());
+        if (globalsOf(command).json) return printJson(io, created);
+        io.stdout(`Created ${created.name}\n${created.files.map((f) => `  ${f}`).join('\n')}\n`);
+      }),
+    );
+
+  migrate
+    .command('status')
+    .description(
+      'migration × environment matrix. Exit code bitmap: 1 pending, 2 failed, 4 edited/missing/out-of-order, 8 unreachable',
+    )
+    .option('--env <name>', 'only this environment')
+    .option('--all', 'every environment (the default)')
+    .action(async (options: { env?: string; all?: boolean }, command: Command) =>
+      withWorkspace(io, command, async (ws) => {
+        const history = readMigrationHistory(migrationsDirOf(ws.config));
+        if (options.env) assertEnvironment(ws.config, options.env);
+        const names = options.env ? [options.env] : ws.config.environmentOrder;
+        const environments: EnvironmentStatusResult[] = await Promise.all(
+          names.map(async (environment) => {
+            try {
+              const target = resolveDatabaseTarget(ws.config, environment, ws.env);
+              return { environment, status: await readEnvironmentStatus(history, environment, target.url) };
+            } catch (error) {
+              return { environment, error: error instanceof Error ? error.message : String(error) };
+            }
+          }),
+        );
+        const matrix = assembleStatusMatrix(history, environments);
+        io.setExitCode(matrix.exitCode);
+        if (globalsOf(command).json) return printJson(io, matrix);
+        const s = styleOf(command, io);
+        const paint = (state: string) =>
+          state === 'applied'
+            ? s.ok(`${SYMBOL.pass} applied`)
+            : state === 'pending'
+              ? s.warn('pending')
+              : state === 'unknown'
+                ? s.dim('?')
+                : s.bad(`${SYMBOL.fail} ${state}`);
+        if (matrix.migrations.length === 0) io.stdout(`No migrations in ${history.dir}.\n`);
+        else
+          io.stdout(
+            `${renderTable(
+              matrix.migrations.map((m) => [m, ...names.map((env) => paint(matrix.cells[m]![env]!))]),
+              ['MIGRATION', ...names],
+            )}\n`,
+          );
+        for (const env of matrix.environments)
+          if (env.error) io.stdout(`${s.bad(SYMBOL.fail)} ${env.environment}: ${env.error}\n`);
+        for (const env of matrix.environments) {
+          for (const entry of env.status?.entries ?? [])
+            if (entry.state === 'failed' && entry.logs)
+              io.stdout(
+                `${s.bad(SYMBOL.fail)} ${env.environment}: ${entry.name} failed:\n    ${redactText(entry.logs).split('\n').join('\n    ')}\n`,
+              );
+        }
+        io.stdout(
+          s.dim(
+            `exit code ${matrix.exitCode} (1 pending · 2 failed · 4 edited/missing/out-of-order · 8 unreachable)\n`,
+          ),
+        );
+      }),
+    );
+
+  addOverrideOptions(
+    migrate
+      .command('deploy <env>')
+      .description('apply pending migrations: staging first, lint, tested rollback and backup on production')
+      .option('--no-rollback', 'deploy migrations that cannot be rolled back (needs --reason)')
+      .option('--wait <duration>', 'wait this long for the environment lock'),
+  ).action(
+    async (
+      environment: string,
+      options: { override?: string[]; reason?: string; rollback?: boolean; wait?: string },
+      command: Command,
+    ) =>
+      withWorkspace(io, command, async (ws) => {
+        const overrides = parseOverrides(options.override, options.reason);
+        if (options.rollback === false && !options.reason)
+          throw new UsageError(
+            'PRODGUARD_MIGRATE_REASON_MISSING',
+            '--no-rollback needs --reason "<why it cannot be undone>".',
+            {
+              hint: 'Example: --no-rollback --reason "drops the legacy sessions table; data archived in S3"',
+            },
+          );
+        const waitMs = parseDurationOption('--wait', options.wait);
+        const result = await runMigrateDeploy(
+          {
+            environment,
+            history: readMigrationHistory(migrationsDirOf(ws.config)),
+            overrides,
+            ...(options.rollback === false ? { noRollbackReason: options.reason! } : {}),
+            ...(waitMs !== undefined ? { waitMs } : {}),
+          },
+          {
+            config: ws.config,
+            store: ws.store,
+            audit: ws.audit,
+            clock: ws.clock,
+            processes: ws.processes,
+            env: ws.env,
+            cwd: ws.config.root,
+            actor: await ws.actor(),
+          },
+        );
+        io.setExitCode(result.error ? (result.error.code === 'PRODGUARD_MIGRATE_REFUSED' ? 1 : 3) : 0);
+        if (globalsOf(command).json) return printJson(io, { ok: !result.error, ...result });
+        renderDeploy(io, command, result);
+      }),
+  );
+
+  migrate
+    .command('lint [paths...]')
+    .description('flag dangerous DDL with the lock it takes and the safe way (default: every migration)')
+    .option('--sarif', 'SARIF 2.1.0 output')
+    .option('--all', 'also list warnings (default: errors, and warnings count)')
+    .action(async (paths: string[], options: { sarif?: boolean; all?: boolean }, command: Command) => {
+      // Lint works without prodguard.yaml when given paths.
+      const run = async (root: string, defaults: string[]) => {
+        const files = expandLintPaths(paths.length > 0 ? paths : defaults, io.cwd);
+        const results = await lintFiles(files, root);
+        const blocking = results.reduce((n, r) => n + r.blocking, 0);
+        io.setExitCode(blocking > 0 ? 1 : 0);
+        if (options.sarif) return printJson(io, toSarif(results, LINT_RULES));
+        if (globalsOf(command).json) return printJson(io, { ok: blocking === 0, blocking, files: results });
+        const s = styleOf(command, io);
+        let warnings = 0;
+        for (const r of results) {
+          for (const f of r.findings) {
+            if (f.severity === 'warning') warnings++;
+            if (f.severity === 'warning' && !options.all) continue;
+            const label = f.ignored
+              ? s.dim('ignored')
+              : f.severity === 'error'
+                ? s.bad('error')
+                : s.warn('warning');
+            io.stdout(`${f.file}:${f.line}:${f.column}  ${label}  ${s.bold(f.rule)}  ${f.message}\n`);
+            io.stdout(s.dim(`    ${f.statement}\n`));
+            if (f.ignored) io.stdout(s.dim(`    ignored: ${f.ignored.reason}\n`));
+            else io.stdout(`    lock:  ${f.lock}\n    safer: ${f.safer}\n`);
+          }
+        }
+        io.stdout(
+          `${blocking > 0 ? s.bad(SYMBOL.fail) : s.ok(SYMBOL.pass)} ${results.length} file(s), ${blocking} blocking finding(s), ${warnings} warning(s)${warnings > 0 && !options.all ? ' (--all shows them)' : ''}\n`,
+        );
+      };
+      if (paths.length > 0) {
+        let root = io.cwd;
+        try {
+          await withWorkspace(io, command, async (ws) => {
+            root = ws.config.root;
+          });
+        } catch {
+          // no prodguard.yaml: paths relative to the current folder
+        }
+        return run(root, []);
+      }
+      return withWorkspace(io, command, async (ws) => run(ws.config.root, [migrationsDirOf(ws.config)]));
+    });
+
+  migrate
+    .command('resolve <env>')
+    .description("mark a migration as applied or rolled back, with `prisma migrate resolve`'s semantics")
+    .option('--applied <name>', 'record it as applied (you completed it by hand)')
+    .option('--rolled-back <name>', 'record a failed migration as rolled back (it left no changes)')
+    .action(
+      async (environment: string, options: { applied?: string; rolledBack?: string }, command: Command) =>
+        withWorkspace(io, command, async (ws) => {
+          if (Boolean(options.applied) === Boolean(options.rolledBack))
+            throw new UsageError(
+              'PRODGUARD_MIGRATE_RESOLVE_USAGE',
+              'Pass exactly one of --applied <name> or --rolled-back <name>.',
+            );
+          const target = resolveDatabaseTarget(ws.config, environment, ws.env);
+          const result = await runMigrateResolve(
+            {
+              environment,
+              url: target.url,
+              history: readMigrationHistory(migrationsDirOf(ws.config)),
+              name: (options.applied ?? options.rolledBack)!,
+              as: options.applied ? 'applied' : 'rolled-back',
+            },
+            { clock: ws.clock, audit: ws.audit, actor: await ws.actor() },
+          );
+          if (globalsOf(command).json) return printJson(io, { ok: true, ...result });
+          io.stdout(
+            `${styleOf(command, io).ok(SYMBOL.pass)} ${result.name} recorded as ${result.as} on ${environment}\n`,
+          );
+        }),
+    );
+
+  migrate
+    .command('verify-rollback <env>')
+    .description("on a scratch copy of the environment's history: up, down.sql, up again; compare schemas")
+    .action(async (environment: string, _options: unknown, command: Command) =>
+      withWorkspace(io, command, async (ws) => {
+        const target = resolveDatabaseTarget(ws.config, environment, ws.env);
+        const scratch = await openScratchServer(resolveShadowUrl(ws.config, ws.env));
+        try {
+          const result = await runVerifyRollback(
+            {
+              environment,
+              url: target.url,
+              history: readMigrationHistory(migrationsDirOf(ws.config)),
+              lockTimeoutMs: ws.config.database.lockTimeout,
+              statementTimeoutMs: ws.config.database.statementTimeout,
+            },
+            { clock: ws.clock, store: ws.store, audit: ws.audit, actor: await ws.actor(), scratch },
+          );
+          io.setExitCode(result.ok ? 0 : 3);
+          if (globalsOf(command).json) return printJson(io, result);
+          const s = styleOf(command, io);
+          if (result.checks.length === 0)
+            io.stdout(`No pending migrations on ${environment}: nothing to verify.\n`);
+          for (const c of result.checks) {
+            io.stdout(
+              `${c.ok ? s.ok(SYMBOL.pass) : s.bad(SYMBOL.fail)} ${c.migration}${c.ok ? ': up → down → up gives identical schemas' : `: ${c.problem}`}\n`,
+            );
+            for (const d of [...c.downDifferences, ...c.reapplyDifferences].slice(0, 10))
+              io.stdout(
+                `    ${d.change} ${d.kind} ${d.object}${d.expected ? `\n      expected: ${d.expected}` : ''}${d.actual ? `\n      found:    ${d.actual}` : ''}\n`,
+              );
+          }
+          io.stdout(
+            s.dim(`scratch: ${scratch.description}; replayed ${result.replayed} applied migration(s)\n`),
+          );
+        } finally {
+          await scratch.close();
+        }
+      }),
+    );
+
+  migrate
+    .command('rollback <env> <name>')
+    .description("run the newest applied migration's verified down.sql; Prisma then sees it as not applied")
+    .action(async (environment: string, name: string, _options: unknown, command: Command) =>
+      withWorkspace(io, command, async (ws) => {
+        const target = resolveDatabaseTarget(ws.config, environment, ws.env);
+        const result = await runMigrateRollback(
+          {
+            environment,
+            url: target.url,
+            final: target.final,
+            history: readMigrationHistory(migrationsDirOf(ws.config)),
+            name,
+            backupsDir: backupsDirOf(ws.config),
+            lockTimeoutMs: ws.config.database.lockTimeout,
+            statementTimeoutMs: ws.config.database.statementTimeout,
+          },
+          {
+            clock: ws.clock,
+            store: ws.store,
+            audit: ws.audit,
+            actor: await ws.actor(),
+            processes: ws.processes,
+            cwd: ws.config.root,
+            env: ws.env,
+          },
+        );
+        if (globalsOf(command).json) return printJson(io, { ok: true, ...result });
+        io.stdout(
+          `${styleOf(command, io).ok(SYMBOL.pass)} ${name} rolled back on ${environment} in ${result.durationMs}ms${result.backup ? ` (backup #${result.backup.id} first: ${result.backup.path})` : ''}\n`,
+        );
+      }),
+    );
+}
+
+function renderDeploy(io: CliIo, command: Command, result: MigrateDeployResult): void {
+  const s = styleOf(command, io);
+  for (const v of result.evaluation?.verdicts ?? []) {
+    if (v.status === 'skipped') continue;
+    const mark =
+      v.status === 'pass'
+        ? s.ok(SYMBOL.pass)
+        : v.status === 'overridden'
+          ? s.warn(SYMBOL.overridden)
+          : v.status === 'warn'
+            ? s.warn(SYMBOL.warn)
+            : s.bad(SYMBOL.fail);
+    io.stdout(`${mark} ${v.id}: ${v.message}\n`);
+    if (v.status === 'fail' && v.hint) io.stdout(`    fix: ${v.hint}\n`);
+    if (v.status === 'overridden') io.stdout(`    overridden: ${v.overrideReason}\n`);
+  }
+  for (const w of result.warnings) io.stdout(`${s.warn(SYMBOL.warn)} ${w}\n`);
+  if (result.steps.length === 0) {
+    io.stdout(`${s.ok(SYMBOL.pass)} ${result.environment} is up to date: no pending migrations.\n`);
+    return;
+  }
+  for (const step of result.steps) {
+    const mark =
+      step.status === 'Success'
+        ? s.ok(SYMBOL.pass)
+        : step.status === 'Error'
+          ? s.bad(SYMBOL.fail)
+          : s.dim(SYMBOL.skipped);
+    io.stdout(
+      `${mark} ${step.name}${step.durationMs !== undefined ? ` (${step.durationMs}ms)` : step.status === 'NotExecuted' ? ' (not run)' : ''}\n`,
+    );
+    if (step.error && step.status === 'Error') io.stdout(`    ${step.error.split('\n').join('\n    ')}\n`);
+  }
+  if (result.error) {
+    io.stdout(`${s.bad(SYMBOL.fail)} ${result.error.message.split('\n')[0]}\n`);
+    if (result.error.hint) io.stdout(`    hint: ${result.error.hint}\n`);
+  } else
+    io.stdout(
+      `${s.ok(SYMBOL.pass)} ${result.applied.length} migration(s) applied to ${result.environment}\n`,
+    );
+}

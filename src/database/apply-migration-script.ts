@@ -1,0 +1,85 @@
+import { parse } from 'libpg-query';
+import type { PgSession } from './pg-session.js';
+
+export interface ScriptShape {
+  /** The file has its own BEGIN/COMMIT: it is sent as written, as Prisma sends it. */
+  ownsTransaction: boolean;
+  /** The file has CONCURRENTLY work: it runs outside a transaction, one statement at a time. */
+  concurrent: boolean;
+  /** Statement texts (only split when concurrent). */
+  statements: string[];
+}
+
+const MAYBE_SPECIAL = /\b(concurrently|begin|commit|start\s+transaction|rollback|end)\b/i;
+
+/** Reads how a migration must be run. Only scripts that mention the keywords pay for a parse. */
+export async function readScriptShape(sql: string): Promise<ScriptShape> {
+  if (!MAYBE_SPECIAL.test(sql)) return { ownsTransaction: false, concurrent: false, statements: [sql] };
+  // biome-ignore lint/suspicious/noExplicitAny: parse tree walked by shape
+  const tree: any = await parse(sql);
+  const bytes = Buffer.from(sql);
+  let ownsTransaction = false;
+  let concurrent = false;
+  const statements: string[] = [];
+  for (const s of tree.stmts ?? []) {
+    const stmt = s.stmt ?? {};
+    if (stmt.TransactionStmt) ownsTransaction = true;
+    if (
+      stmt.IndexStmt?.concurrent ||
+      (stmt.DropStmt?.concurrent && stmt.DropStmt.removeType === 'OBJECT_INDEX') ||
+      stmt.ReindexStmt?.params?.some(
+        (p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently',
+      ) ||
+      // biome-ignore lint/suspicious/noExplicitAny: parse tree walked by shape
+      stmt.AlterTableStmt?.cmds?.some((c: any) => c.AlterTableCmd?.def?.PartitionCmd?.concurrent)
+    )
+      concurrent = true;
+    const start = s.stmt_location ?? 0;
+    statements.push(bytes.subarray(start, s.stmt_len ? start + s.stmt_len : bytes.length).toString('utf8'));
+  }
+  return { ownsTransaction, concurrent: concurrent && !ownsTransaction, statements };
+}
+
+export interface ApplyScriptOptions {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  /** Runs inside the migration's transaction after the script (e.g. marking the row finished). */
+  afterScript?: () => Promise<void>;
+}
+
+/**
+ * Runs one migration script: in its own transaction with lock_timeout and statement_timeout; or, when it
+ * contains CONCURRENTLY, statement by statement outside any transaction; or as written when it manages its
+ * own transaction. Throws the PostgreSQL error (the transaction is rolled back).
+ */
+export async function applyMigrationScript(
+  db: PgSession,
+  sql: string,
+  options: ApplyScriptOptions,
+): Promise<ScriptShape> {
+  const shape = await readScriptShape(sql);
+  const timeouts = `SET lock_timeout = ${Math.round(options.lockTimeoutMs)}; SET statement_timeout = ${Math.round(options.statementTimeoutMs)};`;
+  if (shape.ownsTransaction || shape.concurrent) {
+    await db.exec(timeouts);
+    try {
+      if (shape.ownsTransaction) await db.exec(sql);
+      else for (const statement of shape.statements) await db.exec(statement);
+      await options.afterScript?.();
+    } finally {
+      await db.exec('RESET lock_timeout; RESET statement_timeout;').catch(() => {});
+    }
+    return shape;
+  }
+  await db.exec(
+    `BEGIN; SET LOCAL lock_timeout = ${Math.round(options.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(options.statementTimeoutMs)};`,
+  );
+  try {
+    await db.exec(sql);
+    await options.afterScript?.();
+    await db.exec('COMMIT');
+  } catch (error) {
+    await db.exec('ROLLBACK').catch(() => {});
+    throw error;
+  }
+  return shape;
+}

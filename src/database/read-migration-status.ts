@@ -1,0 +1,73 @@
+import { redactText } from '../kernel/redact.js';
+import type { MigrationHistory } from './migration-files.js';
+import { openPgSession } from './pg-session.js';
+import {
+  type EnvironmentMigrationStatus,
+  type MigrationState,
+  planMigrationStatus,
+} from './plan-migration-status.js';
+import { readMigrationRows } from './prisma-migrations-table.js';
+
+export interface EnvironmentStatusResult {
+  environment: string;
+  /** Set when the database could not be read (no URL, unreachable). */
+  error?: string;
+  status?: EnvironmentMigrationStatus;
+}
+
+export interface MigrationStatusMatrix {
+  migrations: string[];
+  environments: EnvironmentStatusResult[];
+  /** migration → environment → state ('unknown' when the environment could not be read). */
+  cells: Record<string, Record<string, MigrationState | 'unknown'>>;
+  /** Documented exit-code bitmap: 1 pending, 2 failed, 4 edited/missing/out-of-order, 8 unreachable. */
+  exitCode: number;
+}
+
+/** Reads one environment's `_prisma_migrations` and plans its state. */
+export async function readEnvironmentStatus(
+  history: MigrationHistory,
+  _environment: string,
+  url: string,
+): Promise<EnvironmentMigrationStatus> {
+  const db = await openPgSession(url, 'prodguard migrate status');
+  try {
+    return planMigrationStatus(history.migrations, await readMigrationRows(db));
+  } finally {
+    await db.close();
+  }
+}
+
+/** Pure: the migration × environment matrix and its exit code. */
+export function assembleStatusMatrix(
+  history: MigrationHistory,
+  environments: readonly EnvironmentStatusResult[],
+): MigrationStatusMatrix {
+  const names = history.migrations.map((m) => m.name);
+  for (const env of environments) {
+    for (const entry of env.status?.entries ?? []) if (!names.includes(entry.name)) names.push(entry.name);
+  }
+  const cells: MigrationStatusMatrix['cells'] = {};
+  let exitCode = 0;
+  for (const name of names) {
+    cells[name] = {};
+    for (const env of environments) {
+      const state = env.status?.entries.find((e) => e.name === name)?.state ?? 'unknown';
+      cells[name]![env.environment] = state;
+    }
+  }
+  for (const env of environments) {
+    if (env.error) exitCode |= 8;
+    const s = env.status;
+    if (!s) continue;
+    if (s.pending.length > 0) exitCode |= 1;
+    if (s.failed.length > 0) exitCode |= 2;
+    if (s.edited.length + s.missing.length + s.outOfOrder.length > 0) exitCode |= 4;
+  }
+  return {
+    migrations: names,
+    environments: environments.map((e) => ({ ...e, ...(e.error ? { error: redactText(e.error) } : {}) })),
+    cells,
+    exitCode,
+  };
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../kernel/clock.js';
+import { ProdguardError } from '../kernel/errors.js';
+import type { ProcessRunner } from '../kernel/process-runner.js';
+import { redactText } from '../kernel/redact.js';
+import type { StateStore } from '../store/index.js';
+import { type BackupRecord, readBackupRecords, writeBackupRecord } from './database-records.js';
+import { databaseNameOf, redactUrl } from './pg-session.js';
+
+/** libpq reads the password from PGPASSWORD, so it never appears in a process list. */
+export function libpqConnection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
+  const parsed = new URL(url);
+  const password = decodeURIComponent(parsed.password);
+  parsed.password = '';
+  return { dbname: parsed.toString(), env: password ? { PGPASSWORD: password } : {} };
+}
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+export interface BackupDeps {
+  processes: ProcessRunner;
+  clock: Clock;
+  store: StateStore;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunBackupOptions {
+  environment: string;
+  url: string;
+  dir: string;
+  reason?: string;
+}
+
+function fileStamp(at: Date): string {
+  return at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * pg_dump in custom format, then read back in full (pg_restore --list for the entries, and a restore to
+ * /dev/null that reads every data block); path, size, duration and SHA-256 are recorded.
+ */
+export async function runBackup(options: RunBackupOptions, deps: BackupDeps): Promise<BackupRecord> {
+  mkdirSync(options.dir, { recursive: true });
+  const started = deps.clock.now();
+  const startedMs = deps.clock.nowMs();
+  const path = join(
+    options.dir,
+    `${options.environment}-${databaseNameOf(options.url)}-${fileStamp(started)}-${process.pid}.dump`,
+  );
+  const conn = libpqConnection(options.url);
+  const env = { ...deps.env, ...conn.env };
+  const dump = await deps.processes.run(
+    'pg_dump',
+    ['--format=custom', '--no-password', `--file=${path}`, `--dbname=${conn.dbname}`],
+    { cwd: deps.cwd, env, timeoutMs: 6 * 3_600_000 },
+  );
+  if (dump.failed) {
+    throw new ProdguardError(
+      'PRODGUARD_DB_BACKUP_FAILED',
+      `pg_dump of ${options.environment} (${redactUrl(options.url)}) failed: ${redactText(dump.spawnError ?? dump.stderr.trim())}`,
+      { hint: 'Install the PostgreSQL client tools (pg_dump 15 or newer) and check the connection.' },
+    );
+  }
+  const list = await deps.processes.run('pg_restore', ['--list', path], { cwd: deps.cwd, env: deps.env });
+  const full = await deps.processes.run('pg_restore', ['--file=/dev/null', path], {
+    cwd: deps.cwd,
+    env: deps.env,
+  });
+  if (list.failed || full.failed) {
+    throw new ProdguardError(
+      'PRODGUARD_DB_BACKUP_UNREADABLE',
+      `The backup ${path} could not be read back: ${(list.failed ? list.stderr : full.stderr).trim()}`,
+      { hint: 'Do not migrate without a readable backup. Check disk space and retry.' },
+    );
+  }
+  const entries = list.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith(';')).length;
+  const sha256 = await sha256File(path);
+  const finished = deps.clock.now();
+  return writeBackupRecord(deps.store, {
+    environment: options.environment,
+    path,
+    sizeBytes: statSync(path).size,
+    sha256,
+    durationMs: Math.max(0, deps.clock.nowMs() - startedMs),
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    entries,
+    reason: options.reason ?? null,
+  });
+}
+
+export interface RunRestoreOptions {
+  /** A backup id from `db backup`, or a path to a .dump file. */
+  backup: string;
+  intoUrl: string;
+}
+
+/** Restores a backup into a (scratch) database after checking its recorded checksum. */
+export async function runRestore(
+  options: RunRestoreOptions,
+  deps: BackupDeps,
+): Promise<{ backup: BackupRecord | undefined; path: string; durationMs: number }> {
+  const records = readBackupRecords(deps.store);
+  const record = /^\d+$/.test(options.backup)
+    ? records.find((r) => r.id === Number(options.backup))
+    : records.find((r) => r.path === options.backup);
+  const path = record?.path ?? options.backup;
+  if (!existsSync(path)) {
+    throw new ProdguardError(
+      'PRODGUARD_DB_BACKUP_NOT_FOUND',
+      `No backup ${options.backup} (looked for ${path}).`,
+      {
+        kind: 'usage',
+        hint: 'List backups with `prodguard db backups`, and pass an id or a .dump path.',
+      },
+    );
+  }
+  if (record && (await sha256File(path)) !== record.sha256) {
+    throw new ProdguardError(
+      'PRODGUARD_DB_BACKUP_CORRUPT',
+      `Backup #${record.id} (${path}) no longer matches its recorded SHA-256.`,
+      { hint: 'The file changed since it was taken; use another backup.' },
+    );
+  }
+  const conn = libpqConnection(options.intoUrl);
+  const started = deps.clock.nowMs();
+  const result = await deps.processes.run(
+    'pg_restore',
+    ['--no-owner', '--no-privileges', '--exit-on-error', '--no-password', `--dbname=${conn.dbname}`, path],
+    { cwd: deps.cwd, env: { ...deps.env, ...conn.env }, timeoutMs: 6 * 3_600_000 },
+  );
+  if (result.failed) {
+    throw new ProdguardError(
+      'PRODGUARD_DB_RESTORE_FAILED',
+      `pg_restore into ${redactUrl(options.intoUrl)} failed: ${redactText(result.spawnError ?? result.stderr.trim())}`,
+      { hint: 'Restore into an empty scratch database.' },
+    );
+  }
+  return { backup: record, path, durationMs: Math.max(0, deps.clock.nowMs() - started) };
+}

