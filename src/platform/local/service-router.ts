@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { MaintenanceSettings, TrafficTarget } from '../platform.js';
 import { renderMaintenancePage } from './maintenance-page.js';
@@ -130,6 +130,7 @@ export class ServiceRouter {
       this.#tunnel(instance, req, socket, head);
     });
     server.on('clientError', (_error, socket) => socket.destroy());
+    trackSockets(server);
     return server;
   }
 
@@ -251,9 +252,22 @@ function listenOn(server: Server, port: number): Promise<number> {
   });
 }
 
+const openSockets = new WeakMap<Server, Set<Socket>>();
+
+function trackSockets(server: Server): void {
+  const sockets = new Set<Socket>();
+  openSockets.set(server, sockets);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+}
+
+/** Closes a listener and every connection on it, upgraded (WebSocket) ones included. */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
+    for (const socket of openSockets.get(server) ?? []) socket.destroy();
   });
 }
