@@ -11,6 +11,7 @@ export * from './resolve-secret-env.js';
 export * from './reveal-secret.js';
 export * from './rotate-master-key.js';
 export * from './rotate-secret.js';
+export * from './rotation-freeze-checks.js';
 export * from './rotation-journal.js';
 export * from './rotation-rules.js';
 export * from './scram-verifier.js';
