@@ -64,6 +64,10 @@ export interface DeployEventMap {
     outcome: 'success' | 'rolled-back' | 'aborted' | 'failed' | 'refused';
     elapsedMs: number;
     message: string;
+    /** Audit action when it is not the kind itself (maintenance.on). */
+    action?: string;
+    target?: string;
+    reason?: string;
   };
 }
 

@@ -22,7 +22,6 @@ export const deployConfigSchema = z
       .describe('Canary traffic percentages, ascending, ending at 100.')
       .meta({ examples: [[10, 50, 100]] }),
     stepDuration: durationOr('How long each canary step is analysed before the next one.', '30s'),
-    readinessTimeout: durationOr('How long a new revision may take to answer its health path.', '60s'),
     smoke: z
       .object({
         command: z

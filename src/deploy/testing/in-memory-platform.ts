@@ -79,7 +79,7 @@ export class InMemoryPlatform implements Platform {
   readonly #behaviors = new Map<string, RevisionBehavior>();
   /** Every traffic change, in order, for assertions about what traffic ever looked like. */
   readonly trafficLog: { at: string; service: string; traffic: TrafficTarget[] }[] = [];
-  /** Called after each mutating method has acted; tests use it to pause or crash between steps. */
+  /** Called after a method has acted (mutations, waitReady, getMetrics); tests use it to pause or freeze the caller there. */
   afterAct: ((method: string, args: unknown[]) => Promise<void> | void) | undefined;
 
   constructor(options: InMemoryPlatformOptions) {
@@ -190,6 +190,7 @@ export class InMemoryPlatform implements Platform {
     if (readyAfter > 0) await this.#clock.sleep(readyAfter, signal);
     signal?.throwIfAborted();
     entry.revision.state = 'ready';
+    await this.afterAct?.('waitReady', [service, revision]);
     return structuredClone(entry.revision);
   }
 
@@ -259,6 +260,7 @@ export class InMemoryPlatform implements Platform {
     const entry = this.#service(service);
     this.#tick(entry);
     const now = this.#clock.nowMs();
+    await this.afterAct?.('getMetrics', [service, windowMs]);
     return [...this.#revisions.values()]
       .filter((e) => e.revision.service === service)
       .map((e) => {

@@ -1,0 +1,46 @@
+import type { Config } from '../config/index.js';
+import type { Clock } from '../kernel/clock.js';
+import { UsageError } from '../kernel/errors.js';
+import type { ProcessRunner } from '../kernel/process-runner.js';
+import type { Platform } from '../platform/index.js';
+import type { DeployChecks } from './deploy-checks.js';
+import type { DeployEvents } from './deploy-events.js';
+import type { DeploySettingsConfig } from './deploy-settings.js';
+import type { DeployStore } from './deploy-store.js';
+import type { ProbeClient } from './probe-client.js';
+import type { ReleaseBuilder } from './release-builder.js';
+
+/** The config keys the pipeline reads. */
+export type PipelineConfig = DeploySettingsConfig &
+  Pick<Config, 'rules' | 'root' | 'timezone' | 'releaseTag' | 'app' | 'environmentOrder'>;
+
+/** The narrow ports the pipeline drives; the CLI wires the real ones, tests the in-memory platform. */
+export interface PipelineDeps {
+  platform: Platform;
+  store: DeployStore;
+  clock: Clock;
+  processes: ProcessRunner;
+  probe: ProbeClient;
+  events: DeployEvents;
+  actor: string;
+  /** Aborted on Ctrl-C: the running operation restores the traffic it had before. */
+  signal?: AbortSignal;
+  /** Lock lease; a stalled holder loses the lock after it. */
+  lockTtlMs?: number;
+}
+
+export interface DeployPipelineDeps extends PipelineDeps {
+  builder: ReleaseBuilder;
+  /** Checks of other domains for the deploy action (the preflight checklist). */
+  checks?: DeployChecks;
+}
+
+export function assertEnvironment(config: PipelineConfig, environment: string): void {
+  if (!config.environments[environment]) {
+    throw new UsageError(
+      'PRODGUARD_DEPLOY_UNKNOWN_ENVIRONMENT',
+      `No environment "${environment}" in ${config.file}.`,
+      { hint: `Known environments: ${Object.keys(config.environments).join(', ')}.` },
+    );
+  }
+}

@@ -1,0 +1,772 @@
+import { formatDuration } from '../kernel/duration.js';
+import { isProdguardError, ProdguardError, UsageError } from '../kernel/errors.js';
+import { tailLines } from '../kernel/process-runner.js';
+import type { ReleaseRef, TrafficTarget } from '../platform/index.js';
+import { evaluateRules, isInScope, type RuleCheck, type RuleOverride, type Verdict } from '../rules/index.js';
+import { withEnvironmentLock } from '../store/index.js';
+import type { Breach } from './analyze-sample.js';
+import { applyTraffic, effectiveTraffic } from './apply-traffic.js';
+import { DEPLOY_RULE_CHECKS, type DeployCheckContext } from './deploy-checks.js';
+import { readDeploySettings, resolveAnalysisSettings } from './deploy-settings.js';
+import type { OperationRecord } from './deploy-store.js';
+import { type OperationRunner, OperationRunner as Runner, type StepResult } from './operation-runner.js';
+import {
+  assertEnvironment,
+  type DeployPipelineDeps,
+  type PipelineConfig,
+  type PipelineDeps,
+} from './pipeline-deps.js';
+import { type DeployStrategy, planCanarySteps, planStepTraffic } from './plan-canary-steps.js';
+import { type DetectionTimes, planDetectionTimes } from './plan-detection-times.js';
+import { planReleaseTagName } from './plan-release-tag.js';
+import { readEnvironmentHealth } from './read-environment-health.js';
+import { refuseInterrupted } from './refuse-interrupted.js';
+import { runAnalysis } from './run-analysis.js';
+
+export interface DeployRequest {
+  environment: string;
+  /** Commit-ish; default HEAD. */
+  commit?: string;
+  note?: string;
+  strategy?: DeployStrategy;
+  steps?: readonly number[];
+  watchMs?: number;
+  hotfix?: { reason: string };
+  overrides?: readonly RuleOverride[];
+  lockWaitMs?: number;
+}
+
+export type DeployOutcome = 'success' | 'refused' | 'rolled-back' | 'failed' | 'aborted';
+
+/** The result set of one deploy: every step with its status, whatever the outcome. */
+export interface DeployResult {
+  operationId: string | undefined;
+  environment: string;
+  outcome: DeployOutcome;
+  message: string;
+  release: ReleaseRef | undefined;
+  revision: string | undefined;
+  verdicts: Verdict[];
+  steps: StepResult[];
+  breaches: Breach[];
+  times: DetectionTimes | undefined;
+  tag: string | undefined;
+}
+
+/** What a deploy operation journals as its parameters; enough to resume it in another process. */
+interface DeployParams {
+  commit: string;
+  digest: string;
+  note?: string;
+  strategy: DeployStrategy;
+  steps: number[];
+  watchMs: number;
+  hotfix?: { reason: string };
+  stableRevision?: string;
+  [key: string]: unknown;
+}
+
+const LABEL_OPERATION = 'prodguard.operation';
+
+/**
+ * `prodguard deploy <env>`: build, rules (staging-first, preflight), lock, then the journaled steps:
+ * new revision at 0 %, ready, smoke, traffic in steps with analysis, watch, verify, retire.
+ * A breach switches traffic back to the known-good revision in one move.
+ */
+export async function runDeploy(
+  config: PipelineConfig,
+  request: DeployRequest,
+  deps: DeployPipelineDeps,
+): Promise<DeployResult> {
+  assertEnvironment(config, request.environment);
+  const settings = readDeploySettings(config);
+  const analysis = resolveAnalysisSettings(config, settings, request.environment);
+  const steps = planCanarySteps(request.strategy ?? settings.strategy, request.steps ?? settings.steps);
+  if (request.hotfix && request.hotfix.reason.trim().length < 3) {
+    throw new UsageError('PRODGUARD_DEPLOY_HOTFIX_REASON', '--hotfix needs --reason "<why>".', {
+      hint: 'A hotfix skips the incident rule and may roll forward over a failing revision; say why.',
+    });
+  }
+  const env = config.environments[request.environment]!;
+  const built = await deps.builder.build(request.commit ?? 'HEAD', deps.signal);
+  const release: ReleaseRef = { commit: built.commit, digest: built.digest };
+
+  const requires = env.requires;
+  const context: DeployCheckContext = {
+    environment: request.environment,
+    requires,
+    release,
+    platform: deps.platform,
+    store: deps.store,
+    clock: deps.clock,
+    verificationMaxAgeMs: settings.verificationMaxAge,
+    requiredSettings: requires ? resolveAnalysisSettings(config, settings, requires) : undefined,
+    hotfix: request.hotfix,
+  };
+  const extra = deps.checks
+    ? await deps.checks.checksFor({
+        environment: request.environment,
+        release,
+        ...(request.note ? { note: request.note } : {}),
+      })
+    : [];
+  const checks: RuleCheck<DeployCheckContext>[] = [
+    ...DEPLOY_RULE_CHECKS,
+    ...extra.map((c) => ({ ruleId: c.ruleId, run: () => c.run() })),
+  ];
+  const evaluation = await evaluateRules({
+    config,
+    action: 'deploy',
+    environment: request.environment,
+    checks,
+    context,
+    overrides: request.overrides ?? [],
+    clock: deps.clock,
+  });
+  deps.events.emit('deploy:rules', { environment: request.environment, verdicts: evaluation.verdicts });
+  const base = {
+    environment: request.environment,
+    release,
+    verdicts: evaluation.verdicts,
+    breaches: [] as Breach[],
+    tag: undefined,
+  };
+  if (!evaluation.ok) {
+    const message = `Deploy to ${request.environment} refused by ${evaluation.blocking.map((v) => v.id).join(', ')}.`;
+    deps.events.emit('operation:finished', {
+      operationId: '',
+      environment: request.environment,
+      kind: 'deploy',
+      outcome: 'refused',
+      elapsedMs: 0,
+      message,
+    });
+    return {
+      ...base,
+      operationId: undefined,
+      outcome: 'refused',
+      message,
+      revision: undefined,
+      steps: [],
+      times: undefined,
+    };
+  }
+
+  const times = planDetectionTimes(analysis, settings.switchTimeout);
+  return withEnvironmentLock(
+    deps.store.stateStore,
+    {
+      environment: request.environment,
+      operation: `deploy ${release.commit.slice(0, 12)}`,
+      owner: deps.actor,
+      clock: deps.clock,
+      waitMs: request.lockWaitMs ?? settings.lockWait ?? 0,
+      ...(deps.lockTtlMs ? { ttlMs: deps.lockTtlMs } : {}),
+    },
+    async (lock) => {
+      refuseInterrupted(deps, request.environment);
+      const service = await deps.platform.getService(request.environment);
+      const trafficBefore = effectiveTraffic(service);
+      const serving = new Set(trafficBefore.map((t) => t.revision));
+      const knownGood = deps.store
+        .latestVerdicts(request.environment)
+        .find((v) => v.verdict === 'known-good' && serving.has(v.revision));
+      const stableRevision =
+        knownGood?.revision ?? [...trafficBefore].sort((a, b) => b.percent - a.percent)[0]?.revision;
+      if (stableRevision) {
+        const health = await readEnvironmentHealth(deps.platform, request.environment, analysis);
+        if (!health.healthy && !request.hotfix) {
+          throw new ProdguardError(
+            'PRODGUARD_DEPLOY_STABLE_FAILING',
+            `${request.environment} is failing now (${health.problems.join('; ')}): a canary could not be judged against it, nor rolled back to it.`,
+            {
+              kind: 'refused',
+              hint: `Roll back (prodguard rollback ${request.environment}), or roll forward with --hotfix --reason "<why>" (the release must still be verified on ${requires ?? 'its required environment'}).`,
+              details: { problems: health.problems },
+            },
+          );
+        }
+      }
+      const params: DeployParams = {
+        commit: release.commit,
+        digest: release.digest,
+        strategy: request.strategy ?? settings.strategy,
+        steps,
+        watchMs: request.watchMs ?? config.watch,
+        ...(request.note ? { note: request.note } : {}),
+        ...(request.hotfix ? { hotfix: request.hotfix } : {}),
+        ...(stableRevision ? { stableRevision } : {}),
+      };
+      const op = deps.store.createOperation({
+        environment: request.environment,
+        kind: 'deploy',
+        actor: deps.actor,
+        params: {
+          ...params,
+          overrides: evaluation.overridden.map((v) => ({ rule: v.id, reason: v.overrideReason })),
+        },
+        trafficBefore,
+      });
+      deps.events.emit('deploy:plan', {
+        operationId: op.id,
+        environment: request.environment,
+        commit: release.commit,
+        strategy: params.strategy,
+        steps,
+        watchMs: params.watchMs,
+        times,
+      });
+      const result = await executeDeploy(
+        config,
+        op,
+        deps,
+        new Runner(op, deps.store, deps.events, deps.clock, lock),
+      );
+      return { ...result, verdicts: evaluation.verdicts, times };
+    },
+  );
+}
+
+export function plannedDeploySteps(params: { steps: number[] }): string[] {
+  const names = ['create-revision', 'wait-ready', 'smoke'];
+  for (const p of params.steps) {
+    names.push(`traffic-${p}`);
+    if (p < 100) names.push(`analyze-${p}`);
+  }
+  names.push('watch', 'verify', 'retire');
+  return names;
+}
+
+/** Runs (or continues, on resume) a deploy operation's journaled steps to one of its outcomes. */
+export async function executeDeploy(
+  config: PipelineConfig,
+  op: OperationRecord,
+  deps: PipelineDeps,
+  runner: OperationRunner,
+): Promise<DeployResult> {
+  const params = op.params as DeployParams;
+  const settings = readDeploySettings(config);
+  const analysis = resolveAnalysisSettings(config, settings, op.environment);
+  const environment = op.environment;
+  const readyTimeoutMs = config.app.startupTimeout;
+  const release = { commit: params.commit, digest: params.digest };
+  const planned = plannedDeploySteps(params);
+  const finish = (
+    outcome: DeployOutcome,
+    message: string,
+    extra: Partial<DeployResult> = {},
+  ): DeployResult => {
+    deps.events.emit('operation:finished', {
+      operationId: op.id,
+      environment,
+      kind: 'deploy',
+      outcome,
+      elapsedMs: runner.elapsed(),
+      message,
+    });
+    return {
+      operationId: op.id,
+      environment,
+      outcome,
+      message,
+      release,
+      revision: (op.state.revision as string | undefined) ?? undefined,
+      verdicts: [],
+      steps: runner.results(planned),
+      breaches: deps.store.readBreaches(op.id),
+      times: undefined,
+      tag: undefined,
+      ...extra,
+    };
+  };
+
+  // A deploy that was already failing when it stopped finishes its compensation, nothing else.
+  if (op.state.failing) return compensate(config, op, deps, runner, planned, op.state.failing as Failing);
+
+  try {
+    const stable = params.stableRevision;
+    if (stable) {
+      // Rollback must be one instant switch: the known-good revision stays warm through the watch.
+      const rev = await deps.platform.getRevision(environment, stable);
+      if (rev.state !== 'ready' && !runner.isDone('warm-stable')) {
+        await runner.step('warm-stable', async () => {
+          if (rev.state === 'stopped' || rev.state === 'failed')
+            await deps.platform.startRevision(environment, stable);
+          await deps.platform.waitReady(environment, stable, readyTimeoutMs, deps.signal);
+          return { revision: stable };
+        });
+      }
+    }
+    const created = await runner.step(
+      'create-revision',
+      async () => {
+        // Created before a crash but not journaled: the label finds it, so resume never starts a twin.
+        const existing = (await deps.platform.listRevisions(environment)).find(
+          (r) => r.labels[LABEL_OPERATION] === op.id,
+        );
+        const revision =
+          existing ??
+          (await deps.platform.createRevision({
+            service: environment,
+            release,
+            env: { ...(config.environments[environment]?.platform?.env ?? {}) },
+            labels: { [LABEL_OPERATION]: op.id, ...(params.note ? { 'prodguard.note': params.note } : {}) },
+          }));
+        return { revision: revision.name, url: revision.url };
+      },
+      (d) => d.revision,
+    );
+    const revision = created.revision;
+    op.state = { ...op.state, revision, url: created.url };
+    deps.store.updateState(op.id, op.state);
+
+    try {
+      await runner.step(
+        'wait-ready',
+        async () => {
+          const r = await deps.platform.waitReady(environment, revision, readyTimeoutMs, deps.signal);
+          return { state: r.state };
+        },
+        () => `${revision} ready`,
+      );
+      await runner.step(
+        'smoke',
+        () => runSmoke(config, deps, settings.smoke, environment, revision, created.url),
+        (d) => String(d.summary),
+      );
+    } catch (error) {
+      if (deps.signal?.aborted) throw error;
+      return failBeforeTraffic(config, op, deps, runner, planned, error);
+    }
+
+    for (const percent of params.steps) {
+      await runner.step(
+        `traffic-${percent}`,
+        async () => {
+          const targets = planStepTraffic(revision, stable, percent);
+          const service = await applyTraffic(
+            deps.platform,
+            environment,
+            targets,
+            readyTimeoutMs,
+            deps.signal,
+          );
+          deps.events.emit('traffic:switched', {
+            operationId: op.id,
+            environment,
+            traffic: service.traffic,
+            reason: `canary step ${percent} %`,
+          });
+          return { traffic: targets };
+        },
+        () => `${percent} % to ${revision}`,
+      );
+      if (percent >= 100) break;
+      const verdict = await runner.step(
+        `analyze-${percent}`,
+        async () => {
+          const outcome = await runAnalysis({
+            platform: deps.platform,
+            probe: deps.probe,
+            clock: deps.clock,
+            events: deps.events,
+            settings: analysis,
+            environment,
+            revision,
+            revisionUrl: created.url,
+            operationId: op.id,
+            step: `analyze-${percent}`,
+            durationMs: settings.stepDuration,
+            operationStartedAt: runner.startedAt,
+            heartbeat: runner.heartbeat,
+            ...(deps.signal ? { signal: deps.signal } : {}),
+          });
+          return { outcome };
+        },
+        (d) => describeOutcome(d.outcome as AnalysisResult),
+      );
+      const outcome = verdict.outcome as AnalysisResult;
+      if (outcome.kind === 'fail')
+        return compensate(config, op, deps, runner, planned, failingFrom(outcome, `canary ${percent} %`));
+    }
+
+    const watch = await runner.step(
+      'watch',
+      async () => {
+        const outcome = await runAnalysis({
+          platform: deps.platform,
+          probe: deps.probe,
+          clock: deps.clock,
+          events: deps.events,
+          settings: analysis,
+          environment,
+          revision,
+          revisionUrl: created.url,
+          operationId: op.id,
+          step: 'watch',
+          durationMs: params.watchMs,
+          operationStartedAt: runner.startedAt,
+          heartbeat: runner.heartbeat,
+          ...(deps.signal ? { signal: deps.signal } : {}),
+        });
+        return { outcome };
+      },
+      (d) => describeOutcome(d.outcome as AnalysisResult),
+    );
+    const watchOutcome = watch.outcome as AnalysisResult;
+    if (watchOutcome.kind === 'fail')
+      return compensate(config, op, deps, runner, planned, failingFrom(watchOutcome, 'watch'));
+
+    const verified = await runner.step(
+      'verify',
+      () => verifyRelease(config, op, deps, revision, params, planned),
+      (d) => (d.tag ? `verified, tagged ${d.tag}` : 'verified'),
+    );
+    await runner.step(
+      'retire',
+      async () => {
+        const service = await deps.platform.getService(environment);
+        const live = new Set(effectiveTraffic(service).map((t) => t.revision));
+        const retired: string[] = [];
+        for (const r of await deps.platform.listRevisions(environment)) {
+          if (live.has(r.name) || r.state === 'stopped' || r.name === revision) continue;
+          await deps.platform.stopRevision(environment, r.name);
+          retired.push(r.name);
+        }
+        return { retired };
+      },
+      (d) => `stopped ${(d.retired as string[]).join(', ') || 'nothing'}`,
+    );
+    deps.store.finishOperation(op.id, 'succeeded');
+    deps.events.emit('deploy:verified', {
+      operationId: op.id,
+      environment,
+      revision,
+      digest: release.digest,
+      commit: release.commit,
+      ...(verified.tag ? { tag: verified.tag as string } : {}),
+    });
+    return finish('success', `${revision} is serving 100 % of ${environment} and is known-good.`, {
+      revision,
+      tag: (verified.tag as string | undefined) ?? undefined,
+    });
+  } catch (error) {
+    if (deps.signal?.aborted) {
+      const restored = await restoreTrafficBefore(config, op, deps);
+      markRevision(deps, op, 'rolled-back', { reason: 'aborted (Ctrl-C)' });
+      deps.store.finishOperation(op.id, 'aborted', 'interrupted by the operator');
+      return finish('aborted', `Aborted; ${restored}.`);
+    }
+    if (isProdguardError(error) && error.code === 'PRODGUARD_DEPLOY_LOCK_LOST') throw error;
+    const restored = await restoreTrafficBefore(config, op, deps).catch(
+      (e: unknown) => `could not restore traffic: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    markRevision(deps, op, 'failed', { error: error instanceof Error ? error.message : String(error) });
+    deps.store.finishOperation(op.id, 'failed', error instanceof Error ? error.message : String(error));
+    const cause = isProdguardError(error) ? `${error.code}: ${error.message}` : String(error);
+    return finish('failed', `Deploy failed (${cause}); ${restored}.`);
+  }
+}
+
+type AnalysisResult = Awaited<ReturnType<typeof runAnalysis>>;
+
+interface Failing {
+  where: string;
+  reason: 'breach' | 'insufficient-data';
+  breaches: Breach[];
+  heldMs?: number;
+  [key: string]: unknown;
+}
+
+function failingFrom(outcome: Extract<AnalysisResult, { kind: 'fail' }>, where: string): Failing {
+  return outcome.reason === 'breach'
+    ? { where, reason: 'breach', breaches: outcome.breaches }
+    : { where, reason: 'insufficient-data', breaches: [], heldMs: outcome.heldMs };
+}
+
+function describeOutcome(outcome: AnalysisResult): string {
+  if (outcome.kind === 'pass') return `healthy over ${outcome.samples} samples`;
+  if (outcome.reason === 'breach') return `breach: ${outcome.breaches.map(describeBreach).join('; ')}`;
+  return `insufficient data for ${formatDuration(outcome.heldMs)}`;
+}
+
+export function describeBreach(b: Breach): string {
+  const window = formatDuration(b.windowMs);
+  if (b.metric === 'errorRate')
+    return `error rate ${(b.value * 100).toFixed(1)} % > ${(b.threshold * 100).toFixed(1)} % over ${window}`;
+  if (b.metric === 'latencyP95') return `p95 ${Math.round(b.value)}ms > ${b.threshold}ms over ${window}`;
+  if (b.metric === 'crashes') return `${b.value} crash(es) > ${b.threshold} allowed`;
+  return 'revision not ready while serving';
+}
+
+/** Breach (or a hold that timed out): one atomic switch back to the known-good revision; the new one is failed. */
+async function compensate(
+  config: PipelineConfig,
+  op: OperationRecord,
+  deps: PipelineDeps,
+  runner: OperationRunner,
+  planned: string[],
+  failing: Failing,
+): Promise<DeployResult> {
+  const params = op.params as DeployParams;
+  const revision = op.state.revision as string;
+  if (!op.state.failing) {
+    op.state = { ...op.state, failing };
+    deps.store.updateState(op.id, op.state);
+    for (const breach of failing.breaches) deps.store.recordBreach(op.id, op.environment, revision, breach);
+    deps.events.emit('deploy:breach', {
+      operationId: op.id,
+      environment: op.environment,
+      revision,
+      breaches: failing.breaches,
+    });
+  }
+  const target: TrafficTarget[] = params.stableRevision
+    ? [{ revision: params.stableRevision, percent: 100 }]
+    : op.trafficBefore;
+  let restored: TrafficTarget[] = [];
+  if (target.length > 0) {
+    await runner.step(
+      'rollback',
+      async () => {
+        const service = await applyTraffic(deps.platform, op.environment, target, config.app.startupTimeout);
+        restored = service.traffic;
+        return { traffic: target };
+      },
+      () => `traffic back to ${target.map((t) => `${t.revision}=${t.percent}`).join(', ')}`,
+    );
+    restored = target;
+    await deps.platform.stopRevision(op.environment, revision).catch(() => undefined);
+  }
+  markRevision(deps, op, 'failed', { ...failing });
+  const why =
+    failing.reason === 'breach'
+      ? failing.breaches.map(describeBreach).join('; ')
+      : `insufficient data: fewer than the minimum requests for ${formatDuration(failing.heldMs ?? 0)}, even with probes`;
+  deps.events.emit('deploy:rolled-back', {
+    operationId: op.id,
+    environment: op.environment,
+    failedRevision: revision,
+    restoredTraffic: restored,
+    reason: why,
+  });
+  deps.store.finishOperation(op.id, 'rolled-back', why);
+  const message =
+    target.length > 0
+      ? `${revision} failed during ${failing.where} (${why}); traffic is back on ${target.map((t) => t.revision).join(', ')}.`
+      : `${revision} failed during ${failing.where} (${why}); there is no known-good revision to return to.`;
+  deps.events.emit('operation:finished', {
+    operationId: op.id,
+    environment: op.environment,
+    kind: 'deploy',
+    outcome: 'rolled-back',
+    elapsedMs: runner.elapsed(),
+    message,
+  });
+  return {
+    operationId: op.id,
+    environment: op.environment,
+    outcome: 'rolled-back',
+    message,
+    release: { commit: params.commit, digest: params.digest },
+    revision,
+    verdicts: [],
+    steps: runner.results([...planned, 'rollback']),
+    breaches: deps.store.readBreaches(op.id),
+    times: undefined,
+    tag: undefined,
+  };
+}
+
+/** Not ready or smoke failed: no traffic ever moved, so the new revision is simply failed and stopped. */
+async function failBeforeTraffic(
+  config: PipelineConfig,
+  op: OperationRecord,
+  deps: PipelineDeps,
+  runner: OperationRunner,
+  planned: string[],
+  error: unknown,
+): Promise<DeployResult> {
+  void config;
+  const revision = op.state.revision as string;
+  const message = `${revision} never took traffic: ${error instanceof Error ? error.message : String(error)}`;
+  markRevision(deps, op, 'failed', { error: message });
+  await deps.platform.stopRevision(op.environment, revision).catch(() => undefined);
+  deps.store.finishOperation(op.id, 'failed', message);
+  deps.events.emit('operation:finished', {
+    operationId: op.id,
+    environment: op.environment,
+    kind: 'deploy',
+    outcome: 'failed',
+    elapsedMs: runner.elapsed(),
+    message,
+  });
+  const params = op.params as DeployParams;
+  return {
+    operationId: op.id,
+    environment: op.environment,
+    outcome: 'failed',
+    message,
+    release: { commit: params.commit, digest: params.digest },
+    revision,
+    verdicts: [],
+    steps: runner.results(planned),
+    breaches: [],
+    times: undefined,
+    tag: undefined,
+  };
+}
+
+/** Abort: the traffic the operation found, exactly, on revisions made ready first. Never cancelled by Ctrl-C. */
+export async function restoreTrafficBefore(
+  config: PipelineConfig,
+  op: OperationRecord,
+  deps: PipelineDeps,
+): Promise<string> {
+  const revision = op.state.revision as string | undefined;
+  if (op.trafficBefore.length === 0) {
+    return revision ? `there was no traffic before; ${revision} keeps what it has` : 'no traffic was moved';
+  }
+  const service = await applyTraffic(
+    deps.platform,
+    op.environment,
+    op.trafficBefore,
+    config.app.startupTimeout,
+  );
+  deps.events.emit('traffic:switched', {
+    operationId: op.id,
+    environment: op.environment,
+    traffic: service.traffic,
+    reason: 'restore the traffic before the operation',
+  });
+  if (revision && !op.trafficBefore.some((t) => t.revision === revision)) {
+    await deps.platform.stopRevision(op.environment, revision).catch(() => undefined);
+  }
+  return `traffic restored to ${op.trafficBefore.map((t) => `${t.revision}=${t.percent}`).join(', ')}`;
+}
+
+function markRevision(
+  deps: PipelineDeps,
+  op: OperationRecord,
+  verdict: 'failed' | 'rolled-back',
+  details: Record<string, unknown>,
+): void {
+  const revision = op.state.revision as string | undefined;
+  if (!revision) return;
+  const params = op.params as DeployParams;
+  deps.store.recordVerdict({
+    environment: op.environment,
+    revision,
+    verdict,
+    digest: params.digest,
+    commit: params.commit,
+    operationId: op.id,
+    details,
+  });
+}
+
+async function runSmoke(
+  config: PipelineConfig,
+  deps: PipelineDeps,
+  smoke: { command?: string | undefined; timeout: number },
+  environment: string,
+  revision: string,
+  url: string,
+): Promise<Record<string, unknown>> {
+  if (!smoke.command) return { summary: 'no smoke command configured (deploy.smoke.command)', skipped: true };
+  const result = await deps.processes.runShell(smoke.command, {
+    cwd: config.root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      BASE_URL: url,
+      PRODGUARD_ENVIRONMENT: environment,
+      PRODGUARD_REVISION: revision,
+    },
+    timeoutMs: smoke.timeout,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  if (result.failed) {
+    throw new ProdguardError(
+      'PRODGUARD_DEPLOY_SMOKE_FAILED',
+      `Smoke test \`${smoke.command}\` against ${url} ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}:\n${tailLines(`${result.stdout}\n${result.stderr}`, 15)}`,
+      { hint: 'Fix the release (or the smoke test) and deploy again; no traffic moved.' },
+    );
+  }
+  return {
+    summary: `\`${smoke.command}\` passed in ${formatDuration(result.durationMs)}`,
+    durationMs: result.durationMs,
+  };
+}
+
+async function verifyRelease(
+  config: PipelineConfig,
+  op: OperationRecord,
+  deps: PipelineDeps,
+  revision: string,
+  params: DeployParams,
+  planned: string[],
+): Promise<Record<string, unknown>> {
+  const environment = op.environment;
+  deps.store.recordVerdict({
+    environment,
+    revision,
+    verdict: 'known-good',
+    digest: params.digest,
+    commit: params.commit,
+    operationId: op.id,
+    details: { watchMs: params.watchMs },
+  });
+  const checks = planned.filter(
+    (s) => s === 'wait-ready' || s === 'smoke' || s.startsWith('analyze-') || s === 'watch',
+  );
+  deps.store.recordVerification({
+    environment,
+    digest: params.digest,
+    commit: params.commit,
+    revision,
+    checks,
+    windowMs: params.watchMs,
+    actor: deps.actor,
+    operationId: op.id,
+  });
+  let tag: string | undefined;
+  if (isInScope('final', environment, config)) {
+    tag = await createRollbackTag(config, deps, environment, revision, params);
+  }
+  deps.store.recordReleaseMark(environment, params.commit, tag);
+  return tag ? { tag } : {};
+}
+
+/** Seed §5 step 5: the annotated rollback tag, named from config.releaseTag in config.timezone. */
+async function createRollbackTag(
+  config: PipelineConfig,
+  deps: PipelineDeps,
+  environment: string,
+  revision: string,
+  params: DeployParams,
+): Promise<string | undefined> {
+  const name = planReleaseTagName(config.releaseTag, deps.clock.now(), config.timezone, {
+    environment,
+    commit: params.commit,
+  });
+  const message = [
+    `${environment} deploy of ${params.commit.slice(0, 12)}`,
+    '',
+    `revision: ${revision}`,
+    `digest: ${params.digest}`,
+    `actor: ${deps.actor}`,
+    ...(params.note ? [`note: ${params.note}`] : []),
+  ].join('\n');
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const candidate = attempt === 1 ? name : `${name}-${attempt}`;
+    const result = await deps.processes.run('git', ['tag', '-a', candidate, '-F', '-', params.commit], {
+      cwd: config.root,
+      input: message,
+      timeoutMs: 30_000,
+    });
+    if (!result.failed) return candidate;
+    if (!/already exists/.test(result.stderr)) return undefined;
+  }
+  return undefined;
+}
