@@ -56,6 +56,7 @@ export function gracefulShutdown(options: GracefulShutdownOptions): GracefulShut
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
 
+  const inFlightResponses = new Set<ServerResponse>();
   let inFlight = 0;
   let shuttingDown = false;
   let running: Promise<ShutdownResult> | undefined;
@@ -63,9 +64,11 @@ export function gracefulShutdown(options: GracefulShutdownOptions): GracefulShut
 
   const onRequest = (_req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
+    inFlightResponses.add(res);
     if (shuttingDown && !res.headersSent) res.setHeader('Connection', 'close');
     res.once('close', () => {
       inFlight--;
+      inFlightResponses.delete(res);
       if (inFlight === 0) onIdle?.();
     });
   };
@@ -75,6 +78,8 @@ export function gracefulShutdown(options: GracefulShutdownOptions): GracefulShut
     const started = performance.now();
     const deadline = started + budgetMs;
     shuttingDown = true;
+    // Clients of requests already running learn that this connection will not be reused.
+    for (const res of inFlightResponses) if (!res.headersSent) res.setHeader('Connection', 'close');
     log.info('shutting down: no new connections, draining in-flight requests', {
       event: 'shutdown.started',
       reason,
