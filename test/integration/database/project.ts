@@ -1,0 +1,90 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { runProdguard } from '../../helpers/cli.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../../helpers/postgres.js';
+
+/** A temp project with prodguard.yaml: local → staging → production, each with its own real database. */
+export interface DbProject {
+  dir: string;
+  dbs: Record<'local' | 'staging' | 'production', TestDatabase>;
+  env: NodeJS.ProcessEnv;
+  write(path: string, content: string): void;
+  migration(name: string, up: string, down?: string): void;
+  cli(args: string[], input?: string): ReturnType<typeof runProdguard>;
+  query<R extends Record<string, unknown>>(
+    env: 'local' | 'staging' | 'production',
+    sql: string,
+    params?: unknown[],
+  ): Promise<R[]>;
+  cleanup(): Promise<void>;
+}
+
+export async function createDbProject(extraConfig = ''): Promise<DbProject> {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'prodguard-db-')));
+  const dbs = {
+    local: await createTestDatabase('local'),
+    staging: await createTestDatabase('staging'),
+    production: await createTestDatabase('prod'),
+  };
+  const write = (path: string, content: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  };
+  write(
+    'prodguard.yaml',
+    `version: 1
+project:
+  name: db-test
+database:
+  migrations: prisma/migrations
+  shadowUrlEnv: SHADOW_URL
+  lockTimeout: 3s
+${extraConfig}
+environments:
+  local:
+    database:
+      urlEnv: DATABASE_URL_LOCAL
+  staging:
+    protected: true
+    database:
+      urlEnv: DATABASE_URL_STAGING
+  production:
+    requires: staging
+    database:
+      urlEnv: DATABASE_URL_PRODUCTION
+`,
+  );
+  const env = {
+    DATABASE_URL_LOCAL: dbs.local.url,
+    DATABASE_URL_STAGING: dbs.staging.url,
+    DATABASE_URL_PRODUCTION: dbs.production.url,
+    SHADOW_URL: serverUrl(),
+  };
+  return {
+    dir,
+    dbs,
+    env,
+    write,
+    migration(name, up, down) {
+      write(`prisma/migrations/${name}/migration.sql`, up);
+      if (down !== undefined) write(`prisma/migrations/${name}/down.sql`, down);
+    },
+    cli: (args, input) =>
+      runProdguard(args, { cwd: dir, env, ...(input !== undefined ? { input } : {}), timeoutMs: 120_000 }),
+    async query(envName, sql, params) {
+      const client = new pg.Client({ connectionString: dbs[envName].url });
+      await client.connect();
+      try {
+        return (await client.query(sql, params)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    async cleanup() {
+      for (const db of Object.values(dbs)) await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
