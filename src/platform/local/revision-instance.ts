@@ -72,6 +72,7 @@ export class RevisionInstance {
   #consecutiveCrashes = 0;
   #readySince = 0;
   #stopping = false;
+  #backoff: AbortController | undefined;
   #waiters: (() => void)[] = [];
   readonly #deps: RevisionInstanceDeps;
 
@@ -168,14 +169,21 @@ export class RevisionInstance {
   async #terminate(graceMs: number): Promise<void> {
     this.#stopping = true;
     this.#generation++;
+    this.#backoff?.abort();
+    if (this.#process) this.log.note('stopping: SIGTERM');
     const proc = this.#process;
     this.#process = undefined;
     if (proc) {
       proc.kill('SIGTERM');
+      const grace = new AbortController();
       const killed = await Promise.race([
         proc.exited.then(() => false),
-        this.#deps.clock.sleep(graceMs).then(() => true),
+        this.#deps.clock.sleep(graceMs, grace.signal).then(
+          () => true,
+          () => false,
+        ),
       ]);
+      grace.abort();
       if (killed) {
         this.log.note(`still running ${graceMs} ms after SIGTERM: SIGKILL`);
         proc.kill('SIGKILL');
@@ -262,9 +270,13 @@ export class RevisionInstance {
     this.#deps.log.warn(`revision ${this.name} crashed (${how}); restarting in ${backoff} ms`);
     this.#changed();
     const scheduled = this.#generation;
-    void this.#deps.clock.sleep(backoff).then(() => {
-      if (scheduled === this.#generation && this.desired === 'running') void this.#launch();
-    });
+    this.#backoff = new AbortController();
+    void this.#deps.clock.sleep(backoff, this.#backoff.signal).then(
+      () => {
+        if (scheduled === this.#generation && this.desired === 'running') void this.#launch();
+      },
+      () => {},
+    );
   }
 
   #wake(): void {

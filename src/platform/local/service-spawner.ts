@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 
 /** A long-running child (a revision's app) in its own process group. */
 export interface ServiceProcess {
@@ -65,4 +66,33 @@ export function killStaleProcessGroup(pid: number, signal: NodeJS.Signals): bool
   } catch {
     return false;
   }
+}
+
+export interface SpawnDetachedOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** stdout and stderr are appended here. */
+  logFile: string;
+}
+
+/** Starts a process that outlives this one (the detached agent); returns its pid and an exit promise. */
+export function spawnDetached(
+  file: string,
+  args: readonly string[],
+  options: SpawnDetachedOptions,
+): { pid: number | undefined; exited: Promise<number | null> } {
+  const fd = openSync(options.logFile, 'a');
+  const child = spawn(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('exit', (code) => resolve(code));
+  });
+  child.unref();
+  return { pid: child.pid, exited };
 }

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { redactText } from '../../kernel/redact.js';
+import { agentPaths, followRevisionLogs, type LogLine, readRevisionLogs } from '../../platform/index.js';
+import type { CliIo } from '../io.js';
+import { globalsOf, parseDurationOption, parseTimeOption, withWorkspace } from './shared.js';
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('logs')
+    .description(
+      "read an environment's revision logs (stdout, stderr and prodguard's own notes), oldest first",
+    )
+    .argument('<env>', 'environment')
+    .option('--revision <name>', 'only this revision')
+    .option('--since <time|duration>', 'ISO time, or a duration back from now such as 10m')
+    .option('--tail <n>', 'only the last n lines', (v) => Number.parseInt(v, 10))
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .action(
+      async (
+        env: string,
+        options: { revision?: string; since?: string; tail?: number; follow?: boolean },
+        command: Command,
+      ) =>
+        withWorkspace(io, command, async (ws) => {
+          const json = globalsOf(command).json;
+          const since = options.since
+            ? /^\d+(\.\d+)?(ms|s|m|h|d|w)$/.test(options.since)
+              ? new Date(ws.clock.nowMs() - parseDurationOption('--since', options.since)!)
+              : parseTimeOption('--since', options.since)
+            : undefined;
+          const query = {
+            logsDir: agentPaths(ws.config.stateDirPath).logs,
+            service: env,
+            ...(options.revision ? { revision: options.revision } : {}),
+            ...(since ? { since } : {}),
+          };
+          const print = (lines: LogLine[]) => {
+            for (const raw of lines) {
+              const line = { ...raw, text: redactText(raw.text) };
+              io.stdout(
+                json
+                  ? `${JSON.stringify(line)}\n`
+                  : `${line.at} ${options.revision ? '' : `${line.revision} `}${line.stream.padEnd(3)} ${line.text}\n`,
+              );
+            }
+          };
+          print(
+            readRevisionLogs({ ...query, ...(options.tail !== undefined ? { tail: options.tail } : {}) }),
+          );
+          if (options.follow)
+            await followRevisionLogs({ ...query, clock: ws.clock, signal: io.signal }, print);
+        }),
+    );
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { connectLocalPlatform, readPlatformStatus, type ServiceStatus } from '../../platform/index.js';
+import type { CliIo } from '../io.js';
+import { printJson, renderTable, type Style } from '../render.js';
+import { globalsOf, parseDurationOption, styleOf, withWorkspace } from './shared.js';
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('status')
+    .description('revisions, traffic, readiness, request rate, error rate, p95 and restarts per environment')
+    .argument('[env]', 'one environment (default: all)')
+    .option('--window <duration>', 'metrics window', '60s')
+    .option('--all', 'list every stopped revision too')
+    .action(async (env: string | undefined, options: { window: string; all?: boolean }, command: Command) =>
+      withWorkspace(io, command, async (ws) => {
+        const platform = connectLocalPlatform(ws.config);
+        try {
+          const status = await readPlatformStatus(platform, {
+            ...(env ? { services: [env] } : {}),
+            windowMs: parseDurationOption('--window', options.window)!,
+            ...(options.all ? { allStopped: true } : {}),
+          });
+          if (globalsOf(command).json) return printJson(io, { services: status });
+          io.stdout(`${status.map((svc) => renderServiceStatus(svc, styleOf(command, io))).join('\n\n')}\n`);
+        } finally {
+          await platform.close();
+        }
+      }),
+    );
+}
+
+/** Human view of one environment; annotation keys (from src/deploy) become extra columns. */
+export function renderServiceStatus(svc: ServiceStatus, s: Style): string {
+  const head = `${s.bold(svc.name)}  ${svc.url}${svc.maintenance ? `  ${s.warn(`MAINTENANCE: ${svc.maintenance.message}`)}` : ''}`;
+  if (svc.revisions.length === 0) return `${head}\n  ${s.dim('no revisions yet')}`;
+  const extra = [...new Set(svc.revisions.flatMap((r) => Object.keys(r.annotations)))];
+  const rows = svc.revisions.map((r) => [
+    `  ${r.name}`,
+    r.commit.slice(0, 8),
+    r.state === 'ready' ? s.ok('✓ ready') : r.state === 'failed' ? s.bad('✗ failed') : r.state,
+    r.percent > 0 ? `${r.percent}%${r.tag ? ` (${r.tag})` : ''}` : r.tag ? `0% (${r.tag})` : '-',
+    r.requests > 0 ? r.requestsPerSecond.toFixed(1) : '0',
+    r.requests > 0 ? `${(r.errorRate * 100).toFixed(1)}%` : '-',
+    r.requests > 0 ? `${Math.round(r.p95Ms)}ms` : '-',
+    String(r.restarts),
+    ...extra.map((k) => r.annotations[k] ?? ''),
+    r.url,
+  ]);
+  const table = renderTable(rows, [
+    '  REVISION',
+    'COMMIT',
+    'STATE',
+    'TRAFFIC',
+    'REQ/S',
+    'ERRORS',
+    'P95',
+    'RESTARTS',
+    ...extra.map((k) => k.toUpperCase()),
+    'URL',
+  ]);
+  const failures = svc.revisions
+    .filter((r) => r.failure && r.state === 'failed')
+    .map((r) => `  ${s.bad('✗')} ${r.name}: ${r.failure!.split('\n')[0]}`);
+  return [head, table, ...failures, s.dim(`  metrics over the last ${svc.windowMs / 1000}s`)].join('\n');
+}

@@ -1,0 +1,90 @@
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import type { Service } from '../../platform/index.js';
+import { readAgentStatus, runAgent, startAgentDetached } from '../../platform/index.js';
+import type { CliIo } from '../io.js';
+import { printJson, renderTable, type Style } from '../render.js';
+import { globalsOf, styleOf, withWorkspace } from './shared.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/prodguard.js', import.meta.url));
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('up')
+    .description('start the local platform agent: one router per environment, supervised revisions, metrics')
+    .option('--detach', 'run in the background and return once the agent answers')
+    .action(async (options: { detach?: boolean }, command: Command) =>
+      withWorkspace(io, command, async (ws) => {
+        const globals = globalsOf(command);
+        const s = styleOf(command, io);
+        const actor = await ws.actor();
+        if (options.detach) {
+          const result = await startAgentDetached({
+            config: ws.config,
+            clock: ws.clock,
+            command: {
+              file: process.execPath,
+              args: [BIN, ...(globals.config ? ['--config', ws.config.file] : []), 'up'],
+            },
+            env: io.env,
+          });
+          if (globals.json) return printJson(io, { ok: true, ...result });
+          io.stdout(
+            `${s.ok('✓')} Agent ${result.alreadyRunning ? 'already running' : 'started'} on ${result.url} (pid ${result.pid})\n`,
+          );
+          io.stdout(`${renderServices(result.services, s)}\n`);
+          io.stdout(s.dim(`  agent log: ${result.log} · stop it with \`prodguard down\`\n`));
+          return;
+        }
+        const current = await readAgentStatus(ws.config);
+        if (current.running) {
+          if (globals.json) return printJson(io, { ok: true, alreadyRunning: true, ...current });
+          io.stdout(`${s.ok('✓')} Agent already running on ${current.url} (pid ${current.pid})\n`);
+          return;
+        }
+        const agent = await runAgent({
+          config: ws.config,
+          clock: ws.clock,
+          processes: ws.processes,
+          log: ws.log,
+          env: io.env,
+        });
+        ws.audit.append({
+          actor,
+          action: 'platform.up',
+          target: agent.url,
+          outcome: 'success',
+          details: { pid: process.pid },
+        });
+        const services = await agent.agent.listServices();
+        if (globals.json) printJson(io, { ok: true, url: agent.url, pid: process.pid, services });
+        else {
+          io.stdout(`${s.ok('✓')} Agent listening on ${agent.url} (pid ${process.pid})\n`);
+          io.stdout(`${renderServices(services, s)}\n`);
+          io.stdout(s.dim('  Ctrl-C or `prodguard down` stops it and every revision.\n'));
+        }
+        const stop = () => void agent.stop();
+        io.signal.addEventListener('abort', stop, { once: true });
+        process.once('SIGTERM', stop);
+        await agent.stopped;
+        process.off('SIGTERM', stop);
+        ws.audit.append({ actor, action: 'platform.down', target: agent.url, outcome: 'success' });
+        if (!globals.json) io.stdout(`${s.ok('✓')} Agent stopped; revisions stopped.\n`);
+      }),
+    );
+}
+
+export function renderServices(services: readonly Service[], s: Style): string {
+  return renderTable(
+    services.map((svc) => [
+      `  ${svc.name}`,
+      svc.url,
+      svc.maintenance
+        ? s.warn(`maintenance: ${svc.maintenance.message}`)
+        : svc.traffic.length === 0
+          ? s.dim('no traffic yet')
+          : svc.traffic.map((t) => `${t.revision} ${t.percent}%`).join(', '),
+    ]),
+    ['  ENVIRONMENT', 'ROUTER', 'TRAFFIC'],
+  );
+}

@@ -1,0 +1,14 @@
+export * from './agent-control.js';
+export * from './agent-paths.js';
+export type { AgentInfo } from './agent-server.js';
+export * from './build-release.js';
+export * from './connect-local-platform.js';
+export * from './local-agent.js';
+export * from './local-platform.js';
+export * from './maintenance-page.js';
+export * from './platform-errors.js';
+export * from './platform-status.js';
+export * from './read-revision-logs.js';
+export * from './render-app-env.js';
+export * from './run-agent.js';
+export * from './tree-digest.js';
