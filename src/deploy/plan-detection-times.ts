@@ -1,7 +1,10 @@
 import type { AnalysisSettings } from './deploy-settings.js';
 
 export interface DetectionTimes {
-  /** A revision failing from its first request is caught within this: K samples, one interval apart. */
+  /**
+   * A revision failing from its first request, and receiving at least minRequests per window, is caught
+   * within this: K samples, one interval apart.
+   */
   timeToDetectMs: number;
   /** Detection plus one atomic switch back to the warm known-good revision. */
   timeToRollbackMs: number;

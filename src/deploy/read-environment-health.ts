@@ -23,6 +23,7 @@ export async function readEnvironmentHealth(
   platform: Platform,
   environment: string,
   settings: Pick<AnalysisSettings, 'errorRate' | 'latencyP95Ms' | 'minRequests' | 'windowMs'>,
+  options: { maintenanceIsHealthy?: boolean } = {},
 ): Promise<EnvironmentHealth> {
   const service = await platform.getService(environment);
   const [revisions, metrics] = await Promise.all([
@@ -30,10 +31,13 @@ export async function readEnvironmentHealth(
     platform.getMetrics(environment, settings.windowMs),
   ]);
   const problems: string[] = [];
-  if (service.maintenance)
+  if (service.maintenance && !options.maintenanceIsHealthy)
     problems.push(`${environment} is in maintenance ("${service.maintenance.message}")`);
-  if (service.traffic.length === 0) problems.push(`${environment} serves no revision`);
-  const serving = service.traffic.map((t) => {
+  const traffic = service.maintenance
+    ? (service.trafficBeforeMaintenance ?? service.traffic)
+    : service.traffic;
+  if (traffic.length === 0) problems.push(`${environment} serves no revision`);
+  const serving = traffic.map((t) => {
     const rev = revisions.find((r) => r.name === t.revision);
     const m = metrics.find((x) => x.revision === t.revision);
     const entry = {

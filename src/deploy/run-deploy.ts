@@ -174,7 +174,10 @@ export async function runDeploy(
       const stableRevision =
         knownGood?.revision ?? [...trafficBefore].sort((a, b) => b.percent - a.percent)[0]?.revision;
       if (stableRevision) {
-        const health = await readEnvironmentHealth(deps.platform, request.environment, analysis);
+        // Maintenance is a choice, not a failure: deploying behind the 503 page is how a fix gets tested.
+        const health = await readEnvironmentHealth(deps.platform, request.environment, analysis, {
+          maintenanceIsHealthy: true,
+        });
         if (!health.healthy && !request.hotfix) {
           throw new ProdguardError(
             'PRODGUARD_DEPLOY_STABLE_FAILING',
@@ -191,7 +194,8 @@ export async function runDeploy(
         commit: release.commit,
         digest: release.digest,
         strategy: request.strategy ?? settings.strategy,
-        steps,
+        // With nothing serving there is nothing to compare a canary with: the first release goes straight to 100.
+        steps: stableRevision ? steps : [100],
         watchMs: request.watchMs ?? config.watch,
         ...(request.note ? { note: request.note } : {}),
         ...(request.hotfix ? { hotfix: request.hotfix } : {}),
@@ -212,7 +216,7 @@ export async function runDeploy(
         environment: request.environment,
         commit: release.commit,
         strategy: params.strategy,
-        steps,
+        steps: params.steps,
         watchMs: params.watchMs,
         times,
       });
@@ -428,12 +432,18 @@ export async function executeDeploy(
         const service = await deps.platform.getService(environment);
         const live = new Set(effectiveTraffic(service).map((t) => t.revision));
         const retired: string[] = [];
+        const kept: string[] = [];
         for (const r of await deps.platform.listRevisions(environment)) {
           if (live.has(r.name) || r.state === 'stopped' || r.name === revision) continue;
-          await deps.platform.stopRevision(environment, r.name);
-          retired.push(r.name);
+          // Best effort: the release is verified already; a revision that will not stop is reported, not fatal.
+          const stopped = await deps.platform.stopRevision(environment, r.name).then(
+            () => true,
+            () => false,
+          );
+          if (stopped) retired.push(r.name);
+          else kept.push(r.name);
         }
-        return { retired };
+        return { retired, kept };
       },
       (d) => `stopped ${(d.retired as string[]).join(', ') || 'nothing'}`,
     );

@@ -94,9 +94,17 @@ export class InMemoryPlatform implements Platform {
     }
   }
 
-  /** Scripts how revisions of a release (by digest) behave. */
-  behave(digest: string, behavior: RevisionBehavior): void {
-    this.#behaviors.set(digest, { ...this.#behaviors.get(digest), ...behavior });
+  /** Scripts how revisions of a release (by digest) behave, everywhere or only in one service. */
+  behave(digest: string, behavior: RevisionBehavior, service?: string): void {
+    const key = service ? `${service}/${digest}` : digest;
+    this.#behaviors.set(key, { ...this.#behaviors.get(key), ...behavior });
+  }
+
+  #behavior(revision: Revision): RevisionBehavior {
+    return {
+      ...this.#behaviors.get(revision.release.digest),
+      ...this.#behaviors.get(`${revision.service}/${revision.release.digest}`),
+    };
   }
 
   /** Steady user traffic on an environment's router, in requests per second. */
@@ -174,7 +182,7 @@ export class InMemoryPlatform implements Platform {
         hint: 'Start it first (startRevision).',
       });
     }
-    const behavior = this.#behaviors.get(entry.revision.release.digest) ?? {};
+    const behavior = this.#behavior(entry.revision);
     const readyAfter = behavior.readyAfterMs ?? 0;
     if (behavior.neverReady || readyAfter > timeoutMs) {
       await this.#clock.sleep(timeoutMs, signal);
@@ -222,8 +230,9 @@ export class InMemoryPlatform implements Platform {
     }
     this.#tick(entry);
     const traffic = targets.filter((t) => t.percent > 0).map((t) => ({ ...t }));
-    if (entry.service.maintenance) entry.service.trafficBeforeMaintenance = traffic;
-    else entry.service.traffic = traffic;
+    // In maintenance the new split is what `off` restores; the 503 page keeps answering meanwhile.
+    if (entry.service.maintenance) entry.service.trafficBeforeMaintenance = structuredClone(traffic);
+    entry.service.traffic = traffic;
     this.trafficLog.push({ at: this.#clock.now().toISOString(), service, traffic: structuredClone(traffic) });
     await this.afterAct?.('setTraffic', [service, targets]);
     return structuredClone(entry.service);
@@ -330,7 +339,7 @@ export class InMemoryPlatform implements Platform {
 
   /** Records `count` requests at time t; returns how many failed. Errors accumulate deterministically. */
   #record(entry: RevisionEntry, t: number, count: number): number {
-    const behavior = this.#behaviors.get(entry.revision.release.digest) ?? {};
+    const behavior = this.#behavior(entry.revision);
     entry.errorCarry += count * (behavior.errorRate ?? 0);
     const errors = Math.min(count, Math.floor(entry.errorCarry + 1e-9));
     entry.errorCarry -= errors;

@@ -1,0 +1,454 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isProdguardError } from '../kernel/errors.js';
+import { readDeployAnnotations } from './read-deploy-annotations.js';
+import { runDeploy } from './run-deploy.js';
+import { runMaintenance } from './run-maintenance.js';
+import { runRollback } from './run-rollback.js';
+import { createPipelineHarness, type PipelineHarness } from './testing/pipeline-harness.js';
+
+let h: PipelineHarness;
+beforeEach(async () => {
+  h = await createPipelineHarness();
+  h.platform.setLoad('staging', 50);
+  h.platform.setLoad('production', 100);
+});
+afterEach(() => h.cleanup());
+
+async function errorOf(promise: Promise<unknown>) {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+}
+
+/** Releases a commit through staging into production, both verified. */
+async function shipToProduction(message: string) {
+  const sha = await h.commit(message);
+  const staging = await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+  expect(staging.outcome).toBe('success');
+  const production = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+  expect(production.outcome).toBe('success');
+  return { sha, staging, production };
+}
+
+describe('deploy to staging', () => {
+  it('starts at 0 %, waits for ready, moves traffic, watches, and records the verification', async () => {
+    const sha = await h.commit('feature');
+    const result = await runDeploy(
+      h.config,
+      { environment: 'staging', commit: sha, note: 'first' },
+      h.deps(),
+    );
+    expect(result.outcome).toBe('success');
+    expect(result.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'create-revision:Success',
+      'wait-ready:Success',
+      'smoke:Success',
+      'traffic-100:Success',
+      'watch:Success',
+      'verify:Success',
+      'retire:Success',
+    ]);
+    const service = await h.platform.getService('staging');
+    expect(service.traffic).toEqual([{ revision: result.revision, percent: 100 }]);
+    const verification = h.store.latestVerification('staging', h.digestOf(sha));
+    expect(verification).toMatchObject({
+      revision: result.revision,
+      commit: sha,
+      actor: 'tester@example.com',
+      windowMs: 30_000,
+      checks: ['wait-ready', 'smoke', 'watch'],
+    });
+    // Not the final environment: a release mark but no rollback tag.
+    expect(await h.git('tag', '--list')).toBe('');
+    expect(h.state.db.prepare('SELECT environment, commit_sha, tag FROM release_marks').all()).toEqual([
+      { environment: 'staging', commit_sha: sha, tag: null },
+    ]);
+    const audit = h.audit.list().map((e) => `${e.action}:${e.outcome}`);
+    expect(audit).toEqual(['deploy:started', 'deploy:success']);
+  });
+
+  it('prints worst-case time-to-detect and time-to-rollback implied by the config', async () => {
+    const sha = await h.commit('feature');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const plan = h.seen.find((e) => e.name === 'deploy:plan')!.payload;
+    expect(plan.times).toEqual({
+      timeToDetectMs: 3000,
+      timeToRollbackMs: 5000,
+      lowTrafficTimeToDetectMs: 21_000,
+      lowTrafficTimeToRollbackMs: 23_000,
+    });
+  });
+
+  it('a revision that never becomes ready fails without ever taking traffic', async () => {
+    const first = await h.commit('good');
+    await runDeploy(h.config, { environment: 'staging', commit: first }, h.deps());
+    const before = await h.platform.getService('staging');
+    const sha = await h.commit('broken boot');
+    h.platform.behave(h.digestOf(sha), { neverReady: true });
+    const result = await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    expect(result.outcome).toBe('failed');
+    expect(result.message).toMatch(/never took traffic: Revision .* did not become ready within 60000ms/);
+    expect((await h.platform.getService('staging')).traffic).toEqual(before.traffic);
+    expect(h.platform.trafficLog.some((t) => t.traffic.some((x) => x.revision === result.revision))).toBe(
+      false,
+    );
+    expect(readDeployAnnotations(h.store, ['staging'])[0]!.revisions[0]).toMatchObject({
+      revision: result.revision,
+      verdict: 'failed',
+    });
+  });
+});
+
+describe('staging first', () => {
+  it('refuses a release with no verification on staging, naming the digest and the fix', async () => {
+    const sha = await h.commit('unverified');
+    const result = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(result.outcome).toBe('refused');
+    const verdict = result.verdicts.find((v) => v.id === 'staging-first')!;
+    expect(verdict.status).toBe('fail');
+    expect(verdict.message).toBe(
+      `release ${h.digestOf(sha).slice(7, 19)} (commit ${sha.slice(0, 7)}) has no verification on staging`,
+    );
+    expect(verdict.hint).toContain(`prodguard deploy staging --commit ${sha.slice(0, 12)}`);
+    expect(verdict.hint).toContain('--override staging-first --reason');
+    expect(await h.platform.listRevisions('production')).toEqual([]);
+    expect(h.audit.list().map((e) => `${e.action}:${e.outcome}`)).toEqual(['deploy:refused']);
+  });
+
+  it('refuses an expired verification', async () => {
+    const sha = await h.commit('old');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    h.clock.advance(8 * 86_400_000);
+    const result = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(result.outcome).toBe('refused');
+    expect(result.verdicts.find((v) => v.id === 'staging-first')!.message).toMatch(
+      /verified on staging 8d\d*.* ago, longer than deploy.verificationMaxAge \(7d\)|verified on staging .* ago, longer than deploy.verificationMaxAge \(1w\)/,
+    );
+  });
+
+  it('refuses when staging is not healthy now, even for a verified release', async () => {
+    const sha = await h.commit('verified');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    h.platform.behave(h.digestOf(sha), { errorRate: 0.3 }, 'staging');
+    h.clock.advance(10_000);
+    const result = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(result.outcome).toBe('refused');
+    expect(result.verdicts.find((v) => v.id === 'staging-first')!.message).toMatch(
+      /is verified on staging, but staging is not healthy now: staging-00001-\w+ error rate 30.0 % > 5.0 %/,
+    );
+  });
+
+  it('--override staging-first --reason passes, and the override is audited with its reason', async () => {
+    const sha = await h.commit('urgent');
+    const result = await runDeploy(
+      h.config,
+      {
+        environment: 'production',
+        commit: sha,
+        overrides: [{ ruleId: 'staging-first', reason: 'staging cluster is down, CVE fix' }],
+      },
+      h.deps(),
+    );
+    expect(result.outcome).toBe('success');
+    expect(result.verdicts.find((v) => v.id === 'staging-first')!.status).toBe('overridden');
+    const override = h.audit.list().find((e) => e.action === 'deploy.override')!;
+    expect(override).toMatchObject({
+      environment: 'production',
+      target: 'staging-first',
+      reason: 'staging cluster is down, CVE fix',
+      outcome: 'overridden',
+    });
+  });
+
+  it('a verified release reaches production, which gets the annotated rollback tag and a release mark', async () => {
+    const { sha, production } = await shipToProduction('ship it');
+    expect(production.tag).toBe('v20260107-1001');
+    expect(await h.git('tag', '--list')).toBe('v20260107-1001');
+    expect(await h.git('cat-file', '-t', 'v20260107-1001')).toBe('tag');
+    expect(await h.git('rev-parse', 'v20260107-1001^{commit}')).toBe(sha);
+    expect(await h.git('tag', '-l', '--format=%(contents)', 'v20260107-1001')).toContain(
+      `revision: ${production.revision}`,
+    );
+    expect(
+      h.state.db.prepare("SELECT tag FROM release_marks WHERE environment = 'production'").all(),
+    ).toEqual([{ tag: 'v20260107-1001' }]);
+  });
+});
+
+describe('analysis and automatic rollback', () => {
+  it('a canary failing 50 % under production traffic is rolled back in one switch, exit-worthy breach recorded', async () => {
+    const { production: v1 } = await shipToProduction('v1');
+    const sha = await h.commit('v2 faulty');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    h.platform.behave(h.digestOf(sha), { errorRate: 0.5 }, 'production');
+    // 10 % of 200 rps gives the canary minRequests (20) in its first 1 s sample: the K × interval case.
+    h.platform.setLoad('production', 200);
+    const result = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha, strategy: 'canary', steps: [10, 50, 100] },
+      h.deps(),
+    );
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.breaches).toEqual([{ metric: 'errorRate', value: 0.5, threshold: 0.05, windowMs: 10_000 }]);
+    expect(result.message).toMatch(
+      /failed during canary 10 % \(error rate 50.0 % > 5.0 % over 10s\); traffic is back on/,
+    );
+    expect((await h.platform.getService('production')).traffic).toEqual([
+      { revision: v1.revision, percent: 100 },
+    ]);
+    const prodLog = h.platform.trafficLog.filter((t) => t.service === 'production');
+    const canary = prodLog.findIndex((t) => t.traffic.some((x) => x.revision === result.revision));
+    // 90/10, then straight back: the 50 % step never happened.
+    expect(
+      prodLog.slice(canary).map((t) => t.traffic.map((x) => `${x.revision}=${x.percent}`).join(',')),
+    ).toEqual([`${v1.revision}=90,${result.revision}=10`, `${v1.revision}=100`]);
+    const detectMs = Date.parse(prodLog[canary + 1]!.at) - Date.parse(prodLog[canary]!.at);
+    expect(detectMs).toBe(3000);
+    const annotations = readDeployAnnotations(h.store, ['production'])[0]!;
+    expect(annotations.knownGood).toBe(v1.revision);
+    expect(annotations.revisions.find((r) => r.revision === result.revision)!.verdict).toBe('failed');
+    expect((await h.platform.getRevision('production', result.revision!)).state).toBe('stopped');
+    const audited = h.audit.list({ environment: 'production' }).at(-1)!;
+    expect(audited).toMatchObject({ action: 'deploy', outcome: 'rolled-back', target: result.revision });
+    expect(audited.details.breaches).toEqual(result.breaches);
+  });
+
+  it('a breach during the watch after 100 % switches back to the warm known-good revision', async () => {
+    const { production: v1 } = await shipToProduction('v1');
+    const sha = await h.commit('v2 slow');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    h.platform.behave(h.digestOf(sha), { latencyMs: 2500 }, 'production');
+    const result = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha, strategy: 'all-at-once' },
+      h.deps(),
+    );
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.breaches[0]).toMatchObject({ metric: 'latencyP95', value: 2500, threshold: 2000 });
+    expect((await h.platform.getService('production')).traffic).toEqual([
+      { revision: v1.revision, percent: 100 },
+    ]);
+    expect(result.steps.find((s) => s.name === 'watch')!.status).toBe('Success');
+    expect(result.steps.find((s) => s.name === 'verify')!.status).toBe('NotExecuted');
+  });
+
+  it('insufficient data holds and sends probes to the revision until there is signal', async () => {
+    h.platform.setLoad('staging', 0);
+    const sha = await h.commit('quiet');
+    const result = await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    expect(result.outcome).toBe('success');
+    const samples = h.seen.filter((e) => e.name === 'analysis:sample').map((e) => e.payload.verdict);
+    expect(samples.slice(0, 3)).toEqual(['insufficient', 'insufficient', 'healthy']);
+    const probes = h.seen.filter((e) => e.name === 'analysis:probes');
+    expect(probes[0]!.payload).toMatchObject({ revision: result.revision, sent: 10, failed: 0 });
+  });
+
+  it('probes reveal a failing revision nobody is using yet', async () => {
+    h.platform.setLoad('staging', 0);
+    const sha = await h.commit('quiet but broken');
+    h.platform.behave(h.digestOf(sha), { errorRate: 1 });
+    const result = await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.breaches[0]).toMatchObject({ metric: 'errorRate', value: 1 });
+    expect(h.seen.some((e) => e.name === 'analysis:probes' && e.payload.failed === 10)).toBe(true);
+  });
+
+  it('fails the step only when the hold times out', async () => {
+    const quiet = await createPipelineHarness({
+      deploy: {
+        analysis: {
+          interval: '1s',
+          window: '10s',
+          minRequests: 1000,
+          holdTimeout: '20s',
+          probesPerSample: 1,
+        },
+      },
+    });
+    try {
+      const sha = await quiet.commit('quiet');
+      const result = await runDeploy(quiet.config, { environment: 'staging', commit: sha }, quiet.deps());
+      expect(result.outcome).toBe('rolled-back');
+      expect(result.breaches).toEqual([]);
+      expect(result.message).toMatch(
+        /insufficient data: fewer than the minimum requests for 20s, even with probes/,
+      );
+      const samples = quiet.seen.filter((e) => e.name === 'analysis:sample');
+      expect(samples).toHaveLength(21);
+    } finally {
+      quiet.cleanup();
+    }
+  });
+
+  it('counts a crash of the new revision as a breach', async () => {
+    const { production: v1 } = await shipToProduction('v1');
+    const sha = await h.commit('v2 crashy');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const off = h.events.on('analysis:sample', (e) => {
+      if (e.step === 'analyze-10') h.platform.crash('production', e.revision);
+    });
+    const result = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha, steps: [10, 100] },
+      h.deps(),
+    );
+    off();
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.breaches[0]!.metric).toBe('crashes');
+    expect((await h.platform.getService('production')).traffic).toEqual([
+      { revision: v1.revision, percent: 100 },
+    ]);
+  });
+});
+
+describe('locks, Ctrl-C, hotfix, rollback, maintenance', () => {
+  it('concurrent deploys contend for the environment lock: the second is refused naming the holder', async () => {
+    const a = await h.commit('a');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    h.platform.afterAct = async (method) => {
+      if (method === 'waitReady') await gate;
+    };
+    const first = runDeploy(h.config, { environment: 'staging', commit: a }, h.deps());
+    await new Promise((r) => setTimeout(r, 50));
+    const b = await h.commit('b');
+    const error = await errorOf(runDeploy(h.config, { environment: 'staging', commit: b }, h.deps()));
+    expect(isProdguardError(error) && error.code).toBe('PRODGUARD_LOCK_HELD');
+    expect((error as Error).message).toMatch(
+      /Environment staging is locked by "deploy [0-9a-f]{12}" \(tester@example.com/,
+    );
+    h.platform.afterAct = undefined;
+    release();
+    expect((await first).outcome).toBe('success');
+    expect((await runDeploy(h.config, { environment: 'staging', commit: b }, h.deps())).outcome).toBe(
+      'success',
+    );
+  });
+
+  it('Ctrl-C aborts cleanly: the traffic it found is restored exactly', async () => {
+    const { production: v1 } = await shipToProduction('v1');
+    const sha = await h.commit('v2');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const controller = new AbortController();
+    const off = h.events.on('analysis:sample', (e) => {
+      if (e.step === 'analyze-50') controller.abort();
+    });
+    const result = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha, steps: [10, 50, 100] },
+      h.deps({ signal: controller.signal }),
+    );
+    off();
+    expect(result.outcome).toBe('aborted');
+    expect((await h.platform.getService('production')).traffic).toEqual([
+      { revision: v1.revision, percent: 100 },
+    ]);
+    expect(h.store.runningOperations('production')).toEqual([]);
+    expect(h.audit.list().at(-1)).toMatchObject({ action: 'deploy', outcome: 'rolled-back' });
+  });
+
+  it('refuses to deploy over a failing known-good revision unless it is a --hotfix', async () => {
+    const { sha: v1 } = await shipToProduction('v1');
+    h.platform.behave(h.digestOf(v1), { errorRate: 0.4 }, 'production');
+    h.clock.advance(10_000);
+    const fix = await h.commit('fix');
+    await runDeploy(h.config, { environment: 'staging', commit: fix }, h.deps());
+    const error = await errorOf(runDeploy(h.config, { environment: 'production', commit: fix }, h.deps()));
+    expect(isProdguardError(error) && error.code).toBe('PRODGUARD_DEPLOY_STABLE_FAILING');
+    const result = await runDeploy(
+      h.config,
+      { environment: 'production', commit: fix, hotfix: { reason: 'v1 leaks connections' } },
+      h.deps(),
+    );
+    expect(result.outcome).toBe('success');
+    const hotfixOp = h.store.getOperation(result.operationId!)!;
+    expect(hotfixOp.params.hotfix).toEqual({ reason: 'v1 leaks connections' });
+  });
+
+  it('a hotfix is still gated by staging verification', async () => {
+    await shipToProduction('v1');
+    const fix = await h.commit('fix, unverified');
+    const result = await runDeploy(
+      h.config,
+      { environment: 'production', commit: fix, hotfix: { reason: 'urgent' } },
+      h.deps(),
+    );
+    expect(result.outcome).toBe('refused');
+  });
+
+  it('rollback restarts the retired known-good revision, waits for it, switches, and is audited', async () => {
+    const { production: v1 } = await shipToProduction('v1');
+    const { production: v2 } = await shipToProduction('v2');
+    expect((await h.platform.getRevision('production', v1.revision!)).state).toBe('stopped');
+    const result = await runRollback(h.config, { environment: 'production' }, h.deps());
+    expect(result.to).toBe(v1.revision);
+    expect((await h.platform.getService('production')).traffic).toEqual([
+      { revision: v1.revision, percent: 100 },
+    ]);
+    expect(result.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'start-target:Success',
+      'wait-ready:Success',
+      'switch:Success',
+    ]);
+    const annotations = readDeployAnnotations(h.store, ['production'])[0]!;
+    expect(annotations.revisions.find((r) => r.revision === v2.revision)!.verdict).toBe('rolled-back');
+    expect(h.audit.list().at(-1)).toMatchObject({
+      action: 'rollback',
+      outcome: 'success',
+      environment: 'production',
+    });
+  });
+
+  it('rollback --to names any revision and refuses an unknown one', async () => {
+    const { production: v1 } = await shipToProduction('v1');
+    await shipToProduction('v2');
+    const result = await runRollback(h.config, { environment: 'production', to: v1.revision! }, h.deps());
+    expect(result.to).toBe(v1.revision);
+    const error = await errorOf(runRollback(h.config, { environment: 'production', to: 'nope' }, h.deps()));
+    expect(isProdguardError(error) && error.code).toBe('PRODGUARD_DEPLOY_NO_ROLLBACK_TARGET');
+  });
+
+  it('maintenance on/off restores traffic exactly; a deploy in maintenance is tested on its own URL', async () => {
+    const { production: v1 } = await shipToProduction('v1');
+    const on = await runMaintenance(
+      h.config,
+      { environment: 'production', on: true, message: 'DB upgrade', until: '2026-01-07T12:00:00Z' },
+      h.deps(),
+    );
+    expect(on.service.maintenance).toEqual({ message: 'DB upgrade', until: '2026-01-07T12:00:00Z' });
+    const sha = await h.commit('v2');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const deployed = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha, steps: [10, 100] },
+      h.deps(),
+    );
+    expect(deployed.outcome).toBe('success');
+    expect(h.seen.some((e) => e.name === 'analysis:probes' && e.payload.revision === deployed.revision)).toBe(
+      true,
+    );
+    const off = await runMaintenance(h.config, { environment: 'production', on: false }, h.deps());
+    expect(off.service.maintenance).toBeUndefined();
+    expect(off.service.traffic).toEqual([{ revision: deployed.revision, percent: 100 }]);
+    expect(v1.revision).not.toBe(deployed.revision);
+    const actions = h.audit.list({ environment: 'production' }).map((e) => e.action);
+    expect(actions).toContain('maintenance.on');
+    expect(actions).toContain('maintenance.off');
+  });
+
+  it('keeps secrets in a note out of the audit trail', async () => {
+    const sha = await h.commit('feature');
+    await runDeploy(
+      h.config,
+      { environment: 'staging', commit: sha, note: 'rotated DB_PASSWORD=hunter2-very-secret' },
+      h.deps(),
+    );
+    const trail = JSON.stringify(h.audit.list());
+    expect(trail).not.toContain('hunter2');
+  });
+});
