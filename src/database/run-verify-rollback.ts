@@ -95,6 +95,11 @@ export async function runVerifyRollback(
           continue;
         }
         check.downDifferences = diffSchema(before, await readSchemaSnapshot(sdb));
+        if (check.downDifferences.length > 0) {
+          // The scratch schema is now neither before nor after: later migrations cannot be judged on it.
+          check.problem = `down.sql does not restore the schema: ${check.downDifferences.length} difference(s)`;
+          break;
+        }
         if (!(await step('migration.sql (again)', m.sql))) break;
         check.reapplyDifferences = diffSchema(afterUp, await readSchemaSnapshot(sdb));
         check.ok = check.downDifferences.length === 0 && check.reapplyDifferences.length === 0;
