@@ -20,7 +20,8 @@ export interface ReadRevisionLogsOptions {
   tail?: number;
 }
 
-const LINE = /^(\S+) (out|err|pg) ?(.*)$/;
+/** `<ISO time> <stream padded to 3> <text>`, as RevisionLog writes them. */
+const LINE = /^(\S+) (out|err|pg ) (.*)$/;
 
 function logFiles(options: ReadRevisionLogsOptions): string[] {
   const dir = join(options.logsDir, options.service);
@@ -37,7 +38,7 @@ function parse(file: string, text: string, since: Date | undefined): LogLine[] {
     const match = LINE.exec(raw);
     if (!match) continue;
     if (since && match[1]! < since.toISOString()) continue;
-    out.push({ at: match[1]!, revision, stream: match[2]!, text: match[3]! });
+    out.push({ at: match[1]!, revision, stream: match[2]!.trim(), text: match[3]! });
   }
   return out;
 }

@@ -1,0 +1,108 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
+import { systemClock } from '../../../src/kernel/clock.js';
+import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
+import { buildRelease, connectLocalPlatform } from '../../../src/platform/index.js';
+import { freePort } from '../../../src/platform/local/free-port.js';
+import { runProdguard } from '../../helpers/cli.js';
+import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
+import { httpGet, TINY_FILES } from './platform-fixture.js';
+
+// Runs the real CLI from dist/: build first (`npm test` does).
+describe('prodguard up / status / logs / down (real CLI)', () => {
+  let repo: TempRepo;
+  let routerPort: number;
+
+  beforeAll(async () => {
+    const [agentPort, port] = [await freePort(), await freePort()];
+    routerPort = port;
+    repo = await createTempRepo({
+      ...TINY_FILES,
+      'behavior.json': '{ "version": "a" }\n',
+      '.gitignore': '.prodguard/\n',
+      'prodguard.yaml': `version: 1
+project:
+  name: tiny
+app:
+  start: node server.mjs
+  healthPath: /health
+  startupTimeout: 10s
+  stopGrace: 2s
+  agentPort: ${agentPort}
+environments:
+  staging:
+    platform:
+      port: ${routerPort}
+`,
+    });
+  });
+  afterAll(async () => {
+    await runProdguard(['down'], { cwd: repo.dir });
+    repo?.cleanup();
+  });
+
+  it('starts the agent in the background, shows status and logs, and stops everything', async () => {
+    const up = await runProdguard(['up', '--detach'], { cwd: repo.dir });
+    expect(up.stderr).toBe('');
+    expect(up.exitCode).toBe(0);
+    expect(up.stdout).toMatch(/✓ Agent started on http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/);
+    expect(up.stdout).toContain(`staging      http://127.0.0.1:${routerPort}  no traffic yet`);
+    const token = join(repo.dir, '.prodguard/agent/token');
+    expect(statSync(token).mode & 0o777).toBe(0o600);
+
+    const again = await runProdguard(['up', '--detach'], { cwd: repo.dir });
+    expect(again.stdout).toContain('Agent already running');
+
+    // A revision created through the client, as the deploy pipeline does.
+    const config = loadConfig({ cwd: repo.dir });
+    const built = await buildRelease({
+      commit: 'HEAD',
+      repoDir: repo.dir,
+      artifactsDir: join(config.stateDirPath, 'artifacts'),
+      processes: nodeProcessRunner,
+      clock: systemClock,
+    });
+    const platform = connectLocalPlatform(config);
+    const rev = await platform.createRevision({
+      service: 'staging',
+      release: { commit: built.commit, digest: built.digest },
+      env: {},
+    });
+    await platform.waitReady('staging', rev.name, 10_000);
+    await platform.setTraffic('staging', [{ revision: rev.name, percent: 100 }]);
+    await platform.close();
+    for (let i = 0; i < 5; i++) expect((await httpGet(`http://127.0.0.1:${routerPort}/`)).body).toBe('a\n');
+
+    const status = await runProdguard(['status', 'staging'], { cwd: repo.dir });
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout).toContain(`${rev.name}  ${built.commit.slice(0, 8)}  ✓ ready  100%`);
+    const json = JSON.parse((await runProdguard(['status', '--json'], { cwd: repo.dir })).stdout);
+    expect(json.services[0].revisions[0]).toMatchObject({
+      name: rev.name,
+      state: 'ready',
+      percent: 100,
+      requests: 5,
+    });
+
+    const logs = await runProdguard(['logs', 'staging', '--revision', rev.name], { cwd: repo.dir });
+    expect(logs.stdout).toMatch(/out tiny a listening on \d+/);
+    expect(logs.stdout).toMatch(/pg {2}ready \(GET \/health answered 2xx\)/);
+    const since = await runProdguard(['logs', 'staging', '--since', '2000-01-01T00:00:00Z', '--json'], {
+      cwd: repo.dir,
+    });
+    expect(JSON.parse(since.stdout.split('\n')[0]!)).toMatchObject({ revision: rev.name, stream: 'pg' });
+
+    const down = await runProdguard(['down'], { cwd: repo.dir });
+    expect(down.exitCode).toBe(0);
+    expect(down.stdout).toMatch(/✓ Agent \(pid \d+\) stopped, with every revision\./);
+    await expect(httpGet(`http://127.0.0.1:${routerPort}/`)).rejects.toThrow(/ECONNREFUSED/);
+    const downAgain = await runProdguard(['down'], { cwd: repo.dir });
+    expect(downAgain.stdout).toContain('No agent was running.');
+    const status2 = await runProdguard(['status'], { cwd: repo.dir });
+    expect(status2.exitCode).toBe(3);
+    expect(status2.stderr).toContain('PRODGUARD_PLATFORM_AGENT_DOWN');
+    expect(readFileSync(join(repo.dir, '.prodguard/agent/state.json'), 'utf8')).toContain(rev.name);
+  });
+});
