@@ -123,6 +123,9 @@ export async function createPipelineHarness(
       events,
       actor: 'tester@example.com',
       builder,
+      // A one-hour lease: the background heartbeat (every ttl/3 of real time) never fires in a test, and a
+      // frozen holder loses the lock only when the test moves the clock past it.
+      lockTtlMs: 3_600_000,
       ...overrides,
     }),
     commit,
