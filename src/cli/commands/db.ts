@@ -12,6 +12,7 @@ import {
   runDriftCheck,
   runRestore,
 } from '../../database/index.js';
+import { UsageError } from '../../kernel/errors.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, SYMBOL } from '../render.js';
 import { globalsOf, styleOf, withWorkspace } from './shared.js';
@@ -97,6 +98,16 @@ export function register(program: Command, io: CliIo): void {
     .action(async (backup: string, options: { into: string }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
         const into = options.into.startsWith('env:') ? (ws.env[options.into.slice(4)] ?? '') : options.into;
+        if (!URL.canParse(into) || !/^postgres(ql)?:$/.test(new URL(into).protocol))
+          throw new UsageError(
+            'PRODGUARD_DB_RESTORE_TARGET',
+            options.into.startsWith('env:')
+              ? `--into ${options.into}: the variable is not set or is not a postgresql:// URL.`
+              : '--into is not a postgresql:// URL.',
+            {
+              hint: 'Pass the URL of an empty scratch database, e.g. --into env:SCRATCH_DATABASE_URL (keeps the password out of argv).',
+            },
+          );
         const result = await runRestore(
           { backup, intoUrl: into },
           { processes: ws.processes, clock: ws.clock, store: ws.store, cwd: ws.config.root, env: ws.env },

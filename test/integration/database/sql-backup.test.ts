@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPgSession, readSchemaSnapshot } from '../../../src/database/index.js';
+import { runProdguard } from '../../helpers/cli.js';
+import { createTestDatabase, postgresServer } from '../../helpers/postgres.js';
+import { createDbProject, type DbProject } from './project.js';
+
+describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
+  let p: DbProject;
+  beforeAll(async () => {
+    p = await createDbProject();
+    for (const env of ['staging', 'production'] as const) {
+      await p.query(
+        env,
+        'CREATE TABLE account (id BIGSERIAL PRIMARY KEY, email TEXT NOT NULL UNIQUE, balance INT NOT NULL DEFAULT 0)',
+      );
+      await p.query(
+        env,
+        "INSERT INTO account (email, balance) VALUES ('a@example.com', 10), ('b@example.com', 20)",
+      );
+    }
+  });
+  afterAll(async () => {
+    await p.cleanup();
+  });
+
+  it('reads on production in a read-only transaction', async () => {
+    const r = await p.cli(['sql', 'production', '-c', 'SELECT email, balance FROM account ORDER BY id']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('email          balance\na@example.com  10\nb@example.com  20\n(2 rows)\n');
+    // a write hidden in a function call still cannot get past BEGIN READ ONLY
+    const sneaky = await p.cli([
+      'sql',
+      'production',
+      '-c',
+      "SELECT set_config('transaction_read_only', 'off', true)",
+    ]);
+    expect(sneaky.exitCode).toBe(3);
+  });
+
+  it('refuses writes on production without --write --reason, and allows them with it (audited)', async () => {
+    const refused = await p.cli(
+      ['sql', 'production'],
+      "UPDATE account SET balance = 0 WHERE email = 'a@example.com';",
+    );
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('no-direct-production-changes');
+    expect(refused.stderr).toContain('--write --reason');
+    const ok = await p.cli(
+      ['sql', 'production', '--write', '--reason', 'refund ticket #42'],
+      "UPDATE account SET balance = 0 WHERE email = 'a@example.com';",
+    );
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toBe('UPDATE 1\n');
+    const audit = JSON.parse((await p.cli(['audit', 'log', '--json'])).stdout);
+    const last = audit.events.at(-1);
+    expect(last).toMatchObject({
+      action: 'sql.session',
+      environment: 'production',
+      reason: 'refund ticket #42',
+      outcome: 'success',
+    });
+    expect(last.details.statements).toEqual({ UpdateStmt: 1 });
+    expect(JSON.stringify(last)).not.toContain('a@example.com');
+  });
+
+  it('always refuses DDL and password changes on production, pointing at the right path', async () => {
+    const ddl = await p.cli([
+      'sql',
+      'production',
+      '--write',
+      '--reason',
+      'quick fix',
+      '-c',
+      'ALTER TABLE account ADD COLUMN note TEXT',
+    ]);
+    expect(ddl.exitCode).toBe(1);
+    expect(ddl.stderr).toContain('schema change by hand on production: AlterTableStmt');
+    expect(ddl.stderr).toContain('prodguard migrate new');
+    const overridden = await p.cli([
+      'sql',
+      'production',
+      '--override',
+      'no-direct-production-changes',
+      '--reason',
+      'just this once',
+      '-c',
+      'DROP TABLE account',
+    ]);
+    expect(overridden.exitCode).toBe(1);
+    const password = 'N3w-Sup3r-Secret-Passw0rd';
+    const role = await p.cli(
+      ['sql', 'production', '--write', '--reason', 'rotate'],
+      `ALTER ROLE postgres PASSWORD '${password}';`,
+    );
+    expect(role.exitCode).toBe(1);
+    expect(role.stderr).toContain('prodguard secrets rotate');
+    const txEscape = await p.cli(['sql', 'production'], 'COMMIT; DELETE FROM account;');
+    expect(txEscape.exitCode).toBe(1);
+    const log = (await p.cli(['audit', 'log', '--json'])).stdout;
+    expect(log).not.toContain(password);
+    expect(log).not.toContain(postgresServer().password);
+    expect(
+      await p.query(
+        'production',
+        "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'account'",
+      ),
+    ).toEqual([{ n: 3 }]);
+    // staging is not the final environment: DDL by hand is allowed there (and audited)
+    expect((await p.cli(['sql', 'staging', '-c', 'ALTER TABLE account ADD COLUMN note TEXT'])).exitCode).toBe(
+      0,
+    );
+  });
+
+  it('backs up with pg_dump, reads it back, records it, and restores it into a scratch database', async () => {
+    const r = await p.cli(['db', 'backup', 'production', '--json']);
+    expect(r.exitCode).toBe(0);
+    const { backup } = JSON.parse(r.stdout);
+    expect(backup).toMatchObject({ id: 1, environment: 'production' });
+    expect(backup.entries).toBeGreaterThan(3);
+    expect(backup.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.stdout).not.toContain(postgresServer().password);
+    const list = JSON.parse((await p.cli(['db', 'backups', '--json'])).stdout);
+    expect(list.backups).toHaveLength(1);
+
+    const scratch = await createTestDatabase('restore');
+    try {
+      const unset = await p.cli(['db', 'restore', String(backup.id), '--into', 'env:RESTORE_URL']);
+      expect(unset.exitCode).toBe(2);
+      expect(unset.stderr).toContain('PRODGUARD_DB_RESTORE_TARGET');
+      const env = { ...p.env, RESTORE_URL: scratch.url };
+      const ok = await runProdguard(['db', 'restore', String(backup.id), '--into', 'env:RESTORE_URL'], {
+        cwd: p.dir,
+        env,
+      });
+      expect(ok.stderr).toBe('');
+      expect(ok.exitCode).toBe(0);
+      expect(ok.stdout).toContain(':[redacted]@');
+      const a = await openPgSession(p.dbs.production.url);
+      const b = await openPgSession(scratch.url);
+      try {
+        expect(await readSchemaSnapshot(b)).toEqual(await readSchemaSnapshot(a));
+        const rows = 'SELECT email, balance FROM account ORDER BY id';
+        expect((await b.query(rows)).rows).toEqual((await a.query(rows)).rows);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    } finally {
+      await scratch.drop();
+    }
+  });
+});
