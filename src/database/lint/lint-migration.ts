@@ -197,7 +197,7 @@ export async function lintMigration(
     const strongLock = (table: string) => {
       if (lockTimeoutSet || warnedTimeout || created.has(table)) return;
       warnedTimeout = true;
-      report('require-timeout-settings', `No lock_timeout is set before the first lock on "${table}".`);
+      report('require-lock-timeout', `No lock_timeout is set before the first lock on "${table}".`);
     };
     const checkColumnTypes = (columnDef: Ast) => {
       const type = typeNameOf(columnDef?.typeName).toLowerCase();

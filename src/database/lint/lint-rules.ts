@@ -149,8 +149,8 @@ export const LINT_RULES: Readonly<Record<string, LintRuleInfo>> = Object.freeze(
     safer:
       "Say where the value goes: ALTER TYPE … ADD VALUE 'x' BEFORE|AFTER 'y', so sort order is intended.",
   },
-  'require-timeout-settings': {
-    id: 'require-timeout-settings',
+  'require-lock-timeout': {
+    id: 'require-lock-timeout',
     severity: 'warning',
     lock: 'a DDL statement waiting for its lock queues every query behind it',
     safer:
