@@ -12,14 +12,21 @@ const MAX_FILE_BYTES = 1024 * 1024;
 /** Without a previous release, history is scanned this far back. */
 const HISTORY_LIMIT = 200;
 
-function cached(store: StateStore, key: string): SecretFinding[] | undefined {
-  const row = store.db
-    .prepare<[string], { findings: string }>('SELECT findings FROM secret_scan_cache WHERE blob = ?')
-    .get(key);
-  return row ? (JSON.parse(row.findings) as SecretFinding[]) : undefined;
+/** The whole scan cache in one query (a warm preflight looks up every file). */
+function readCache(store: StateStore): Map<string, SecretFinding[]> {
+  const rows = store.db
+    .prepare<[], { blob: string; findings: string }>('SELECT blob, findings FROM secret_scan_cache')
+    .all();
+  return new Map(rows.map((r) => [r.blob, JSON.parse(r.findings) as SecretFinding[]]));
 }
 
-function remember(store: StateStore, key: string, findings: SecretFinding[]): void {
+function remember(
+  store: StateStore,
+  cache: Map<string, SecretFinding[]>,
+  key: string,
+  findings: SecretFinding[],
+): void {
+  cache.set(key, findings);
   store.db
     .prepare('INSERT OR REPLACE INTO secret_scan_cache(blob, findings) VALUES (?, ?)')
     .run(key, JSON.stringify(findings));
@@ -27,23 +34,27 @@ function remember(store: StateStore, key: string, findings: SecretFinding[]): vo
 
 async function scanTrackedFiles(
   ctx: PreflightContext,
+  cache: Map<string, SecretFinding[]>,
   excluded: (path: string) => boolean,
 ): Promise<{ findings: SecretFinding[]; scanned: number }> {
-  const files = (await ctx.git.trackedFiles()).filter((f) => !excluded(f));
+  const [blobs, status] = await Promise.all([ctx.git.indexBlobs(), ctx.git.status()]);
+  const changedOnDisk = new Set(status.map((s) => s.path));
   const findings: SecretFinding[] = [];
   let scanned = 0;
-  for (const file of files) {
-    const path = join(ctx.config.root, file);
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isFile() || info.size > MAX_FILE_BYTES) continue;
-    const bytes = await readFile(path);
-    if (bytes.includes(0)) continue; // binary
-    // Keyed by content, so an unchanged file is never rescanned, whatever its path.
-    const key = `content:${createHash('sha256').update(bytes).digest('hex')}`;
-    let found = cached(ctx.store, key);
+  for (const { path: file, blob } of blobs) {
+    if (excluded(file)) continue;
+    // An unchanged file is keyed by its git blob id: a warm preflight reads no file at all.
+    let key = changedOnDisk.has(file) ? undefined : `blob:${blob}`;
+    let found = key ? cache.get(key) : undefined;
     if (!found) {
-      found = await scanTextForSecrets(file, bytes.toString('utf8'));
-      remember(ctx.store, key, found);
+      const path = join(ctx.config.root, file);
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile() || info.size > MAX_FILE_BYTES) continue;
+      const bytes = await readFile(path);
+      if (bytes.includes(0)) continue; // binary
+      key ??= `content:${createHash('sha256').update(bytes).digest('hex')}`;
+      found = cache.get(key) ?? (await scanTextForSecrets(file, bytes.toString('utf8')));
+      remember(ctx.store, cache, key, found);
     }
     scanned++;
     findings.push(...found.map((f) => ({ ...f, file })));
@@ -53,13 +64,14 @@ async function scanTrackedFiles(
 
 async function scanRecentCommits(
   ctx: PreflightContext,
+  cache: Map<string, SecretFinding[]>,
   excluded: (path: string) => boolean,
 ): Promise<{ findings: SecretFinding[]; commits: number; since?: string }> {
   const last = await findLastRelease(ctx.store, ctx.git, ctx.environment, ctx.config.releaseTag);
   const range = last ? [`${last.commit}..HEAD`] : ['-n', String(HISTORY_LIMIT), 'HEAD'];
   const commits = (await ctx.git.text(['rev-list', '--no-merges', ...range])).split('\n').filter(Boolean);
   const findings: SecretFinding[] = [];
-  const uncached = commits.filter((sha) => !cached(ctx.store, `commit:${sha}`));
+  const uncached = commits.filter((sha) => !cache.has(`commit:${sha}`));
   if (uncached.length > 0) {
     const patch = await ctx.git.text([
       'show',
@@ -75,10 +87,10 @@ async function scanRecentCommits(
       const found = await scanTextForSecrets(chunk.file, chunk.text, chunk.lineMap);
       byCommit.get(chunk.commit)?.push(...found.map((f) => ({ ...f, commit: chunk.commit })));
     }
-    for (const [sha, found] of byCommit) remember(ctx.store, `commit:${sha}`, found);
+    for (const [sha, found] of byCommit) remember(ctx.store, cache, `commit:${sha}`, found);
   }
   for (const sha of commits)
-    findings.push(...(cached(ctx.store, `commit:${sha}`) ?? []).filter((f) => !excluded(f.file)));
+    findings.push(...(cache.get(`commit:${sha}`) ?? []).filter((f) => !excluded(f.file)));
   return {
     findings,
     commits: commits.length,
@@ -91,9 +103,10 @@ export const noSecretsInGitCheck: RuleCheck<PreflightContext> = {
   async run(ctx) {
     const excludes = ctx.config.secretScan.exclude;
     const excluded = excludes.length > 0 ? picomatch(excludes, { dot: true }) : () => false;
+    const cache = readCache(ctx.store);
     const [tree, history] = await Promise.all([
-      scanTrackedFiles(ctx, excluded),
-      scanRecentCommits(ctx, excluded),
+      scanTrackedFiles(ctx, cache, excluded),
+      scanRecentCommits(ctx, cache, excluded),
     ]);
     const scope = `${tree.scanned} tracked files and ${history.commits} commit(s)${history.since ? ` since ${history.since}` : ''}`;
     const all = [
