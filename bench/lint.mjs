@@ -1,0 +1,97 @@
+// Lint throughput on real Prisma migration histories: prodguard's linter vs squawk-cli, same files, same run.
+// Usage: npm run build && node bench/lint.mjs [migrations-root]
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lintMigration } from '../dist/database/index.js';
+import { nodeProcessRunner } from '../dist/kernel/process-runner.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const root = process.argv[2] ?? join(repo, '../shared/data/prisma-migrations');
+if (!existsSync(root)) {
+  console.log(`skipped: ${root} not found`);
+  process.exit(0);
+}
+const files = [];
+for (const project of readdirSync(root).sort()) {
+  const dir = join(root, project, 'migrations');
+  if (!existsSync(dir)) continue;
+  for (const name of readdirSync(dir).sort()) {
+    const file = join(dir, name, 'migration.sql');
+    if (existsSync(file)) files.push(file);
+  }
+}
+const texts = files.map((f) => readFileSync(f, 'utf8'));
+const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+console.log(`${files.length} migration files, ${(bytes / 1e6).toFixed(1)} MB, from ${root}`);
+
+async function prodguardRun() {
+  const started = performance.now();
+  let errors = 0;
+  let warnings = 0;
+  for (const [i, text] of texts.entries()) {
+    const result = await lintMigration(text, files[i]);
+    for (const f of result.findings) f.severity === 'error' ? errors++ : warnings++;
+  }
+  return { ms: performance.now() - started, errors, warnings };
+}
+
+async function squawkRun() {
+  const bin = join(repo, 'node_modules/.bin/squawk');
+  const started = performance.now();
+  // One process for all files, as CI would call it; --reporter json keeps output parsing cheap.
+  const result = await nodeProcessRunner.run(bin, ['--reporter', 'json', ...files], {
+    cwd: repo,
+    timeoutMs: 600_000,
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  const ms = performance.now() - started;
+  let findings = Number.NaN;
+  try {
+    findings = JSON.parse(result.stdout).length;
+  } catch {}
+  return { ms, findings, exitCode: result.exitCode, spawnError: result.spawnError };
+}
+
+async function cliRun() {
+  const dirs = readdirSync(root)
+    .sort()
+    .map((project) => join(root, project, 'migrations'))
+    .filter((dir) => existsSync(dir));
+  const started = performance.now();
+  const result = await nodeProcessRunner.run(
+    process.execPath,
+    [join(repo, 'bin/prodguard.js'), 'migrate', 'lint', '--json', ...dirs],
+    { cwd: repo, timeoutMs: 600_000, maxBuffer: 512 * 1024 * 1024 },
+  );
+  return { ms: performance.now() - started, exitCode: result.exitCode };
+}
+
+// Warm up the WASM parser once (module load is a one-time cost the CLI also pays).
+await lintMigration('SELECT 1;', 'warmup.sql');
+const runs = 3;
+const ours = [];
+const theirs = [];
+const cli = [];
+for (let i = 0; i < runs; i++) {
+  ours.push(await prodguardRun());
+  theirs.push(await squawkRun());
+  cli.push(await cliRun());
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const oursMs = median(ours.map((r) => r.ms));
+const theirsMs = median(theirs.map((r) => r.ms));
+console.log(
+  `prodguard migrate lint: ${oursMs.toFixed(0)} ms (${((files.length / oursMs) * 1000).toFixed(0)} files/s), ${ours[0].errors} errors, ${ours[0].warnings} warnings`,
+);
+if (theirs[0].spawnError) console.log(`squawk-cli: could not run (${theirs[0].spawnError})`);
+else
+  console.log(
+    `squawk-cli 2.66 (one process, all files): ${theirsMs.toFixed(0)} ms (${((files.length / theirsMs) * 1000).toFixed(0)} files/s), ${theirs[0].findings} findings`,
+  );
+const cliMs = median(cli.map((r) => r.ms));
+console.log(`prodguard CLI end to end (node start-up, one process, all files): ${cliMs.toFixed(0)} ms`);
+console.log(`ratio prodguard CLI/squawk time: ${(cliMs / theirsMs).toFixed(2)}x`);
+console.log(
+  `ratio prodguard/squawk time: ${(oursMs / theirsMs).toFixed(2)}x (linter alone, median of ${runs} runs; < 1 means prodguard is faster)`,
+);
