@@ -1,0 +1,192 @@
+import type { Command } from 'commander';
+import {
+  type DeployEventName,
+  DeployEvents,
+  type DeployResult,
+  describeBreach,
+  openPipeline,
+  parseSteps,
+  runDeploy,
+} from '../../deploy/index.js';
+import { formatDuration } from '../../kernel/duration.js';
+import { ExitCode, UsageError } from '../../kernel/errors.js';
+import { redactValue } from '../../kernel/redact.js';
+import type { Verdict } from '../../rules/index.js';
+import type { CliIo } from '../io.js';
+import { type Style, SYMBOL } from '../render.js';
+import {
+  addOverrideOptions,
+  globalsOf,
+  parseDurationOption,
+  parseOverrides,
+  styleOf,
+  withWorkspace,
+} from './shared.js';
+
+const pct = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/**
+ * Renders pipeline events as they happen: a line per step with its elapsed time, live numbers during
+ * analysis; with --json one NDJSON object per event (secrets masked).
+ */
+export function renderDeployEvents(io: CliIo, events: DeployEvents, s: Style, json: boolean): void {
+  if (json) {
+    events.onAny((name: DeployEventName, payload: unknown) => {
+      io.stdout(`${JSON.stringify(redactValue({ event: name, ...(payload as Record<string, unknown>) }))}\n`);
+    });
+    return;
+  }
+  events.on('operation:interrupted-found', (e) =>
+    io.stderr(
+      `${s.warn('!')} ${e.kind} ${e.operationId} on ${e.environment} was interrupted at "${e.step ?? 'start'}"\n`,
+    ),
+  );
+  events.on('deploy:rules', (e) => io.stdout(`${renderVerdicts(e.verdicts, s)}\n`));
+  events.on('deploy:plan', (e) => {
+    const steps = e.steps.length === 1 ? 'all at once' : `canary ${e.steps.join(' → ')} %`;
+    io.stdout(
+      `\nDeploying ${e.commit.slice(0, 12)} to ${s.bold(e.environment)} (${e.operationId}): ${steps}, watch ${formatDuration(e.watchMs)}\n`,
+    );
+    io.stdout(
+      s.dim(
+        `  worst case: detect ${formatDuration(e.times.timeToDetectMs)}, roll back ${formatDuration(e.times.timeToRollbackMs)}; with too little traffic: detect ${formatDuration(e.times.lowTrafficTimeToDetectMs)}, roll back ${formatDuration(e.times.lowTrafficTimeToRollbackMs)}\n`,
+      ),
+    );
+  });
+  events.on('step:finished', (e) =>
+    io.stdout(
+      `  ${s.ok(SYMBOL.pass)} ${e.step.padEnd(16)} ${secs(e.elapsedMs).padStart(7)}  ${e.detail ?? ''}\n`,
+    ),
+  );
+  events.on('analysis:sample', (e) =>
+    io.stdout(
+      s.dim(
+        `      ${secs(e.elapsedMs).padStart(7)}  ${e.step.padEnd(11)} requests ${String(e.requests).padStart(5)}  errors ${pct(e.errorRate).padStart(7)}  p95 ${`${Math.round(e.p95Ms)}ms`.padStart(6)}  ${e.verdict}${e.consecutiveBreaches > 0 ? ` (${e.consecutiveBreaches} in a row)` : ''}\n`,
+      ),
+    ),
+  );
+  events.on('analysis:probes', (e) =>
+    io.stdout(
+      s.dim(`      insufficient data: sent ${e.sent} probes to ${e.revision} (${e.failed} failed)\n`),
+    ),
+  );
+  events.on('deploy:breach', (e) =>
+    io.stdout(
+      `  ${s.bad(SYMBOL.fail)} breach on ${e.revision}: ${e.breaches.map(describeBreach).join('; ') || 'no signal'}\n`,
+    ),
+  );
+  events.on('deploy:rolled-back', (e) =>
+    io.stdout(
+      `  ${s.warn('↩')} traffic back to ${e.restoredTraffic.map((t) => `${t.revision} ${t.percent} %`).join(', ') || '(nothing to return to)'}; ${e.failedRevision} marked failed\n`,
+    ),
+  );
+}
+
+export function renderVerdicts(verdicts: readonly Verdict[], s: Style): string {
+  const shown = verdicts.filter((v) => v.status !== 'skipped');
+  const lines = shown.map((v) => {
+    const mark =
+      v.status === 'pass'
+        ? s.ok(SYMBOL.pass)
+        : v.status === 'fail'
+          ? s.bad(SYMBOL.fail)
+          : v.status === 'overridden'
+            ? s.warn(SYMBOL.overridden)
+            : s.warn(SYMBOL.warn);
+    const extra = v.status === 'overridden' ? ` (overridden: ${v.overrideReason})` : '';
+    const hint = v.status === 'fail' && v.hint ? `\n      ${s.dim(v.hint)}` : '';
+    return `  ${mark} ${v.id.padEnd(22)} ${v.message}${extra}${hint}`;
+  });
+  return lines.join('\n');
+}
+
+/** Exit code of a deploy: 0 success, 1 refused by a rule, 3 failed or rolled back. */
+export function deployExitCode(result: Pick<DeployResult, 'outcome'>): number {
+  if (result.outcome === 'success') return ExitCode.ok;
+  if (result.outcome === 'refused') return ExitCode.refused;
+  return ExitCode.failed;
+}
+
+function renderResult(io: CliIo, result: DeployResult, s: Style): void {
+  const mark = result.outcome === 'success' ? s.ok(SYMBOL.pass) : s.bad(SYMBOL.fail);
+  io.stdout(`\n${mark} ${result.message}\n`);
+  if (result.outcome === 'refused') {
+    io.stdout(s.dim('  Override a rule only with a reason: --override <rule> --reason "<why>" (audited).\n'));
+  }
+  if (result.tag) io.stdout(`  rollback tag: ${result.tag}\n`);
+}
+
+interface DeployFlags {
+  commit?: string;
+  note?: string;
+  strategy?: string;
+  steps?: string;
+  watch?: string;
+  hotfix?: boolean;
+  reason?: string;
+  override?: string[];
+  lockWait?: string;
+}
+
+export function register(program: Command, io: CliIo): void {
+  const command = program
+    .command('deploy')
+    .description(
+      'deploy a release: rules, staging-first, new revision, smoke, traffic steps with analysis, watch',
+    )
+    .argument('<env>', 'environment to deploy to')
+    .option('--commit <rev>', 'commit, tag or branch to release (default: HEAD)')
+    .option('--note <text>', 'what and why (documents the change)')
+    .option('--strategy <name>', 'all-at-once | canary (default from deploy.strategy)')
+    .option('--steps <list>', 'canary traffic steps, e.g. 10,50,100')
+    .option('--watch <duration>', 'watch window after 100 % (default: watch in prodguard.yaml)')
+    .option('--hotfix', 'roll forward over a failing revision or during an incident (needs --reason)')
+    .option('--lock-wait <duration>', 'wait this long for the environment lock');
+  addOverrideOptions(command).action(async (env: string, flags: DeployFlags, cmd: Command) =>
+    withWorkspace(io, cmd, async (ws) => {
+      const json = Boolean(globalsOf(cmd).json);
+      const s = styleOf(cmd, io);
+      if (flags.strategy && flags.strategy !== 'all-at-once' && flags.strategy !== 'canary') {
+        throw new UsageError(
+          'PRODGUARD_USAGE_STRATEGY',
+          `--strategy "${flags.strategy}" is not a strategy.`,
+          {
+            hint: 'Use --strategy canary or --strategy all-at-once.',
+          },
+        );
+      }
+      if (flags.hotfix && !flags.reason) {
+        throw new UsageError('PRODGUARD_DEPLOY_HOTFIX_REASON', '--hotfix needs --reason "<why>".', {
+          hint: 'Example: --hotfix --reason "v41 leaks connections; fix verified on staging"',
+        });
+      }
+      const overrides = parseOverrides(flags.override, flags.override?.length ? flags.reason : undefined);
+      const events = new DeployEvents();
+      renderDeployEvents(io, events, s, json);
+      const pipeline = await openPipeline(ws, { events, signal: io.signal });
+      try {
+        const result = await runDeploy(
+          pipeline.config,
+          {
+            environment: env,
+            ...(flags.commit ? { commit: flags.commit } : {}),
+            ...(flags.note ? { note: flags.note } : {}),
+            ...(flags.strategy ? { strategy: flags.strategy as 'canary' | 'all-at-once' } : {}),
+            ...(flags.steps ? { steps: parseSteps(flags.steps) } : {}),
+            ...(flags.watch ? { watchMs: parseDurationOption('--watch', flags.watch)! } : {}),
+            ...(flags.hotfix ? { hotfix: { reason: flags.reason! } } : {}),
+            ...(flags.lockWait ? { lockWaitMs: parseDurationOption('--lock-wait', flags.lockWait)! } : {}),
+            overrides,
+          },
+          pipeline.deps,
+        );
+        if (json) io.stdout(`${JSON.stringify(redactValue({ event: 'result', ...result }))}\n`);
+        else renderResult(io, result, s);
+        io.setExitCode(deployExitCode(result));
+      } finally {
+        await pipeline.close();
+      }
+    }),
+  );
+}

@@ -1,0 +1,64 @@
+import { buildRelease, connectLocalPlatform } from '../platform/index.js';
+import type { Workspace } from '../workspace/index.js';
+import { attachDeployAudit } from './attach-deploy-audit.js';
+import type { DeployChecks } from './deploy-checks.js';
+import type { DeployEvents } from './deploy-events.js';
+import { DeployStore } from './deploy-store.js';
+import type { DeployPipelineDeps, PipelineConfig } from './pipeline-deps.js';
+import { createHttpProbeClient } from './probe-client.js';
+import type { ReleaseBuilder } from './release-builder.js';
+
+export interface OpenPipelineOptions {
+  events: DeployEvents;
+  signal?: AbortSignal;
+  /** Checks from other domains for the deploy action (the preflight checklist plugs in here). */
+  checks?: DeployChecks;
+}
+
+export interface OpenedPipeline {
+  config: PipelineConfig;
+  deps: DeployPipelineDeps;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the pipeline for a workspace: the local agent as Platform, `buildRelease` as ReleaseBuilder,
+ * HTTP probes, the deploy tables, and the audit log subscribed to the pipeline's events.
+ */
+export async function openPipeline(ws: Workspace, options: OpenPipelineOptions): Promise<OpenedPipeline> {
+  const actor = await ws.actor();
+  const detach = attachDeployAudit(options.events, ws.audit, actor);
+  const platform = connectLocalPlatform(ws.config);
+  const builder: ReleaseBuilder = {
+    build: (commit, signal) =>
+      buildRelease({
+        commit,
+        repoDir: ws.config.root,
+        artifactsDir: ws.paths.artifacts,
+        ...(ws.config.app.build ? { buildCommand: ws.config.app.build } : {}),
+        buildTimeoutMs: ws.config.app.buildTimeout,
+        processes: ws.processes,
+        clock: ws.clock,
+        ...(signal ? { signal } : {}),
+      }),
+  };
+  return {
+    config: ws.config,
+    deps: {
+      platform,
+      builder,
+      store: new DeployStore(ws.store, ws.clock),
+      clock: ws.clock,
+      processes: ws.processes,
+      probe: createHttpProbeClient(),
+      events: options.events,
+      actor,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.checks ? { checks: options.checks } : {}),
+    },
+    close: async () => {
+      detach();
+      await platform.close();
+    },
+  };
+}
