@@ -98,6 +98,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     interrupted = true;
     controller.abort();
   });
+  // `prodguard audit log | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const io = processIo(controller.signal);
   if (argv.length === 0) argv = ['--help'];
   await runCli(argv, io);

@@ -131,7 +131,7 @@ export async function acquireEnvironmentLock(
     });
     if (!outcome.held) break;
     const waited = options.clock.nowMs() - started;
-    if (waited >= (options.waitMs ?? 0)) throw new LockHeldError(outcome.held, waited);
+    if (waited >= (options.waitMs ?? 0)) throw new LockHeldError(outcome.held, options.waitMs ? waited : 0);
     await options.clock.sleep(Math.min(options.pollMs ?? 250, (options.waitMs ?? 0) - waited));
   }
   const heartbeatStatement = store.db.prepare(
