@@ -43,8 +43,8 @@ export async function readScriptShape(sql: string): Promise<ScriptShape> {
 export interface ApplyScriptOptions {
   lockTimeoutMs: number;
   statementTimeoutMs: number;
-  /** Runs inside the migration's transaction after the script (e.g. marking the row finished). */
-  afterScript?: () => Promise<void>;
+  /** SQL run inside the migration's transaction after the script (e.g. marking the row finished). */
+  afterScriptSql?: string;
 }
 
 /**
@@ -64,22 +64,32 @@ export async function applyMigrationScript(
     try {
       if (shape.ownsTransaction) await db.exec(sql);
       else for (const statement of shape.statements) await db.exec(statement);
-      await options.afterScript?.();
+      if (options.afterScriptSql) await db.exec(options.afterScriptSql);
     } finally {
       await db.exec('RESET lock_timeout; RESET statement_timeout;').catch(() => {});
     }
     return shape;
   }
-  await db.exec(
+  // One round trip: the script is framed by newlines and ';' so a trailing comment cannot swallow COMMIT.
+  // An error aborts the transaction at the failing statement; nothing after it runs.
+  const batch = [
     `BEGIN; SET LOCAL lock_timeout = ${Math.round(options.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(options.statementTimeoutMs)};`,
-  );
+    sql,
+    ';',
+    options.afterScriptSql ?? '',
+    ';',
+    'COMMIT;',
+  ].join('\n');
   try {
-    await db.exec(sql);
-    await options.afterScript?.();
-    await db.exec('COMMIT');
+    await db.exec(batch);
   } catch (error) {
     await db.exec('ROLLBACK').catch(() => {});
     throw error;
   }
   return shape;
+}
+
+/** A SQL string literal (standard_conforming_strings is on since PostgreSQL 9.1). */
+export function sqlLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }

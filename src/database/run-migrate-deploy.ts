@@ -26,9 +26,9 @@ import { type EnvironmentMigrationStatus, planMigrationStatus } from './plan-mig
 import { prismaChecksum } from './prisma-checksum.js';
 import {
   ensureMigrationsTable,
+  migrationFinishedSql,
   readMigrationRows,
   recordMigrationFailed,
-  recordMigrationFinished,
   recordMigrationStarted,
   withPrismaAdvisoryLock,
 } from './prisma-migrations-table.js';
@@ -393,7 +393,7 @@ async function applyOne(
     await applyMigrationScript(db, migration.sql, {
       lockTimeoutMs: deps.config.database.lockTimeout,
       statementTimeoutMs: deps.config.database.statementTimeout,
-      afterScript: () => recordMigrationFinished(db, id),
+      afterScriptSql: migrationFinishedSql(id),
     });
     step.status = 'Success';
     step.durationMs = Math.max(0, deps.clock.nowMs() - started);

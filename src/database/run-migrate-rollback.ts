@@ -3,7 +3,7 @@ import type { Clock } from '../kernel/clock.js';
 import { ProdguardError, UsageError } from '../kernel/errors.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import { type StateStore, withEnvironmentLock } from '../store/index.js';
-import { applyMigrationScript } from './apply-migration-script.js';
+import { applyMigrationScript, sqlLiteral } from './apply-migration-script.js';
 import { type BackupRecord, readRollbackVerification } from './database-records.js';
 import type { MigrationHistory } from './migration-files.js';
 import { describePgError, openPgSession } from './pg-session.js';
@@ -109,12 +109,7 @@ export async function runMigrateRollback(
               await applyMigrationScript(db, migration.downSql!, {
                 lockTimeoutMs: options.lockTimeoutMs,
                 statementTimeoutMs: options.statementTimeoutMs,
-                afterScript: async () => {
-                  await db.query(
-                    'UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1 AND finished_at IS NOT NULL AND rolled_back_at IS NULL',
-                    [options.name],
-                  );
-                },
+                afterScriptSql: `UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = ${sqlLiteral(options.name)} AND finished_at IS NOT NULL AND rolled_back_at IS NULL`,
               });
             } catch (cause) {
               deps.audit.append({
