@@ -19,33 +19,88 @@ interface CommandEntry {
  * WASM parser or the agent's HTTP stack.
  */
 const COMMANDS: readonly CommandEntry[] = [
-  entry('init', 'write prodguard.yaml with the golden-rule defaults'),
-  entry('config', 'check prodguard.yaml or print its JSON Schema'),
-  entry('rules', 'list the golden rules and where they apply'),
-  entry('preflight', 'run the pre-deployment checklist for an environment'),
-  entry('run', 'run a deploy command of your own behind the checklist and the environment lock'),
-  entry('freeze', 'freeze or unfreeze deploys'),
-  entry('lock', 'show or break environment locks'),
-  entry('audit', 'read and verify the audit trail'),
-  entry('up', 'start the local platform agent (revisions, router, metrics)'),
-  entry('down', 'stop the local platform agent'),
-  entry('status', 'revisions, traffic, error rate and latency per environment'),
-  entry('logs', "read a revision's logs"),
-  entry('deploy', 'deploy a release: health, smoke tests, traffic, watch, verified'),
-  entry('rollback', 'send traffic back to the last known-good revision'),
-  entry('resume', 'continue an interrupted operation'),
-  entry('abort', 'abort an interrupted operation and restore its traffic'),
-  entry('maintenance', 'serve a maintenance page, or restore traffic'),
-  entry('migrate', 'Prisma migrations: status, deploy, lint, verify-rollback, rollback'),
-  entry('db', 'database backups, restores and drift detection'),
-  entry('sql', 'a guarded SQL console'),
-  entry('secrets', 'versioned, encrypted secrets and safe rotation'),
+  {
+    name: 'init',
+    summary: 'write prodguard.yaml with the golden-rule defaults',
+    load: () => import('./commands/init.js'),
+  },
+  {
+    name: 'config',
+    summary: 'check prodguard.yaml or print its JSON Schema',
+    load: () => import('./commands/config.js'),
+  },
+  {
+    name: 'rules',
+    summary: 'list the golden rules and where they apply',
+    load: () => import('./commands/rules.js'),
+  },
+  {
+    name: 'preflight',
+    summary: 'run the pre-deployment checklist for an environment',
+    load: () => import('./commands/preflight.js'),
+  },
+  {
+    name: 'run',
+    summary: 'run a deploy command of your own behind the checklist and the environment lock',
+    load: () => import('./commands/run.js'),
+  },
+  { name: 'freeze', summary: 'freeze or unfreeze deploys', load: () => import('./commands/freeze.js') },
+  { name: 'lock', summary: 'show or break environment locks', load: () => import('./commands/lock.js') },
+  { name: 'audit', summary: 'read and verify the audit trail', load: () => import('./commands/audit.js') },
+  {
+    name: 'up',
+    summary: 'start the local platform agent (revisions, router, metrics)',
+    load: () => import('./commands/up.js'),
+  },
+  { name: 'down', summary: 'stop the local platform agent', load: () => import('./commands/down.js') },
+  {
+    name: 'status',
+    summary: 'revisions, traffic, error rate and latency per environment',
+    load: () => import('./commands/status.js'),
+  },
+  { name: 'logs', summary: "read a revision's logs", load: () => import('./commands/logs.js') },
+  {
+    name: 'deploy',
+    summary: 'deploy a release: health, smoke tests, traffic, watch, verified',
+    load: () => import('./commands/deploy.js'),
+  },
+  {
+    name: 'rollback',
+    summary: 'send traffic back to the last known-good revision',
+    load: () => import('./commands/rollback.js'),
+  },
+  {
+    name: 'resume',
+    summary: 'continue an interrupted operation',
+    load: () => import('./commands/resume.js'),
+  },
+  {
+    name: 'abort',
+    summary: 'abort an interrupted operation and restore its traffic',
+    load: () => import('./commands/abort.js'),
+  },
+  {
+    name: 'maintenance',
+    summary: 'serve a maintenance page, or restore traffic',
+    load: () => import('./commands/maintenance.js'),
+  },
+  {
+    name: 'migrate',
+    summary: 'Prisma migrations: status, deploy, lint, verify-rollback, rollback',
+    load: () => import('./commands/migrate.js'),
+  },
+  {
+    name: 'db',
+    summary: 'database backups, restores and drift detection',
+    load: () => import('./commands/db.js'),
+  },
+  { name: 'sql', summary: 'a guarded SQL console', load: () => import('./commands/sql.js') },
+  {
+    name: 'secrets',
+    summary: 'versioned, encrypted secrets and safe rotation',
+    load: () => import('./commands/secrets.js'),
+  },
 ];
-
-/** Command modules live in ./commands/<name>.js and export register(). */
-function entry(name: string, summary: string): CommandEntry {
-  return { name, summary, load: () => import(`./commands/${name}.js`) as Promise<CommandModule> };
-}
 
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);
 
