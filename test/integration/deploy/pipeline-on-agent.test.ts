@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDeploy, runMaintenance, runRollback } from '../../../src/deploy/index.js';
+import { createDeployFixture, type DeployFixture, startLoad } from './deploy-fixture.js';
+
+// The pipeline on the real local agent: real processes, real router, real HTTP probes and smoke test.
+describe('deploy pipeline on the local agent', () => {
+  let f: DeployFixture;
+  let v1: string;
+  let v1Revision: string;
+
+  beforeAll(async () => {
+    f = await createDeployFixture();
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it('deploys to staging (smoke test on the revision URL, probes while quiet) and promotes the same release', async () => {
+    v1 = await f.commit({ version: 'v1' });
+    const staging = await runDeploy(f.config, { environment: 'staging', commit: v1 }, f.deps());
+    expect(staging.message).toMatch(/is serving 100 % of staging and is known-good/);
+    expect(staging.outcome).toBe('success');
+    const steps = Object.fromEntries(staging.steps.map((s) => [s.name, s.status]));
+    expect(steps).toMatchObject({
+      smoke: 'Success',
+      'traffic-100': 'Success',
+      watch: 'Success',
+      verify: 'Success',
+    });
+    const production = await runDeploy(f.config, { environment: 'production', commit: v1 }, f.deps());
+    expect(production.outcome).toBe('success');
+    expect(production.tag).toMatch(/^v\d{8}-\d{4}$/);
+    expect(await f.repo.git('cat-file', '-t', production.tag!)).toBe('tag');
+    v1Revision = production.revision!;
+    const service = await f.platform.getService('production');
+    const response = await fetch(`${service.url}/`);
+    expect(await response.text()).toBe('v1\n');
+    expect(response.headers.get('x-prodguard-revision')).toBe(v1Revision);
+  });
+
+  it('refuses to promote a release staging never verified', async () => {
+    const unverified = await f.commit({ version: 'v1.1' });
+    const result = await runDeploy(f.config, { environment: 'production', commit: unverified }, f.deps());
+    expect(result.outcome).toBe('refused');
+    expect(result.verdicts.find((v) => v.id === 'staging-first')!.message).toMatch(
+      /^release [0-9a-f]{12} \(commit [0-9a-f]{7}\) has no verification on staging$/,
+    );
+  });
+
+  it('a release failing half its production requests is caught by the canary and rolled back under load', async () => {
+    const v2 = await f.commit({ version: 'v2', failRate: 0.5, failIn: 'production' });
+    expect((await runDeploy(f.config, { environment: 'staging', commit: v2 }, f.deps())).outcome).toBe(
+      'success',
+    );
+    const service = await f.platform.getService('production');
+    const load = startLoad(service.url, { concurrency: 4, maxMs: 40_000 });
+    const result = await runDeploy(f.config, { environment: 'production', commit: v2 }, f.deps());
+    const counts = await load.stop();
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.breaches[0]).toMatchObject({ metric: 'errorRate', threshold: 0.05, windowMs: 3000 });
+    expect(result.breaches[0]!.value).toBeGreaterThan(0.3);
+    expect((await f.platform.getService('production')).traffic).toEqual([
+      expect.objectContaining({ revision: v1Revision, percent: 100 }),
+    ]);
+    const after = await fetch(`${service.url}/`);
+    expect(await after.text()).toBe('v1\n');
+    // Only the canary's share failed, and only until the switch back.
+    expect(counts.failed).toBeGreaterThan(0);
+    expect(counts.failed).toBeLessThan(counts.sent * 0.2);
+    expect(f.audit.list().at(-1)).toMatchObject({ action: 'deploy', outcome: 'rolled-back' });
+  });
+
+  it('a revision that never becomes ready fails without taking traffic', async () => {
+    const broken = await f.commit({ version: 'v3', neverHealthy: true });
+    const result = await runDeploy(f.config, { environment: 'staging', commit: broken }, f.deps());
+    expect(result.outcome).toBe('failed');
+    expect(result.message).toMatch(/never took traffic/);
+    const staging = await f.platform.getService('staging');
+    expect(staging.traffic.map((t) => t.revision)).not.toContain(result.revision);
+  });
+
+  it('maintenance keeps traffic and restores it; rollback restarts a retired known-good revision', async () => {
+    const before = (await f.platform.getService('production')).traffic;
+    await runMaintenance(f.config, { environment: 'production', on: true, message: 'upgrade' }, f.deps());
+    const url = (await f.platform.getService('production')).url;
+    const closed = await fetch(`${url}/`, { headers: { accept: 'application/json' } });
+    expect(closed.status).toBe(503);
+    await closed.arrayBuffer();
+    const off = await runMaintenance(f.config, { environment: 'production', on: false }, f.deps());
+    expect(off.service.traffic).toEqual(before);
+
+    const v4 = await f.commit({ version: 'v4' });
+    await runDeploy(f.config, { environment: 'staging', commit: v4 }, f.deps());
+    const promoted = await runDeploy(f.config, { environment: 'production', commit: v4 }, f.deps());
+    expect(promoted.outcome).toBe('success');
+    expect((await f.platform.getRevision('production', v1Revision)).state).toBe('stopped');
+    const rolled = await runRollback(f.config, { environment: 'production' }, f.deps());
+    expect(rolled.to).toBe(v1Revision);
+    const response = await fetch(`${url}/`);
+    expect(await response.text()).toBe('v1\n');
+  });
+});
