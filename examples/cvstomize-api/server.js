@@ -41,6 +41,7 @@ const app = createApp({
   fault,
   log,
   release: config.release,
+  metricsText: runtime.poolMetricsText,
 });
 const server = createServer((req, res) => {
   void app.handle(req, res);

@@ -19,9 +19,10 @@ class HttpError extends Error {
  * The API as a value: `handle(req, res)` for node:http. Dependencies are passed in, so tests and the
  * server build it the same way.
  */
-export function createApp({ pool, tokens, health, fault, log, release }) {
+export function createApp({ pool, tokens, health, fault, log, release, metricsText }) {
   const routes = [
     ['GET', /^\/$/, info],
+    ['GET', /^\/metrics$/, metrics],
     ['GET', /^\/api\/templates$/, listTemplates],
     ['POST', /^\/api\/register$/, register],
     ['POST', /^\/api\/login$/, login],
@@ -39,6 +40,15 @@ export function createApp({ pool, tokens, health, fault, log, release }) {
       release,
       faultSwitch: fault.active ? { ...fault.config, ...fault.stats() } : false,
     });
+  }
+
+  /** Pool saturation and connect failures in Prometheus format, for alerts (seed §8: monitor pool exhaustion). */
+  async function metrics() {
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' },
+      body: metricsText(pool.metrics()),
+    };
   }
 
   async function listTemplates() {

@@ -76,6 +76,9 @@ describe('examples/cvstomize-api as a real process on PostgreSQL', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', db: { status: 'ok' } });
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(await metrics.text()).toMatch(/^db_pool_waiting_clients 0$/m);
 
     const smoke = await runScript(SMOKE, [], { BASE_URL: url });
     expect(smoke.stderr).toBe('');
