@@ -103,6 +103,21 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
     expect(
       JSON.parse(status.stdout).secrets.map((r: { name: string; state: string }) => `${r.name}:${r.state}`),
     ).toEqual(['DATABASE_URL:ok', 'DATABASE_URL_ADMIN:ok']);
+    expect(
+      (
+        await run(
+          ['secrets', 'add', 'JWT_SECRET', '--env', 'staging', '--kind', 'random'],
+          'first-jwt-key-0123456789',
+        )
+      ).exitCode,
+    ).toBe(0);
+    const jwt = await run(['--json', 'secrets', 'rotate', 'JWT_SECRET', '--env', 'staging']);
+    expect(jwt.exitCode, jwt.stderr).toBe(0);
+    expect(JSON.parse(jwt.stdout)).toMatchObject({
+      ok: true,
+      outcome: 'succeeded',
+      rotation: { toVersion: 2 },
+    });
     await run(['--json', 'secrets', 'rotations']);
     await run(['--json', 'audit', 'log']);
     await run(['audit', 'log']);
@@ -116,13 +131,15 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
     const v2 = (await run(['secrets', 'get', 'DATABASE_URL', '--env', 'staging', '--reveal'])).stdout.trim();
     expect(await loginCode(v2)).toBe('ok');
     expect(await loginCode(v1)).toBe('ok');
-    const printed = outputs.slice(3, -6).join('\n');
-    for (const secret of [passwordOf(v1), passwordOf(v2), postgres().password])
+    const jwt2 = (await run(['secrets', 'get', 'JWT_SECRET', '--env', 'staging', '--reveal'])).stdout.trim();
+    expect(jwt2).toMatch(/^[A-Za-z0-9_-]{64}$/);
+    const printed = outputs.slice(3, -9).join('\n');
+    for (const secret of [passwordOf(v1), passwordOf(v2), postgres().password, jwt2])
       expect(printed).not.toContain(secret);
     const audit = JSON.parse((await run(['--json', 'audit', 'log'])).stdout) as {
       events: { action: string }[];
     };
-    expect(audit.events.filter((e) => e.action === 'secrets.get').length).toBe(3);
+    expect(audit.events.filter((e) => e.action === 'secrets.get').length).toBe(4);
     expect(JSON.stringify(audit)).not.toContain(passwordOf(v2));
   });
 
