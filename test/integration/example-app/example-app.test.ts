@@ -138,7 +138,9 @@ describe('examples/cvstomize-api as a real process on PostgreSQL', () => {
   it('a FAULTY_RELEASE file in a copy of the app (a release as a commit) fails its endpoint; the copy finds prodguard/runtime by itself', async () => {
     const work = mkdtempSync(join(fileURLToPath(new URL('.', import.meta.url)), '.work-'));
     try {
-      const copy = join(work, 'cvstomize-api');
+      // Shaped like a deploy artifact: a git archive of the prodguard repository (package.json, no dist/).
+      writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'prodguard', type: 'module' }));
+      const copy = join(work, 'examples', 'cvstomize-api');
       cpSync(APP_DIR, copy, { recursive: true });
       writeFileSync(
         join(copy, 'FAULTY_RELEASE'),
