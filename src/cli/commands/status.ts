@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { createDeployAnnotator, DeployStore } from '../../deploy/index.js';
 import { connectLocalPlatform, readPlatformStatus, type ServiceStatus } from '../../platform/index.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, type Style } from '../render.js';
@@ -19,6 +20,8 @@ export function register(program: Command, io: CliIo): void {
             ...(env ? { services: [env] } : {}),
             windowMs: parseDurationOption('--window', options.window)!,
             ...(options.all ? { allStopped: true } : {}),
+            // The deploy domain's verdict (known-good, failed, rolled-back) and verification columns.
+            annotate: createDeployAnnotator(new DeployStore(ws.store, ws.clock)),
           });
           if (globalsOf(command).json) return printJson(io, { services: status });
           io.stdout(`${status.map((svc) => renderServiceStatus(svc, styleOf(command, io))).join('\n\n')}\n`);

@@ -1,0 +1,319 @@
+// Router overhead: throughput and p99 through the prodguard router against the same app directly, and
+// against nginx as a reference reverse proxy when it is installed. Everything is measured in this run,
+// on loopback, with the same bounded load generator (undici, fixed concurrency, fixed duration).
+//
+//   npm run build && node bench/router.mjs [--seconds 5] [--concurrency 50]
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Pool } from 'undici';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin/prodguard.js');
+const TINY = join(ROOT, 'test/fixtures/apps/tiny');
+
+export function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Closed-loop load: `concurrency` workers each send one request at a time over keep-alive connections
+ * until `seconds` have passed or `maxRequests` were sent. Returns counts and latency percentiles.
+ */
+export async function runLoad({ url, seconds = 5, concurrency = 50, maxRequests = Infinity, path = '/' }) {
+  const pool = new Pool(url, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+  const latencies = [];
+  const failures = [];
+  let ok = 0;
+  let sent = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline && sent < maxRequests) {
+      sent++;
+      const t0 = performance.now();
+      try {
+        const res = await pool.request({ method: 'GET', path });
+        await res.body.dump();
+        latencies.push(performance.now() - t0);
+        if (res.statusCode >= 200 && res.statusCode < 300) ok++;
+        else failures.push(`HTTP ${res.statusCode}`);
+      } catch (error) {
+        failures.push(error.code ?? error.message);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return {
+    requests: sent,
+    ok,
+    failed: failures.length,
+    failures,
+    seconds: elapsed,
+    rps: sent / elapsed,
+    p50: q(0.5),
+    p99: q(0.99),
+    latencies,
+  };
+}
+
+/** Sums interleaved slices of one target into one result (the machine's load changes; slices share it fairly). */
+function merge(slices) {
+  const latencies = slices.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  const requests = slices.reduce((n, r) => n + r.requests, 0);
+  const seconds = slices.reduce((n, r) => n + r.seconds, 0);
+  return {
+    requests,
+    failed: slices.reduce((n, r) => n + r.failed, 0),
+    seconds,
+    rps: requests / seconds,
+    p50: q(0.5),
+    p99: q(0.99),
+  };
+}
+
+export function run(args, cwd) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  if (result.status !== 0)
+    throw new Error(`prodguard ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** A temp git repo holding the tiny test app, with the agent on free ports. */
+export async function createBenchRepo() {
+  const dir = mkdtempSync(join(tmpdir(), 'prodguard-bench-'));
+  for (const f of ['server.mjs', 'package.json']) cpSync(join(TINY, f), join(dir, f));
+  writeFileSync(join(dir, 'behavior.json'), '{ "version": "a" }\n');
+  writeFileSync(join(dir, '.gitignore'), '.prodguard/\n');
+  const agentPort = await freePort();
+  const routerPort = await freePort();
+  writeFileSync(
+    join(dir, 'prodguard.yaml'),
+    `version: 1
+project:
+  name: bench
+app:
+  start: node server.mjs
+  healthPath: /health
+  drainTimeout: 10s
+  agentPort: ${agentPort}
+environments:
+  staging:
+    platform:
+      port: ${routerPort}
+`,
+  );
+  const git = (...a) => spawnSync('git', a, { cwd: dir, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('-c', 'user.email=bench@example.com', '-c', 'user.name=bench', 'commit', '-qm', 'a');
+  const commit = (behavior) => {
+    writeFileSync(join(dir, 'behavior.json'), `${JSON.stringify(behavior)}\n`);
+    git(
+      '-c',
+      'user.email=bench@example.com',
+      '-c',
+      'user.name=bench',
+      'commit',
+      '-qam',
+      JSON.stringify(behavior),
+    );
+    return git('rev-parse', 'HEAD').stdout.trim();
+  };
+  return { dir, agentPort, routerPort, commit, head: () => git('rev-parse', 'HEAD').stdout.trim() };
+}
+
+/** Starts the agent (real CLI, detached) and returns a connected LocalPlatform from dist/. */
+export async function startPlatform(repo) {
+  run(['up', '--detach'], repo.dir);
+  const { loadConfig } = await import(pathToFileURL(join(ROOT, 'dist/config/index.js')).href);
+  const { buildRelease, connectLocalPlatform } = await import(
+    pathToFileURL(join(ROOT, 'dist/platform/index.js')).href
+  );
+  const { nodeProcessRunner, systemClock } = await import(
+    pathToFileURL(join(ROOT, 'dist/kernel/index.js')).href
+  );
+  const config = loadConfig({ cwd: repo.dir });
+  const platform = connectLocalPlatform(config);
+  const deploy = async (commit) => {
+    const built = await buildRelease({
+      commit,
+      repoDir: repo.dir,
+      artifactsDir: join(config.stateDirPath, 'artifacts'),
+      processes: nodeProcessRunner,
+      clock: systemClock,
+    });
+    const rev = await platform.createRevision({
+      service: 'staging',
+      release: { commit: built.commit, digest: built.digest },
+      env: {},
+    });
+    return platform.waitReady('staging', rev.name, 20_000);
+  };
+  const stop = async () => {
+    await platform.close();
+    run(['down'], repo.dir);
+    rmSync(repo.dir, { recursive: true, force: true });
+  };
+  return { platform, deploy, stop };
+}
+
+function startDirectApp(port) {
+  const child = spawn(process.execPath, ['server.mjs'], {
+    cwd: TINY,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: 'ignore',
+  });
+  return child;
+}
+
+async function waitFor(url) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`${url} never answered`);
+}
+
+function startNginx(listenPort, upstreamPort) {
+  const which = spawnSync('sh', ['-c', 'command -v nginx || ls /usr/sbin/nginx'], { encoding: 'utf8' });
+  const bin = which.stdout.trim().split('\n')[0];
+  if (which.status !== 0 || !bin) return undefined;
+  const prefix = mkdtempSync(join(tmpdir(), 'prodguard-nginx-'));
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    `worker_processes 1;
+error_log ${prefix}/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${listenPort};
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`,
+  );
+  const child = spawn(bin, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: 'ignore',
+  });
+  return { child, prefix };
+}
+
+function fmt(n, digits = 0) {
+  return n.toFixed(digits).padStart(8);
+}
+
+async function main() {
+  const seconds = arg('seconds', 5);
+  const concurrency = arg('concurrency', 50);
+  const repo = await createBenchRepo();
+  const { platform, deploy, stop } = await startPlatform(repo);
+  const directPort = await freePort();
+  const app = startDirectApp(directPort);
+  let nginx;
+  try {
+    const rev = await deploy(repo.head());
+    await platform.setTraffic('staging', [{ revision: rev.name, percent: 100 }]);
+    await waitFor(`http://127.0.0.1:${directPort}/health`);
+    const targets = [
+      ['direct to the app (baseline)', `http://127.0.0.1:${directPort}`],
+      ['prodguard router', `http://127.0.0.1:${repo.routerPort}`],
+    ];
+    const nginxPort = await freePort();
+    nginx = startNginx(nginxPort, directPort);
+    if (nginx) {
+      await waitFor(`http://127.0.0.1:${nginxPort}/health`);
+      targets.push(['nginx (reference proxy)', `http://127.0.0.1:${nginxPort}`]);
+    } else {
+      console.log('nginx is not installed (apt-get install nginx-light): skipping the reference proxy.');
+    }
+    const scenarios = [
+      ['GET / (answers at once: pure proxy overhead)', '/'],
+      ['GET /slow?ms=10 (an app that waits 10 ms on I/O, like a DB call)', '/slow?ms=10'],
+    ];
+    for (const [title, path] of scenarios) {
+      console.log(
+        `\n${title}: loopback, ${concurrency} concurrent keep-alive connections, ${seconds} interleaved 1 s slices per target`,
+      );
+      const slices = targets.map(() => []);
+      for (const [, url] of targets) await runLoad({ url, seconds: 0.5, concurrency, path }); // warm-up
+      // Interleaved one-second slices: a neighbour's load spike hits every target alike.
+      for (let round = 0; round < seconds; round++) {
+        for (const [i, [, url]] of targets.entries())
+          slices[i].push(await runLoad({ url, seconds: 1, concurrency, path }));
+      }
+      const results = targets.map(([name], i) => [name, merge(slices[i])]);
+      const base = results[0][1];
+      console.log(
+        `${'target'.padEnd(30)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'failed'.padStart(8)}  throughput vs direct · p99 vs direct`,
+      );
+      for (const [name, r] of results) {
+        console.log(
+          `${name.padEnd(30)}${fmt(r.rps)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}${fmt(r.failed)}  ${((r.rps / base.rps) * 100).toFixed(1)} % · ${(r.p99 / base.p99).toFixed(2)}×`,
+        );
+      }
+      const router = results[1][1];
+      let line = `→ router throughput = ${((router.rps / base.rps) * 100).toFixed(1)} % of direct (goal ≥ 80 %)`;
+      if (results[2]) {
+        const ng = results[2][1];
+        line += `; nginx = ${((ng.rps / base.rps) * 100).toFixed(1)} % of direct; router = ${((router.rps / ng.rps) * 100).toFixed(1)} % of nginx, p99 ${(router.p99 / ng.p99).toFixed(2)}× nginx's`;
+      }
+      console.log(line);
+    }
+  } finally {
+    app.kill('SIGTERM');
+    if (nginx) {
+      nginx.child.kill('SIGQUIT');
+      rmSync(nginx.prefix, { recursive: true, force: true });
+    }
+    await stop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
