@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Service } from '../../platform/index.js';
-import { readAgentStatus, runAgent, startAgentDetached } from '../../platform/index.js';
+import { readAgentStatus, runAgent, type SecretResolver, startAgentDetached } from '../../platform/index.js';
+import { type OpenedSecretVault, openSecretVault, resolveSecretEnv } from '../../secrets/index.js';
+import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, type Style } from '../render.js';
 import { globalsOf, styleOf, withWorkspace } from './shared.js';
@@ -48,6 +50,7 @@ export function register(program: Command, io: CliIo): void {
           processes: ws.processes,
           log: ws.log,
           env: io.env,
+          secrets: vaultResolver(ws, io.env),
         });
         ws.audit.append({
           actor,
@@ -87,4 +90,15 @@ export function renderServices(services: readonly Service[], s: Style): string {
     ]),
     ['  ENVIRONMENT', 'ROUTER', 'TRAFFIC'],
   );
+}
+
+/** Pinned secrets come from the workspace vault, opened on first use; values are masked in the agent's logs. */
+function vaultResolver(ws: Workspace, env: NodeJS.ProcessEnv): SecretResolver {
+  let opened: OpenedSecretVault | undefined;
+  return async (environment, pins) => {
+    opened ??= openSecretVault({ store: ws.store, clock: ws.clock, env, stateDir: ws.config.stateDirPath });
+    const values = await resolveSecretEnv(opened.vault, environment, pins);
+    for (const value of Object.values(values)) ws.knownSecrets.add(value);
+    return values;
+  };
 }

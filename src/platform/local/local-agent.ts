@@ -39,7 +39,15 @@ export interface LocalAgentOptions {
   log: Logger;
   /** Variables revisions inherit from the agent's own environment (PATH and friends); nothing else leaks. */
   baseEnv: Record<string, string>;
+  /** Resolves a revision's pinned secrets to variables (the secrets domain's vault); absent → such revisions fail. */
+  secrets?: SecretResolver;
 }
+
+/** Pinned versions → `{ envVar: value }`; values stay in memory and reach only the revision's process. */
+export type SecretResolver = (
+  environment: string,
+  pins: Record<string, { version: number; envVar: string }>,
+) => Promise<Record<string, string>>;
 
 interface ServiceState {
   name: string;
@@ -376,6 +384,9 @@ export class LocalAgent implements Platform {
       settings: this.settings,
       artifactDir,
       env: this.#envFor(state, persisted, persisted.tagPort),
+      ...(persisted.spec.secrets && Object.keys(persisted.spec.secrets).length > 0
+        ? { secretEnv: () => this.#resolveSecrets(state.name, persisted.spec.secrets!) }
+        : {}),
       logFile: revisionLogFile(this.#o.paths.logs, state.name, persisted.name),
       onChange: () => this.#persist(),
     };
@@ -422,6 +433,22 @@ export class LocalAgent implements Platform {
       PRODGUARD_REVISION: rev.name,
       PRODGUARD_RELEASE_DIGEST: spec.release.digest,
     };
+  }
+
+  async #resolveSecrets(
+    service: string,
+    pins: Record<string, { version: number; envVar: string }>,
+  ): Promise<Record<string, string>> {
+    if (!this.#o.secrets) {
+      throw platformError(
+        'PRODGUARD_PLATFORM_SECRETS_UNAVAILABLE',
+        `This agent has no secret vault, so it cannot deliver ${Object.keys(pins).join(', ')}.`,
+        {
+          hint: 'Start the agent with `prodguard up` in the workspace that holds the vault (master key available).',
+        },
+      );
+    }
+    return this.#o.secrets(service, pins);
   }
 
   async #listen(

@@ -38,6 +38,8 @@ export interface RevisionInstanceDeps {
   artifactDir: string;
   /** Environment without PORT (added per start). */
   env: Record<string, string>;
+  /** Pinned secret values as variables, resolved at every start; never persisted or logged. */
+  secretEnv?: () => Promise<Record<string, string>>;
   logFile: string;
   onChange: () => void;
 }
@@ -203,8 +205,23 @@ export class RevisionInstance {
   async #launch(): Promise<void> {
     const generation = ++this.#generation;
     this.state = 'starting';
+    let secretEnv: Record<string, string> = {};
+    if (this.#deps.secretEnv) {
+      try {
+        secretEnv = await this.#deps.secretEnv();
+      } catch (error) {
+        if (generation !== this.#generation) return;
+        this.failure = `its pinned secrets could not be resolved: ${(error as Error).message}`;
+        this.log.note(`failed: ${this.failure}`);
+        this.state = 'failed';
+        this.desired = 'stopped';
+        this.#changed();
+        this.#wake();
+        return;
+      }
+    }
     this.appPort = await freePort();
-    const env = { ...this.#deps.env, PORT: String(this.appPort) };
+    const env = { ...this.#deps.env, ...secretEnv, PORT: String(this.appPort) };
     this.log.note(`starting \`${this.#deps.settings.start}\` on port ${this.appPort}`);
     const proc = this.#deps.spawner.spawn(this.#deps.settings.start, {
       cwd: this.#deps.artifactDir,

@@ -7,7 +7,7 @@ import type { ProcessRunner } from '../../kernel/process-runner.js';
 import { type AgentPaths, agentPaths } from './agent-paths.js';
 import { createAgentServer } from './agent-server.js';
 import { ensureAgentToken } from './agent-token.js';
-import { LocalAgent } from './local-agent.js';
+import { LocalAgent, type SecretResolver } from './local-agent.js';
 import { platformError } from './platform-errors.js';
 import { nodeServiceSpawner, type ServiceSpawner } from './service-spawner.js';
 
@@ -21,6 +21,8 @@ export interface RunAgentOptions {
   spawner?: ServiceSpawner;
   /** Overrides app.agentPort (tests use 0). */
   port?: number;
+  /** Delivers pinned secrets to revisions (the CLI passes the workspace vault). */
+  secrets?: SecretResolver;
 }
 
 export interface RunningAgent {
@@ -54,6 +56,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     spawner: options.spawner ?? nodeServiceSpawner,
     log: options.log,
     baseEnv,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   const startedAt = options.clock.now().toISOString();
   let resolveStopped!: () => void;

@@ -6,8 +6,9 @@ import { parseConfigText } from '../../../src/config/index.js';
 import { systemClock } from '../../../src/kernel/clock.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
-import type { Revision } from '../../../src/platform/index.js';
+import type { Revision, RevisionSpec } from '../../../src/platform/index.js';
 import { buildRelease } from '../../../src/platform/local/build-release.js';
+import type { SecretResolver } from '../../../src/platform/local/local-agent.js';
 import { LocalPlatform } from '../../../src/platform/local/local-platform.js';
 import { type RunningAgent, runAgent } from '../../../src/platform/local/run-agent.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
@@ -45,12 +46,24 @@ export interface PlatformFixture {
   /** Commits behavior.json and returns the commit's sha. */
   commit(behavior: Record<string, unknown>): Promise<string>;
   /** Builds the commit, creates a revision and (unless told otherwise) waits until it is ready. */
-  revision(sha: string, options?: { wait?: boolean }): Promise<Revision>;
+  revision(
+    sha: string,
+    options?: { wait?: boolean } & Partial<Pick<RevisionSpec, 'secrets' | 'env' | 'labels'>>,
+  ): Promise<Revision>;
   restartAgent(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function createPlatformFixture(configText = tinyConfig()): Promise<PlatformFixture> {
+export interface PlatformFixtureOptions {
+  secrets?: SecretResolver;
+  /** Runs before the agent starts (e.g. to set up a vault in the state folder). */
+  prepare?: (stateDir: string) => Promise<SecretResolver | undefined> | SecretResolver | undefined;
+}
+
+export async function createPlatformFixture(
+  configText = tinyConfig(),
+  options: PlatformFixtureOptions = {},
+): Promise<PlatformFixture> {
   const repo = await createTempRepo({
     ...TINY_FILES,
     'behavior.json': '{ "version": "init" }\n',
@@ -58,14 +71,16 @@ export async function createPlatformFixture(configText = tinyConfig()): Promise<
     '.gitignore': '.prodguard/\n',
   });
   const config = parseConfigText(configText, join(repo.dir, 'prodguard.yaml'));
+  const secrets = options.secrets ?? (await options.prepare?.(config.stateDirPath));
   const start = () =>
     runAgent({
       config,
       clock: systemClock,
       processes: nodeProcessRunner,
       log: silentLogger,
-      env: process.env,
+      env: { ...process.env, PARENT_ONLY_SECRET: 'inherited-by-nobody' },
       port: 0,
+      ...(secrets ? { secrets } : {}),
     });
   const fixture: PlatformFixture = {
     repo,
@@ -76,6 +91,7 @@ export async function createPlatformFixture(configText = tinyConfig()): Promise<
       return repo.commitAll(`behavior ${JSON.stringify(behavior)}`);
     },
     async revision(sha, options = {}) {
+      const { wait, ...extra } = options;
       const built = await buildRelease({
         commit: sha,
         repoDir: repo.dir,
@@ -88,8 +104,9 @@ export async function createPlatformFixture(configText = tinyConfig()): Promise<
         service: 'staging',
         release: { commit: built.commit, digest: built.digest },
         env: {},
+        ...extra,
       });
-      if (options.wait === false) return created;
+      if (wait === false) return created;
       return fixture.platform.waitReady('staging', created.name, 10_000);
     },
     async restartAgent() {

@@ -36,6 +36,8 @@ describe('local platform: routing', () => {
     expect(JSON.parse((await httpGet(`${b.url}/env`)).body)).toEqual({
       DB_HOST: null,
       GREETING: 'hello staging',
+      DB_PASSWORD_SHA256: null,
+      HAS_PARENT_SECRET: false,
     });
     expect((await httpGet(`${routerUrl}/`)).status).toBe(503);
   });
