@@ -1,5 +1,6 @@
 import { ProdguardError } from '../kernel/errors.js';
 import { describeVersion, versionNotFound } from './local-secret-vault.js';
+import { purgeDueVersions } from './purge-due-versions.js';
 import type { SecretPin } from './secret-pins.js';
 import type { SecretVersionInfo } from './secret-vault.js';
 import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
@@ -68,7 +69,7 @@ export async function destroySecretVersion(
   assertEnvironment(ctx, input.environment);
   const ref = { name: input.name, environment: input.environment };
   await requireSecret(ctx, ref);
-  await ctx.vault.purgeDue();
+  await purgeDueVersions(ctx);
   const versions = await ctx.vault.listVersions(ref);
   if (!versions.some((v) => v.version === input.version)) throw versionNotFound(ref, input.version);
   const runningUsers = ctx.running

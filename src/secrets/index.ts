@@ -7,6 +7,7 @@ export * from './open-secret-vault.js';
 export * from './pin-secret-version.js';
 export * from './plan-rotation.js';
 export * from './postgres-role-admin.js';
+export * from './purge-due-versions.js';
 export * from './resolve-secret-env.js';
 export * from './reveal-secret.js';
 export * from './rotate-master-key.js';

@@ -1,4 +1,5 @@
 import type { SecretsConfig } from '../config/sections/secrets.js';
+import { purgeDueVersions } from './purge-due-versions.js';
 import type { SecretPin } from './secret-pins.js';
 import type { SecretInfo, SecretKind, SecretVersionInfo } from './secret-vault.js';
 import type { SecretsContext } from './secrets-context.js';
@@ -66,10 +67,13 @@ export function planSecretStatus(input: SecretStatusInput): SecretStatusRow {
 
 /** Rotation status of every secret (of one environment). Admin-connection secrets are listed like any other. */
 export async function getSecretStatus(
-  ctx: Pick<SecretsContext, 'vault' | 'pins' | 'clock' | 'config' | 'store'>,
+  ctx: Pick<SecretsContext, 'vault' | 'pins' | 'clock' | 'config' | 'store'> &
+    Partial<Pick<SecretsContext, 'audit' | 'actor'>>,
   filter: { environment?: string } = {},
 ): Promise<SecretStatusRow[]> {
-  await ctx.vault.purgeDue();
+  if (ctx.audit && ctx.actor)
+    await purgeDueVersions({ vault: ctx.vault, audit: ctx.audit, actor: ctx.actor });
+  else await ctx.vault.purgeDue();
   const secrets = await ctx.vault.listSecrets(filter);
   const now = ctx.clock.now();
   const lastRotation = ctx.store.db.prepare<[string, string], { at: string | null }>(

@@ -22,6 +22,7 @@ export interface RolloutResult {
  * Port implemented by the deploy pipeline: start a new revision of the environment's current release with
  * these pinned secret versions, check its health, move traffic to it and watch it (authentication errors
  * included). `ok: false` means traffic stayed on (or returned to) revisions that use the previous pins.
+ * It is called while `secrets rotate` holds the environment's lock: the roller must not take it again.
  */
 export interface ServiceRoller {
   rollout(environment: string, pins: Record<string, number>): Promise<RolloutResult>;

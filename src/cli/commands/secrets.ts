@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ProdguardError, UsageError } from '../../kernel/errors.js';
+import { createLogger } from '../../kernel/logger.js';
 import { connectLocalPlatform } from '../../platform/local/connect-local-platform.js';
 import {
   abortRotation,
@@ -16,6 +17,7 @@ import {
   pgRoleAdmin,
   pinSecretVersion,
   platformRunningRevisionSecrets,
+  purgeDueVersions,
   type RotateSecretResult,
   RotationJournal,
   type RotationStrategy,
@@ -52,8 +54,8 @@ interface SecretsSession {
 }
 
 interface SessionOptions {
-  /** Ask the local platform which versions running revisions use. */
-  running?: boolean;
+  /** Ask the local platform which versions running revisions of this environment use. */
+  running?: string;
   /** Connect the deploy pipeline (rotation rollouts). */
   roller?: boolean;
 }
@@ -73,15 +75,19 @@ async function loadServiceRoller(ws: Workspace): Promise<ServiceRoller | undefin
   }
 }
 
+/** The local agent knows only the environments it runs; elsewhere running revisions stay unknown. */
 async function probeRunningRevisions(
   ws: Workspace,
+  environment: string,
   cleanups: (() => Promise<void>)[],
 ): Promise<RunningRevisionSecrets | undefined> {
   try {
     const platform = connectLocalPlatform(ws.config);
     cleanups.push(() => platform.close());
-    await platform.listServices();
-    return platformRunningRevisionSecrets(platform);
+    const services = await platform.listServices();
+    return services.some((s) => s.name === environment)
+      ? platformRunningRevisionSecrets(platform)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -103,9 +109,12 @@ async function withSecrets<T>(
     const cleanups: (() => Promise<void>)[] = [];
     const notes: string[] = [];
     try {
-      const running = options.running ? await probeRunningRevisions(ws, cleanups) : undefined;
-      if (options.running && !running)
-        notes.push('no platform agent reachable: running revisions not checked');
+      const running = options.running
+        ? await probeRunningRevisions(ws, options.running, cleanups)
+        : undefined;
+      if (options.running && !running) {
+        notes.push(`no platform reports ${options.running}'s revisions: running revisions not checked`);
+      }
       const roller = options.roller ? await loadServiceRoller(ws) : undefined;
       const ctx: SecretsContext = {
         config: ws.config,
@@ -328,7 +337,7 @@ export function register(program: Command, io: CliIo): void {
     .action(async (name: string, options: { env?: string }, command: Command) => {
       const env = requireEnv(options.env, 'prodguard secrets versions <name> --env <env>');
       await withSecrets(io, command, {}, async ({ ctx }) => {
-        await ctx.vault.purgeDue();
+        await purgeDueVersions(ctx);
         const ref = { name, environment: env };
         const secret = await ctx.vault.getSecret(ref);
         if (!secret) {
@@ -362,7 +371,7 @@ export function register(program: Command, io: CliIo): void {
               v.createdBy,
               typeof v.metadata.role === 'string' ? v.metadata.role : '-',
               v.destroyAfter
-                ? `destroyed after ${v.destroyAfter.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`
+                ? `${v.state === 'destroyed' ? 'destroyed at' : 'destruction scheduled for'} ${(v.state === 'destroyed' ? v.stateChangedAt : v.destroyAfter).replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`
                 : typeof v.metadata.rotation === 'string'
                   ? v.metadata.rotation
                   : '',
@@ -420,18 +429,23 @@ export function register(program: Command, io: CliIo): void {
       .action(async (name: string, versionText: string, options: { env?: string }, command: Command) => {
         const env = requireEnv(options.env, `prodguard secrets ${state} <name> <version> --env <env>`);
         const version = parseVersion(versionText);
-        await withSecrets(io, command, { running: state === 'disable' }, async ({ ctx, notes }) => {
-          const info = await changeVersionState(ctx, {
-            name,
-            environment: env,
-            version,
-            state: state === 'disable' ? 'disabled' : 'enabled',
-          });
-          if (globalsOf(command).json) return printJson(io, { ok: true, version: info, notes });
-          const s = styleOf(command, io);
-          io.stdout(`${s.ok(SYMBOL.pass)} ${name} v${version} (${env}) is ${info.state}\n`);
-          renderNotes(io, s, notes);
-        });
+        await withSecrets(
+          io,
+          command,
+          state === 'disable' ? { running: env } : {},
+          async ({ ctx, notes }) => {
+            const info = await changeVersionState(ctx, {
+              name,
+              environment: env,
+              version,
+              state: state === 'disable' ? 'disabled' : 'enabled',
+            });
+            if (globalsOf(command).json) return printJson(io, { ok: true, version: info, notes });
+            const s = styleOf(command, io);
+            io.stdout(`${s.ok(SYMBOL.pass)} ${name} v${version} (${env}) is ${info.state}\n`);
+            renderNotes(io, s, notes);
+          },
+        );
       });
   }
 
@@ -444,7 +458,7 @@ export function register(program: Command, io: CliIo): void {
     .action(async (name: string, versionText: string, options: { env?: string }, command: Command) => {
       const env = requireEnv(options.env, 'prodguard secrets destroy <name> <version> --env <env>');
       const version = parseVersion(versionText);
-      await withSecrets(io, command, { running: true }, async ({ ctx, notes }) => {
+      await withSecrets(io, command, { running: env }, async ({ ctx, notes }) => {
         const result = await destroySecretVersion(ctx, { name, environment: env, version });
         const allNotes = [
           ...notes,
@@ -566,7 +580,7 @@ export function register(program: Command, io: CliIo): void {
       }
       const overrides = parseOverrides(options.override, options.reason);
       const lockWaitMs = parseDurationOption('--wait', options.wait);
-      await withSecrets(io, command, { running: true, roller: true }, async ({ ws, ctx, key, notes }) => {
+      await withSecrets(io, command, { running: env, roller: true }, async ({ ws, ctx, key, notes }) => {
         const s = styleOf(command, io);
         if (options.abort) {
           const record = await abortRotation(
@@ -578,8 +592,19 @@ export function register(program: Command, io: CliIo): void {
           io.stdout(`${s.ok(SYMBOL.pass)} Rotation ${record.id} aborted after step "${record.step}".\n`);
           return;
         }
+        // Waiting for a password to propagate can take minutes: show each attempt (values are masked).
+        const progress = globalsOf(command).json
+          ? ctx
+          : {
+              ...ctx,
+              log: createLogger({
+                level: 'info',
+                write: (line) => io.stderr(s.dim(line)),
+                knownSecrets: () => [...ctx.knownSecrets],
+              }),
+            };
         const result = await rotateSecret(
-          ctx,
+          progress,
           {
             name,
             environment: env,
