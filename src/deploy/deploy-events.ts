@@ -27,7 +27,7 @@ export interface DeployEventMap {
     times: DetectionTimes;
   };
   'step:started': { operationId: string; step: string; elapsedMs: number };
-  'step:finished': { operationId: string; step: string; elapsedMs: number; detail?: string };
+  'step:finished': { operationId: string; step: string; elapsedMs: number; detail?: string; ok: boolean };
   'analysis:sample': {
     operationId: string;
     step: string;

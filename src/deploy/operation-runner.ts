@@ -66,10 +66,12 @@ export class OperationRunner {
     }
   };
 
+  /** `ok` tells renderers whether what the step found is good news (an analysis can finish with a breach). */
   async step<T extends Record<string, unknown>>(
     name: string,
     act: () => Promise<T>,
     detail?: (data: T) => string,
+    ok?: (data: T) => boolean,
   ): Promise<T> {
     const recorded = this.#done.get(name);
     if (recorded) return recorded as T;
@@ -92,6 +94,7 @@ export class OperationRunner {
       step: name,
       elapsedMs: this.elapsed(),
       ...(detail ? { detail: detail(data) } : {}),
+      ok: ok ? ok(data) : true,
     });
     return data;
   }

@@ -388,6 +388,7 @@ export async function executeDeploy(
           return { outcome };
         },
         (d) => describeOutcome(d.outcome as AnalysisResult),
+        (d) => (d.outcome as AnalysisResult).kind === 'pass',
       );
       const outcome = verdict.outcome as AnalysisResult;
       if (outcome.kind === 'fail')
@@ -416,6 +417,7 @@ export async function executeDeploy(
         return { outcome };
       },
       (d) => describeOutcome(d.outcome as AnalysisResult),
+      (d) => (d.outcome as AnalysisResult).kind === 'pass',
     );
     const watchOutcome = watch.outcome as AnalysisResult;
     if (watchOutcome.kind === 'fail')

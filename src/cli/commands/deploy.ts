@@ -56,7 +56,7 @@ export function renderDeployEvents(io: CliIo, events: DeployEvents, s: Style, js
   });
   events.on('step:finished', (e) =>
     io.stdout(
-      `  ${s.ok(SYMBOL.pass)} ${e.step.padEnd(16)} ${secs(e.elapsedMs).padStart(7)}  ${e.detail ?? ''}\n`,
+      `  ${e.ok ? s.ok(SYMBOL.pass) : s.bad(SYMBOL.fail)} ${e.step.padEnd(16)} ${secs(e.elapsedMs).padStart(7)}  ${e.detail ?? ''}\n`,
     ),
   );
   events.on('analysis:sample', (e) =>
