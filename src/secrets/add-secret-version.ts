@@ -64,6 +64,16 @@ export async function addSecretVersion(
   }
   const kind = existing?.kind ?? input.kind ?? 'external';
   const role = kind === 'postgres' ? roleOfDatabaseUrl(input.value) : undefined;
+  if (kind === 'postgres' && !role) {
+    throw new ProdguardError(
+      'PRODGUARD_SECRET_VALUE_INVALID',
+      `A postgres secret is a connection URL with a user name; the value for ${input.name} is not one.`,
+      {
+        kind: 'usage',
+        hint: 'Expected postgresql://USER:PASSWORD@HOST:5432/DATABASE (or use --kind external for other values).',
+      },
+    );
+  }
   const metadata: SecretVersionMetadata = { ...(role ? { role } : {}), ...input.metadata };
   const version = await ctx.vault.addVersion(ref, input.value, { actor: ctx.actor, kind, metadata });
   const pinned = ctx.pins.get(ref) === undefined ? ctx.pins.set(ref, version.version, ctx.actor) : undefined;

@@ -52,6 +52,8 @@ export interface RotateSecretDeps {
   hooks?: RotationHooks;
   /** How long to wait for the environment lock. */
   lockWaitMs?: number;
+  /** Ctrl-C: stops between steps and during waits; the journal keeps the rotation resumable. */
+  signal?: AbortSignal;
 }
 
 export type StepStatus = 'Success' | 'Skipped' | 'Error' | 'NotExecuted';
@@ -85,6 +87,14 @@ export function rotationSteps(strategy: RotationStrategy): readonly RotationStep
 }
 
 class RolloutFailed extends Error {}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new ProdguardError('PRODGUARD_SECRET_ROTATION_FAILED', 'interrupted by the operator (Ctrl-C)', {
+      kind: 'failed',
+    });
+  }
+}
 
 /**
  * Rotates one secret as a journaled operation under the environment lock. Returns the step-by-step result;
@@ -341,7 +351,11 @@ async function runRotationSteps(
           attempt: attempts,
           code: attempt.code,
         });
-        await ctx.clock.sleep(propagationInterval);
+        throwIfAborted(deps.signal);
+        await ctx.clock.sleep(propagationInterval, deps.signal).catch((error: unknown) => {
+          throwIfAborted(deps.signal);
+          throw error;
+        });
       }
     },
     'add-version': async () => {
@@ -396,6 +410,7 @@ async function runRotationSteps(
     if (index <= doneUpTo) continue;
     journal.stepStarted(rotation.id, step);
     try {
+      throwIfAborted(deps.signal);
       await deps.hooks?.beforeStep?.(step, rotation);
       const outcome = await actions[step]();
       journal.stepSucceeded(rotation.id, step, outcome);

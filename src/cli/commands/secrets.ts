@@ -617,6 +617,7 @@ export function register(program: Command, io: CliIo): void {
             postgres: pgRoleAdmin,
             key,
             checks: rotationFreezeChecks(ws.config, ws.store),
+            signal: io.signal,
             ...(lockWaitMs ? { lockWaitMs } : {}),
           },
         );

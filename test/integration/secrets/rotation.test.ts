@@ -154,6 +154,30 @@ describe('alternating-users rotation on real PostgreSQL (scram-sha-256)', () => 
     },
   );
 
+  it('Ctrl-C stops the rotation between steps and leaves it resumable', async () => {
+    const controller = new AbortController();
+    const interrupted = await rotateSecret(
+      h.ctx,
+      { name: NAME, environment: ENV },
+      h.deps({
+        signal: controller.signal,
+        hooks: { afterStep: (step) => (step === 'set' ? controller.abort() : undefined) },
+      }),
+    );
+    expect(interrupted.outcome).toBe('interrupted');
+    expect(interrupted.steps.map((s) => s.status)).toEqual([
+      'Success',
+      'Success',
+      'Error',
+      'NotExecuted',
+      'NotExecuted',
+      'NotExecuted',
+    ]);
+    expect(interrupted.error?.message).toContain('interrupted by the operator');
+    const resumed = await rotateSecret(h.ctx, { name: NAME, environment: ENV, resume: true }, h.deps());
+    expect(resumed.outcome).toBe('succeeded');
+  });
+
   it('refuses rotation N+1 while a running revision still uses version N-1', async () => {
     expect((await rotateSecret(h.ctx, { name: NAME, environment: ENV }, h.deps())).outcome).toBe('succeeded');
     // a revision with v1 is still running (e.g. traffic split or a drained revision not yet stopped)
@@ -349,6 +373,15 @@ describe('other strategies', () => {
     // the outage window of the seed protocol, measured: between rollout and ALTER ROLE the new revision cannot log in
     expect(codes).toEqual({ rollout: '28P01', test: 'ok' });
     await roller.close();
+  });
+
+  it('a postgres secret must be a connection URL with a user (the role is recorded, never the password)', async () => {
+    await expect(
+      addSecretVersion(h.ctx, { name: NAME, environment: ENV, kind: 'postgres', value: 'hunter2-not-a-url' }),
+    ).rejects.toMatchObject({
+      code: 'PRODGUARD_SECRET_VALUE_INVALID',
+      message: expect.not.stringContaining('hunter2'),
+    });
   });
 
   it('random secrets rotate with overlap: the platform delivers JWT_SECRET and JWT_SECRET_PREVIOUS', async () => {
