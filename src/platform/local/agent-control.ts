@@ -42,6 +42,17 @@ export async function readAgentStatus(config: Config): Promise<AgentStatus> {
   } catch (error) {
     if (isProdguardError(error) && error.code === 'PRODGUARD_PLATFORM_AGENT_DOWN')
       return { running: false, url, services: [] };
+    if (isProdguardError(error) && error.code === 'PRODGUARD_PLATFORM_UNAUTHORIZED') {
+      throw platformError(
+        'PRODGUARD_PLATFORM_AGENT_FOREIGN',
+        `Something answers on ${platform.baseUrl} but refuses this workspace's token (${paths.token}).`,
+        {
+          kind: 'usage',
+          hint: "Another workspace's agent holds the port (or this workspace's token file was replaced): stop it with `prodguard down` from its own folder, or give this workspace another app.agentPort.",
+          cause: error,
+        },
+      );
+    }
     throw error;
   } finally {
     await platform.close();

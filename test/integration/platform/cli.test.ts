@@ -55,6 +55,15 @@ environments:
     const again = await runProdguard(['up', '--detach'], { cwd: repo.dir });
     expect(again.stdout).toContain('Agent already running');
 
+    // A second workspace configured with the same agent port is told whose agent answers.
+    const other = await createTempRepo({
+      'prodguard.yaml': readFileSync(join(repo.dir, 'prodguard.yaml'), 'utf8'),
+    });
+    const foreign = await runProdguard(['up', '--detach'], { cwd: other.dir });
+    expect(foreign.stderr).toContain('PRODGUARD_PLATFORM_AGENT_FOREIGN');
+    expect(foreign.exitCode).toBe(2);
+    other.cleanup();
+
     // A revision created through the client, as the deploy pipeline does.
     const config = loadConfig({ cwd: repo.dir });
     const built = await buildRelease({
