@@ -1,4 +1,6 @@
 import type { AuditLog } from '../audit/index.js';
+import type { Config } from '../config/index.js';
+import { planFreezes, planWeekdayFreeze, readManualFreezes } from '../freeze/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
@@ -35,7 +37,9 @@ import {
 import { runBackup } from './run-backup.js';
 
 export interface MigrateDeployDeps {
-  config: DatabaseConfigView & Parameters<typeof evaluateRules>[0]['config'];
+  config: DatabaseConfigView &
+    Parameters<typeof evaluateRules>[0]['config'] &
+    Pick<Config, 'timezone' | 'freeze'>;
   store: StateStore;
   audit: AuditLog;
   clock: Clock;
@@ -89,6 +93,36 @@ function migrationChecks(
   options: MigrateDeployOptions,
 ): RuleCheck<MigrateContext>[] {
   return [
+    {
+      ruleId: 'no-friday-deploys',
+      async run(): Promise<CheckOutcome> {
+        const finding = planWeekdayFreeze(
+          deps.clock.now(),
+          deps.config.timezone,
+          deps.config.freeze.weekdays,
+        );
+        if (!finding) return { status: 'pass', message: `not a no-deploy day in ${deps.config.timezone}` };
+        return { status: 'fail', message: finding.reason, details: { ...finding } };
+      },
+    },
+    {
+      ruleId: 'deploy-freeze',
+      async run(ctx): Promise<CheckOutcome> {
+        const findings = planFreezes({
+          at: deps.clock.now(),
+          environment: ctx.environment,
+          timezone: deps.config.timezone,
+          windows: deps.config.freeze.windows,
+          manual: readManualFreezes(deps.store),
+        });
+        if (findings.length === 0) return { status: 'pass', message: 'no freeze in effect' };
+        return {
+          status: 'fail',
+          message: `frozen: ${findings.map((f) => f.reason).join('; ')}`,
+          details: { freezes: findings },
+        };
+      },
+    },
     {
       ruleId: 'staging-first',
       async run(ctx): Promise<CheckOutcome> {
@@ -267,7 +301,7 @@ export async function runMigrateDeploy(
           'staging-first',
           'migration-lint',
           'migration-rollback-tested',
-          'no-open-incident',
+          'no-friday-deploys',
           'deploy-freeze',
         ],
       });
@@ -366,6 +400,12 @@ export async function runMigrateDeploy(
           },
           { sleep: (ms) => deps.clock.sleep(ms), nowMs: () => deps.clock.nowMs() },
         );
+      } catch (error) {
+        // Not a migration's own failure (those are steps): the lock, or the connection, failed.
+        audit(error instanceof ProdguardError && error.kind === 'refused' ? 'refused' : 'failed', {
+          error: redactText(error instanceof Error ? error.message : String(error)),
+        });
+        throw error;
       } finally {
         await db.close();
       }

@@ -37,6 +37,8 @@ export async function createDbProject(extraConfig = ''): Promise<DbProject> {
     `version: 1
 project:
   name: db-test
+freeze:
+  weekdays: [] # deterministic whatever the day the suite runs
 database:
   migrations: prisma/migrations
   shadowUrlEnv: SHADOW_URL

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  PRISMA_ADVISORY_LOCK_KEY,
+  readMigrationHistory,
+  runMigrateDeploy,
+} from '../../../src/database/index.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { openWorkspace } from '../../../src/workspace/index.js';
+import { createDbProject, type DbProject } from './project.js';
+
+describe("Prisma's advisory lock", () => {
+  let p: DbProject;
+  beforeAll(async () => {
+    p = await createDbProject();
+    p.migration('20260101000000_t', 'CREATE TABLE "T" ("id" BIGSERIAL PRIMARY KEY);\n');
+  });
+  afterAll(async () => {
+    await p.cleanup();
+  });
+
+  it('waits for a concurrent `prisma migrate deploy` holding 72707369, then refuses naming it; applies once free', async () => {
+    const prisma = new pg.Client({
+      connectionString: p.dbs.local.url,
+      application_name: 'prisma-migrate-deploy',
+    });
+    await prisma.connect();
+    await prisma.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK_KEY]);
+    const clock = new ManualClock('2026-03-03T10:00:00Z');
+    const ws = openWorkspace({ cwd: p.dir, env: p.env, clock });
+    try {
+      const deploy = () =>
+        runMigrateDeploy(
+          { environment: 'local', history: readMigrationHistory(join(p.dir, 'prisma/migrations')) },
+          {
+            config: ws.config,
+            store: ws.store,
+            audit: ws.audit,
+            clock,
+            processes: ws.processes,
+            env: ws.env,
+            cwd: p.dir,
+            actor: 'tester@example.com',
+          },
+        );
+      await expect(deploy()).rejects.toMatchObject({
+        code: 'PRODGUARD_MIGRATE_LOCKED',
+        message: expect.stringContaining('application "prisma-migrate-deploy"'),
+      });
+      expect(await p.query('local', 'SELECT to_regclass(\'"T"\') AS t')).toEqual([{ t: null }]);
+      expect(ws.audit.list().at(-1)).toMatchObject({ action: 'migrate.deploy', outcome: 'refused' });
+      await prisma.query('SELECT pg_advisory_unlock($1)', [PRISMA_ADVISORY_LOCK_KEY]);
+      const result = await deploy();
+      expect(result.applied).toEqual(['20260101000000_t']);
+    } finally {
+      ws.close();
+      await prisma.end();
+    }
+  });
+});
