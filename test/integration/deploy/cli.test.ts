@@ -1,0 +1,193 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../src/platform/local/free-port.js';
+import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
+import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
+import { APP_FILES, appConfig } from './deploy-fixture.js';
+
+// The real CLI from dist/ (build first) against a real agent started with `prodguard up --detach`.
+// prodguard.yaml has no `deploy:` section here, so the defaults apply: 5 s samples, 20 requests minimum.
+describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)', () => {
+  let repo: TempRepo;
+  let routers: { staging: number; production: number };
+  const env = { PRODGUARD_ACTOR: 'releaser@example.com' };
+  const cli = (...args: string[]) => runProdguard(args, { cwd: repo.dir, env, timeoutMs: 120_000 });
+  const get = async (env: 'staging' | 'production', path = '/') => {
+    const response = await fetch(`http://127.0.0.1:${routers[env]}${path}`);
+    return { status: response.status, body: await response.text() };
+  };
+  const release = async (version: string) => {
+    repo.write('behavior.json', `${JSON.stringify({ version })}\n`);
+    return repo.commitAll(version);
+  };
+
+  /** Runs `deploy --json`, and SIGKILLs it as soon as the given step has been journaled as done. */
+  async function deployKilledAfter(step: string): Promise<string> {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [PRODGUARD_BIN, 'deploy', 'production', '--strategy', 'all-at-once', '--json'],
+      { cwd: repo.dir, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${step} in: ${out}`)), 60_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        // Only complete lines: a chunk may end in the middle of an event.
+        const done = out
+          .split('\n')
+          .slice(0, -1)
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { event: string; step?: string })
+          .some((e) => e.event === 'step:finished' && e.step === step);
+        if (done) {
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    await exited;
+    const plan = out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: string; operationId?: string })
+      .find((e) => e.event === 'deploy:plan');
+    return plan!.operationId!;
+  }
+
+  beforeAll(async () => {
+    const [agentPort, staging, production] = [await freePort(), await freePort(), await freePort()];
+    routers = { staging, production };
+    repo = await createTempRepo({
+      ...APP_FILES,
+      'behavior.json': '{ "version": "v1" }\n',
+      'prodguard.yaml': appConfig(agentPort, '').replace(
+        /environments:[\s\S]*$/,
+        `environments:
+  staging:
+    protected: true
+    platform:
+      port: ${staging}
+  production:
+    requires: staging
+    platform:
+      port: ${production}
+`,
+      ),
+    });
+    const up = await cli('up', '--detach');
+    expect(up.exitCode, up.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    if (repo) {
+      await cli('down');
+      repo.cleanup();
+    }
+  });
+
+  it('deploys to staging, refuses an unverified release on production, then promotes the verified one', async () => {
+    const staging = await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '1s');
+    expect(staging.exitCode, staging.stderr).toBe(0);
+    expect(staging.stdout).toMatch(/Deploying [0-9a-f]{12} to staging \(op-[\w-]+\): all at once, watch 1s/);
+    expect(staging.stdout).toContain(
+      'worst case: detect 15s, roll back 17s; with too little traffic: detect 125s',
+    );
+    expect(staging.stdout).toMatch(/insufficient data: sent 10 probes to staging-00001-\w{3} \(0 failed\)/);
+    expect(staging.stdout).toMatch(/✓ staging-00001-\w{3} is serving 100 % of staging and is known-good\./);
+    expect(await get('staging')).toEqual({ status: 200, body: 'v1\n' });
+
+    const v2 = await release('v2');
+    const refused = await cli('deploy', 'production', '--commit', v2);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toMatch(
+      /✗ staging-first +release [0-9a-f]{12} \(commit [0-9a-f]{7}\) has no verification on staging/,
+    );
+    expect(refused.stdout).toContain(`prodguard deploy staging --commit ${v2.slice(0, 12)}`);
+
+    const promoted = await cli('deploy', 'production', '--commit', 'HEAD~1', '--watch', '1s');
+    expect(promoted.exitCode, promoted.stdout + promoted.stderr).toBe(0);
+    expect(promoted.stdout).toMatch(/rollback tag: v\d{8}-\d{4}/);
+    expect(await get('production')).toEqual({ status: 200, body: 'v1\n' });
+  });
+
+  it('a deploy SIGKILLed after its traffic switch is reported by the next command; abort restores the traffic', async () => {
+    expect((await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '1s')).exitCode).toBe(0);
+    const opId = await deployKilledAfter('traffic-100');
+    expect(await get('production')).toEqual({ status: 200, body: 'v2\n' });
+    const blocked = await cli('deploy', 'production');
+    expect(blocked.exitCode).toBe(1);
+    // The kill lands after traffic-100 was journaled done, and maybe after the watch was journaled started.
+    expect(blocked.stderr).toMatch(
+      new RegExp(
+        `error PRODGUARD_DEPLOY_INTERRUPTED: deploy ${opId} on production was interrupted at step "(traffic-100" \\(after|watch" \\(before)\\)`,
+      ),
+    );
+    expect(blocked.stderr).toContain('hint: Continue it: prodguard resume production · or undo it');
+    const aborted = await cli('abort', 'production');
+    expect(aborted.exitCode, aborted.stderr).toBe(0);
+    expect(aborted.stdout).toMatch(
+      new RegExp(`✓ Aborted deploy ${opId}; traffic restored to production-00001-\\w{3}=100\\.`),
+    );
+    expect(await get('production')).toEqual({ status: 200, body: 'v1\n' });
+  });
+
+  it('a deploy SIGKILLed after creating its revision is finished by resume, without a second revision', async () => {
+    const opId = await deployKilledAfter('create-revision');
+    const resumed = await cli('resume', 'production', '--json');
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    const result = JSON.parse(resumed.stdout.trim().split('\n').at(-1)!) as {
+      operationId: string;
+      result: { outcome: string; revision: string; steps: { name: string; status: string }[] };
+    };
+    expect(result.operationId).toBe(opId);
+    expect(result.result.outcome).toBe('success');
+    expect(result.result.steps.every((s) => s.status === 'Success')).toBe(true);
+    expect(await get('production')).toEqual({ status: 200, body: 'v2\n' });
+    const status = await cli('status', 'production', '--json');
+    const revisions = (JSON.parse(status.stdout) as { services: { revisions: { name: string }[] }[] })
+      .services[0]!.revisions;
+    // v1, the aborted v2 revision, and exactly one for the resumed operation.
+    expect(revisions.map((r) => r.name).filter((n) => n === result.result.revision)).toHaveLength(1);
+  });
+
+  it('rollback and maintenance through the CLI, all audited', async () => {
+    const rolled = await cli('rollback', 'production', '--reason', 'customer reports');
+    expect(rolled.exitCode, rolled.stderr).toBe(0);
+    expect(rolled.stdout).toMatch(/✓ production is serving 100 % from production-00001-\w{3}\./);
+    expect(await get('production')).toEqual({ status: 200, body: 'v1\n' });
+
+    const on = await cli(
+      'maintenance',
+      'on',
+      'production',
+      '--message',
+      'Database upgrade',
+      '--until',
+      '2030-01-01T12:00:00Z',
+    );
+    expect(on.exitCode, on.stderr).toBe(0);
+    const closed = await get('production');
+    expect(closed.status).toBe(503);
+    const off = await cli('maintenance', 'off', 'production');
+    expect(off.exitCode).toBe(0);
+    expect(off.stdout).toMatch(/production is open again: traffic restored to production-00001-\w{3}=100\./);
+    expect(await get('production')).toEqual({ status: 200, body: 'v1\n' });
+
+    const audit = await cli('audit', 'log', '--env', 'production', '--json');
+    const actions = (
+      JSON.parse(audit.stdout) as { events: { action: string; outcome: string; actor: string }[] }
+    ).events.map((e) => `${e.action}:${e.outcome}`);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'deploy:refused',
+        'deploy:success',
+        'deploy:rolled-back',
+        'rollback:success',
+        'maintenance.on:success',
+        'maintenance.off:success',
+      ]),
+    );
+  });
+});
