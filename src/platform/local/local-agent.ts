@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -28,7 +28,7 @@ import {
 import { revisionLogFile } from './revision-log.js';
 import { RouterMetrics } from './router-metrics.js';
 import { ServiceRouter } from './service-router.js';
-import { killStaleProcessGroup, type ServiceSpawner } from './service-spawner.js';
+import { killStaleRevisionGroup, type ServiceSpawner } from './service-spawner.js';
 
 export interface LocalAgentOptions {
   config: Config;
@@ -149,16 +149,17 @@ export class LocalAgent implements Platform {
       router.setTraffic(state.traffic);
       router.setMaintenance(state.maintenance);
       for (const rev of persisted?.revisions ?? []) {
-        if (rev.pid && rev.desired === 'running') killStaleProcessGroup(rev.pid, 'SIGKILL');
+        if (rev.pid && killStaleRevisionGroup(rev.pid, rev.name)) {
+          this.#o.log.warn(
+            `ended ${rev.name}'s processes left behind by an agent that did not stop (pid ${rev.pid})`,
+          );
+        }
         const tagPort = await router.listenTag(rev.name, rev.tagPort).catch(() => {
           this.#o.log.warn(`tag port ${rev.tagPort} of ${rev.name} is taken; using a new one`);
           return router.listenTag(rev.name, 0);
         });
-        const instance = this.#instance(
-          state,
-          { ...rev, tagPort },
-          this.#artifactDir(rev.spec.release.commit),
-        );
+        const artifactDir = await this.#ensureArtifact(rev);
+        const instance = this.#instance(state, { ...rev, tagPort }, artifactDir);
         state.revisions.set(rev.name, instance);
         if (rev.desired === 'running') starts.push(instance.start());
       }
@@ -202,15 +203,7 @@ export class LocalAgent implements Platform {
 
   async createRevision(spec: RevisionSpec): Promise<Revision> {
     const state = this.#service(spec.service);
-    const built = await buildRelease({
-      commit: spec.release.commit,
-      repoDir: this.#o.config.root,
-      artifactsDir: this.#o.paths.artifacts,
-      ...(this.#o.config.app.build ? { buildCommand: this.#o.config.app.build } : {}),
-      buildTimeoutMs: this.#o.config.app.buildTimeout,
-      processes: this.#o.processes,
-      clock: this.#o.clock,
-    });
+    const built = await this.#build(spec.release.commit);
     if (built.digest !== spec.release.digest) {
       throw platformError(
         'PRODGUARD_PLATFORM_DIGEST_MISMATCH',
@@ -372,8 +365,32 @@ export class LocalAgent implements Platform {
     return instance.toRevision(`http://127.0.0.1:${instance.tagPort}`);
   }
 
-  #artifactDir(commit: string): string {
-    return `${this.#o.paths.artifacts}/${commit}`;
+  /** The artifact of a restored revision, rebuilt from git when it was deleted (same commit, same digest). */
+  async #ensureArtifact(rev: PersistedRevision): Promise<string> {
+    const dir = join(this.#o.paths.artifacts, rev.spec.release.commit);
+    if (existsSync(dir) || rev.desired !== 'running') return dir;
+    try {
+      const built = await this.#build(rev.spec.release.commit);
+      if (built.digest === rev.spec.release.digest) return built.dir;
+      this.#o.log.warn(
+        `rebuilt ${rev.name}'s release has digest ${built.digest}, not ${rev.spec.release.digest}`,
+      );
+    } catch (error) {
+      this.#o.log.warn(`cannot rebuild the artifact of ${rev.name}: ${(error as Error).message}`);
+    }
+    return dir;
+  }
+
+  #build(commit: string) {
+    return buildRelease({
+      commit,
+      repoDir: this.#o.config.root,
+      artifactsDir: this.#o.paths.artifacts,
+      ...(this.#o.config.app.build ? { buildCommand: this.#o.config.app.build } : {}),
+      buildTimeoutMs: this.#o.config.app.buildTimeout,
+      processes: this.#o.processes,
+      clock: this.#o.clock,
+    });
   }
 
   #deps(state: ServiceState, persisted: PersistedRevision, artifactDir: string) {

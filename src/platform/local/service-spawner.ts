@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 
 /** A long-running child (a revision's app) in its own process group. */
 export interface ServiceProcess {
@@ -58,13 +58,49 @@ export const nodeServiceSpawner: ServiceSpawner = Object.freeze({
   },
 });
 
-/** Signals a process group left over from an agent that died without stopping its revisions. */
-export function killStaleProcessGroup(pid: number, signal: NodeJS.Signals): boolean {
+/**
+ * Ends the process group a dead agent left behind for `revision`, but only when /proc shows that the
+ * group leader is still that revision (a recycled pid must never be signalled). Returns true when it did.
+ */
+export function killStaleRevisionGroup(pid: number, revision: string): boolean {
+  let environ: string;
   try {
-    process.kill(-pid, signal);
-    return true;
+    environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
   } catch {
-    return false;
+    return false; // gone, or no /proc to prove it is ours
+  }
+  const group = readdirSafe('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/environ`, 'latin1')
+          .split('\0')
+          .includes(`PRODGUARD_REVISION=${revision}`);
+      } catch {
+        return false;
+      }
+    });
+  if (!environ.split('\0').includes(`PRODGUARD_REVISION=${revision}`) && group.length === 0) return false;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the leader's group may be gone while children remain: end them one by one
+  }
+  for (const p of group) {
+    try {
+      process.kill(Number(p), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return true;
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 

@@ -8,7 +8,16 @@ import { buildRelease, connectLocalPlatform } from '../../../src/platform/index.
 import { freePort } from '../../../src/platform/local/free-port.js';
 import { runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { httpGet, TINY_FILES } from './platform-fixture.js';
+import { eventually, httpGet, TINY_FILES } from './platform-fixture.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 // Runs the real CLI from dist/: build first (`npm test` does).
 describe('prodguard up / status / logs / down (real CLI)', () => {
@@ -113,5 +122,35 @@ environments:
     expect(status2.exitCode).toBe(3);
     expect(status2.stderr).toContain('PRODGUARD_PLATFORM_AGENT_DOWN');
     expect(readFileSync(join(repo.dir, '.prodguard/agent/state.json'), 'utf8')).toContain(rev.name);
+  });
+
+  it('an agent killed with SIGKILL leaves its revisions behind; the next agent ends them and restarts its own', async () => {
+    expect((await runProdguard(['up', '--detach'], { cwd: repo.dir })).exitCode).toBe(0);
+    const stateFile = join(repo.dir, '.prodguard/agent/state.json');
+    const agentPid = JSON.parse(readFileSync(join(repo.dir, '.prodguard/agent/agent.json'), 'utf8'))
+      .pid as number;
+    const config = loadConfig({ cwd: repo.dir });
+    const platform = connectLocalPlatform(config);
+    const [rev] = await platform.listRevisions('staging');
+    await platform.waitReady('staging', rev!.name, 10_000);
+    await platform.close();
+    const leftPid = await eventually(async () => {
+      const saved = JSON.parse(readFileSync(stateFile, 'utf8'));
+      return saved.services.staging.revisions.find((r: { name: string }) => r.name === rev!.name)?.pid as
+        | number
+        | undefined;
+    });
+    process.kill(agentPid, 'SIGKILL');
+    await eventually(async () => (isAlive(agentPid) ? undefined : true));
+    expect(isAlive(leftPid)).toBe(true);
+
+    expect((await runProdguard(['up', '--detach'], { cwd: repo.dir })).exitCode).toBe(0);
+    await eventually(async () => (isAlive(leftPid) ? undefined : true));
+    const res = await eventually(async () => {
+      const r = await httpGet(`http://127.0.0.1:${routerPort}/`);
+      return r.status === 200 ? r : undefined;
+    });
+    expect(res.headers['x-prodguard-revision']).toBe(rev!.name);
+    expect((await runProdguard(['down'], { cwd: repo.dir })).exitCode).toBe(0);
   });
 });
