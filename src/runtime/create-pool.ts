@@ -36,6 +36,11 @@ export interface CreatePoolOptions {
   log?: RuntimeLog;
   /** Shown in `pg_stat_activity`. */
   applicationName?: string;
+  /**
+   * Server-side `statement_timeout` for every connection: a runaway query fails (SQLSTATE 57014) instead
+   * of holding its connection until the pool starves. Unset by default (no limit), as in PostgreSQL.
+   */
+  statementTimeoutMillis?: number;
   /** Any other pg.Pool option (e.g. `statement_timeout`); the options above win. */
   extra?: pg.PoolConfig;
 }
@@ -244,9 +249,8 @@ export function createPool(options: CreatePoolOptions = {}): ResilientPool {
   if (password !== undefined) config.password = password;
   if (options.ssl !== undefined) config.ssl = options.ssl;
   if (options.applicationName !== undefined) config.application_name = options.applicationName;
-  if (connectionString !== undefined && typeof password === 'function') {
-    // pg lets every field of a connection string override the options, an empty password included, so
-    // the password function is put back on each client after the string has been parsed.
+  if (options.statementTimeoutMillis !== undefined) config.statement_timeout = options.statementTimeoutMillis;
+  if (typeof password === 'function') {
     config.Client = clientWithPasswordSource(password) as unknown as pg.PoolConfig['Client'];
   }
 
@@ -258,8 +262,24 @@ export function createPool(options: CreatePoolOptions = {}): ResilientPool {
   });
 }
 
+type ConnectCallbackOfClient = (err?: Error) => void;
+
+/**
+ * A pg client that takes its password from the source. Two pg behaviours make it necessary:
+ * - every field of a connection string overrides the options, an empty password included, so the
+ *   function is put back on each client after the string has been parsed;
+ * - when the password function throws (a secret file missing mid-rotation), pg reports the error but
+ *   leaves the socket open, and the server keeps that half-authenticated backend for
+ *   `authentication_timeout` (60 s). The socket is destroyed on any connect failure.
+ */
 function clientWithPasswordSource(source: () => string | Promise<string>): typeof pg.Client {
-  return class PasswordSourceClient extends pg.Client {
+  // Typed loosely: pg's typings overload connect() with a union callback that cannot be overridden cleanly.
+  const Base = pg.Client as unknown as new (
+    config?: string | pg.ClientConfig,
+  ) => {
+    connect(callback?: ConnectCallbackOfClient): Promise<unknown> | undefined;
+  };
+  class PasswordSourceClient extends Base {
     constructor(config?: string | pg.ClientConfig) {
       super(config);
       Object.defineProperty(this, 'password', {
@@ -269,7 +289,24 @@ function clientWithPasswordSource(source: () => string | Promise<string>): typeo
         value: source,
       });
     }
-  };
+
+    override connect(callback?: ConnectCallbackOfClient): Promise<unknown> | undefined {
+      const destroy = () => {
+        (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      };
+      if (!callback) {
+        return super.connect()?.catch((err: unknown) => {
+          destroy();
+          throw err;
+        });
+      }
+      return super.connect((err?: Error) => {
+        if (err) destroy();
+        callback(err);
+      });
+    }
+  }
+  return PasswordSourceClient as unknown as typeof pg.Client;
 }
 
 interface ParsedConnectionString {

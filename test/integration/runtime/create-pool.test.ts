@@ -154,6 +154,33 @@ describe('createPool on PostgreSQL with scram-sha-256', () => {
     expect(text).not.toContain(role.password);
   });
 
+  it('reports a missing password file as an error of its own, without retrying or hanging', async () => {
+    const log = captureLog();
+    const pool = track(createPool({ ...base(), password: passwordFromFile(join(dir, 'absent')), log }));
+    await expect(pool.query('SELECT 1')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(pool.metrics()).toMatchObject({ retries: 0 });
+    expect(log.entries.at(-1)?.fields).toMatchObject({
+      event: 'db.connect.failed',
+      kind: 'other',
+      code: 'ENOENT',
+    });
+    // pg leaves the socket of such a failed connect open; the server would keep that backend for
+    // authentication_timeout (60 s) and block DROP DATABASE meanwhile. The runtime closes it.
+    const started = performance.now();
+    await role.drop();
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('applies statementTimeoutMillis on the server: a runaway statement fails with 57014', async () => {
+    const pool = track(
+      createPool({ ...base(), password: role.password, statementTimeoutMillis: 200, log: captureLog() }),
+    );
+    const started = performance.now();
+    await expect(pool.query('SELECT pg_sleep(5)')).rejects.toMatchObject({ code: '57014' });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await expect(pool.query('SELECT 1 AS ok')).resolves.toMatchObject({ rows: [{ ok: 1 }] });
+  });
+
   it('fails fast on a port where nothing listens, after one quick retry', async () => {
     const port = await closedPort();
     const log = captureLog();
