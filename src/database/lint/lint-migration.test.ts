@@ -59,7 +59,7 @@ ALTER TABLE "Post" ADD COLUMN "slug" TEXT NOT NULL;`),
     ).toEqual([
       '1:19 warning prefer-bigint-over-int',
       '1:32 warning prefer-text-field',
-      '1:52 warning prefer-timestamptz',
+      '1:52 warning prefer-timestamp-tz',
       '1:71 warning prefer-bigint-over-int',
     ]);
   });

@@ -210,7 +210,7 @@ export async function lintMigration(
           loc,
         );
       if (type === 'timestamp')
-        report('prefer-timestamptz', `Column "${col}" is timestamp without time zone.`, loc);
+        report('prefer-timestamp-tz', `Column "${col}" is timestamp without time zone.`, loc);
       if (INT_TYPES.has(type) && (/^id$/i.test(col) || /(_id|Id)$/.test(col)))
         report(
           'prefer-bigint-over-int',

@@ -162,8 +162,8 @@ export const LINT_RULES: Readonly<Record<string, LintRuleInfo>> = Object.freeze(
     lock: 'changing the length later takes ACCESS EXCLUSIVE with a rewrite',
     safer: 'Use text with a CHECK (char_length(col) <= n) constraint, which can be changed NOT VALID.',
   },
-  'prefer-timestamptz': {
-    id: 'prefer-timestamptz',
+  'prefer-timestamp-tz': {
+    id: 'prefer-timestamp-tz',
     severity: 'warning',
     lock: 'none; but values lose their time zone and converting later rewrites the table',
     safer: 'Use timestamptz (Prisma: @db.Timestamptz(3)).',
