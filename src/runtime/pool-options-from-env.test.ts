@@ -21,6 +21,7 @@ describe('poolOptionsFromEnv', () => {
         DB_PASSWORD: 's3cret-value',
         DB_POOL_MAX: '20',
         DB_CONNECT_TIMEOUT_MS: '5000',
+        DB_STATEMENT_TIMEOUT_MS: '15000',
         DB_MAX_LIFETIME_SECONDS: '0',
       }),
     ).toEqual({
@@ -31,6 +32,7 @@ describe('poolOptionsFromEnv', () => {
       password: 's3cret-value',
       max: 20,
       connectionTimeoutMillis: 5000,
+      statementTimeoutMillis: 15000,
       maxLifetimeSeconds: 0,
     });
   });

@@ -5,7 +5,7 @@ import { passwordFromFile } from './password-source.js';
  * Builds pool options from the conventional environment of a deployed service:
  * `DATABASE_URL`, or `DB_HOST`/`DB_PORT`/`DB_USER`/`DB_PASSWORD`/`DB_NAME`; `DB_PASSWORD_FILE` (re-read for
  * every new connection, and preferred over any other password); `DB_POOL_MAX`, `DB_CONNECT_TIMEOUT_MS`,
- * `DB_MAX_LIFETIME_SECONDS`.
+ * `DB_STATEMENT_TIMEOUT_MS`, `DB_MAX_LIFETIME_SECONDS`.
  *
  * @example
  * const pool = createPool({ ...poolOptionsFromEnv(process.env), applicationName: 'cvstomize-api' });
@@ -28,6 +28,8 @@ export function poolOptionsFromEnv(env: NodeJS.ProcessEnv): CreatePoolOptions {
   if (env.DB_PASSWORD_FILE) options.password = passwordFromFile(env.DB_PASSWORD_FILE);
   if (env.DB_POOL_MAX) options.max = positiveInt(env, 'DB_POOL_MAX');
   if (env.DB_CONNECT_TIMEOUT_MS) options.connectionTimeoutMillis = positiveInt(env, 'DB_CONNECT_TIMEOUT_MS');
+  if (env.DB_STATEMENT_TIMEOUT_MS)
+    options.statementTimeoutMillis = positiveInt(env, 'DB_STATEMENT_TIMEOUT_MS');
   if (env.DB_MAX_LIFETIME_SECONDS !== undefined && env.DB_MAX_LIFETIME_SECONDS !== '') {
     options.maxLifetimeSeconds = positiveInt(env, 'DB_MAX_LIFETIME_SECONDS', true);
   }
