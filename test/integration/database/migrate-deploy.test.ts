@@ -272,3 +272,46 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
 function sha256Buffer(buffer: Buffer): string {
   return createHash('sha256').update(buffer).digest('hex');
 }
+
+describe('an irreversible production migration', () => {
+  let p: DbProject;
+  beforeAll(async () => {
+    p = await createDbProject();
+    p.migration('20260101000000_users', USERS_UP, USERS_DOWN);
+    p.migration(
+      '20260110000000_drop_email',
+      '-- prodguard-ignore ban-drop-column emails moved to the Contact table in v41\nALTER TABLE "User" DROP COLUMN "email";\n',
+    );
+  });
+  afterAll(async () => {
+    await p.cleanup();
+  });
+
+  it('needs --no-rollback with a reason; the lint ignore comment is honoured and everything is audited', async () => {
+    expect((await p.cli(['migrate', 'deploy', 'local'])).exitCode).toBe(0);
+    expect((await p.cli(['migrate', 'deploy', 'staging'])).exitCode).toBe(0);
+    const noReason = await p.cli(['migrate', 'deploy', 'production', '--no-rollback']);
+    expect(noReason.exitCode).toBe(2);
+    expect(noReason.stderr).toContain('--no-rollback needs --reason');
+    const r = await p.cli([
+      'migrate',
+      'deploy',
+      'production',
+      '--no-rollback',
+      '--reason',
+      'drops a column; data kept in Contact',
+    ]);
+    expect(r.stdout).toContain('✓ migration-lint: 2 migration(s) lint clean');
+    expect(r.stdout).toContain(
+      '✓ migration-rollback-tested: deployed without a tested rollback (--no-rollback): drops a column; data kept in Contact',
+    );
+    expect(r.exitCode).toBe(0);
+    const audit = JSON.parse((await p.cli(['audit', 'log', '--env', 'production', '--json'])).stdout);
+    expect(audit.events.at(-1)).toMatchObject({
+      action: 'migrate.deploy',
+      outcome: 'success',
+      reason: 'drops a column; data kept in Contact',
+      details: { noRollback: 'drops a column; data kept in Contact' },
+    });
+  });
+});
