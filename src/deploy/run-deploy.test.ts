@@ -450,5 +450,29 @@ describe('locks, Ctrl-C, hotfix, rollback, maintenance', () => {
     );
     const trail = JSON.stringify(h.audit.list());
     expect(trail).not.toContain('hunter2');
+    const labels = JSON.stringify((await h.platform.listRevisions('staging')).map((r) => r.labels));
+    expect(labels).toContain('DB_PASSWORD=[redacted]');
+    expect(labels).not.toContain('hunter2');
+    expect(JSON.stringify(h.store.listOperations('staging'))).not.toContain('hunter2');
+  });
+
+  it('keeps the last N known-good revisions as rollback targets and retires older ones', async () => {
+    const small = await createPipelineHarness({ deploy: { keepRevisions: 1 } });
+    try {
+      const revisions: string[] = [];
+      for (const name of ['v1', 'v2', 'v3']) {
+        const sha = await small.commit(name);
+        revisions.push(
+          (await runDeploy(small.config, { environment: 'staging', commit: sha }, small.deps())).revision!,
+        );
+      }
+      const annotations = readDeployAnnotations(small.store, ['staging'])[0]!;
+      const verdictOf = (r: string) => annotations.revisions.find((x) => x.revision === r)!.verdict;
+      expect(revisions.map(verdictOf)).toEqual(['retired', 'known-good', 'known-good']);
+      const rolled = await runRollback(small.config, { environment: 'staging' }, small.deps());
+      expect(rolled.to).toBe(revisions[1]);
+    } finally {
+      small.cleanup();
+    }
   });
 });

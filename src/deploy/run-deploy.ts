@@ -1,6 +1,7 @@
 import { formatDuration } from '../kernel/duration.js';
 import { isProdguardError, ProdguardError, UsageError } from '../kernel/errors.js';
 import { tailLines } from '../kernel/process-runner.js';
+import { redactText } from '../kernel/redact.js';
 import type { ReleaseRef, TrafficTarget } from '../platform/index.js';
 import { evaluateRules, isInScope, type RuleCheck, type RuleOverride, type Verdict } from '../rules/index.js';
 import { withEnvironmentLock } from '../store/index.js';
@@ -197,7 +198,7 @@ export async function runDeploy(
         // With nothing serving there is nothing to compare a canary with: the first release goes straight to 100.
         steps: stableRevision ? steps : [100],
         watchMs: request.watchMs ?? config.watch,
-        ...(request.note ? { note: request.note } : {}),
+        ...(request.note ? { note: redactText(request.note) } : {}),
         ...(request.hotfix ? { hotfix: request.hotfix } : {}),
         ...(stableRevision ? { stableRevision } : {}),
       };
@@ -314,7 +315,10 @@ export async function executeDeploy(
             service: environment,
             release,
             env: { ...(config.environments[environment]?.platform?.env ?? {}) },
-            labels: { [LABEL_OPERATION]: op.id, ...(params.note ? { 'prodguard.note': params.note } : {}) },
+            labels: {
+              [LABEL_OPERATION]: op.id,
+              ...(params.note ? { 'prodguard.note': redactText(params.note) } : {}),
+            },
           }));
         return { revision: revision.name, url: revision.url };
       },
@@ -430,24 +434,9 @@ export async function executeDeploy(
     );
     await runner.step(
       'retire',
-      async () => {
-        const service = await deps.platform.getService(environment);
-        const live = new Set(effectiveTraffic(service).map((t) => t.revision));
-        const retired: string[] = [];
-        const kept: string[] = [];
-        for (const r of await deps.platform.listRevisions(environment)) {
-          if (live.has(r.name) || r.state === 'stopped' || r.name === revision) continue;
-          // Best effort: the release is verified already; a revision that will not stop is reported, not fatal.
-          const stopped = await deps.platform.stopRevision(environment, r.name).then(
-            () => true,
-            () => false,
-          );
-          if (stopped) retired.push(r.name);
-          else kept.push(r.name);
-        }
-        return { retired, kept };
-      },
-      (d) => `stopped ${(d.retired as string[]).join(', ') || 'nothing'}`,
+      () => retireRevisions(deps, environment, revision, settings.keepRevisions),
+      (d) =>
+        `stopped ${(d.stopped as string[]).join(', ') || 'nothing'}${(d.forgotten as string[]).length > 0 ? `; beyond the last ${settings.keepRevisions}: ${(d.forgotten as string[]).join(', ')}` : ''}`,
     );
     deps.store.finishOperation(op.id, 'succeeded');
     deps.events.emit('deploy:verified', {
@@ -781,4 +770,40 @@ async function createRollbackTag(
     if (!/already exists/.test(result.stderr)) return undefined;
   }
   return undefined;
+}
+
+/**
+ * After the watch: every revision without traffic is stopped (drained first by the platform), so only the
+ * serving one costs anything. Stopped revisions stay restartable; the newest `keep` known-good ones remain
+ * automatic rollback targets, older ones are marked retired (still reachable with `rollback --to`).
+ */
+async function retireRevisions(
+  deps: PipelineDeps,
+  environment: string,
+  current: string,
+  keep: number,
+): Promise<Record<string, unknown>> {
+  const service = await deps.platform.getService(environment);
+  const live = new Set(effectiveTraffic(service).map((t) => t.revision));
+  const stopped: string[] = [];
+  const kept: string[] = [];
+  const revisions = await deps.platform.listRevisions(environment);
+  for (const r of revisions) {
+    if (live.has(r.name) || r.state === 'stopped' || r.name === current) continue;
+    // Best effort: the release is verified already; a revision that will not stop is reported, not fatal.
+    const ok = await deps.platform.stopRevision(environment, r.name).then(
+      () => true,
+      () => false,
+    );
+    (ok ? stopped : kept).push(r.name);
+  }
+  const forgotten: string[] = [];
+  const knownGood = deps.store
+    .latestVerdicts(environment)
+    .filter((v) => v.verdict === 'known-good' && v.revision !== current && !live.has(v.revision));
+  for (const v of knownGood.slice(keep)) {
+    deps.store.recordVerdict({ ...v, verdict: 'retired', details: { beyondLast: keep } });
+    forgotten.push(v.revision);
+  }
+  return { stopped, kept, forgotten };
 }
