@@ -55,6 +55,7 @@ export interface PoolMetrics {
   max: number;
   /** All connections busy and callers queued. */
   saturated: boolean;
+  /** Failed attempts to open a connection (a full pool is counted in `waiting`, not here). */
   connectFailures: number;
   authFailures: number;
   retries: number;
@@ -135,7 +136,7 @@ export class ResilientPool extends pg.Pool {
         return client;
       } catch (err) {
         const kind = classifyConnectError(err);
-        if (kind === 'auth' || kind === 'connection' || kind === 'timeout') this.#connectFailures++;
+        if (kind !== 'pool-exhausted') this.#connectFailures++;
         if (kind === 'auth') this.#authFailures++;
         const willRetry = attempt < attempts && isRetryableConnectError(err) && !this.ending;
         const fields = {

@@ -158,7 +158,7 @@ describe('createPool on PostgreSQL with scram-sha-256', () => {
     const log = captureLog();
     const pool = track(createPool({ ...base(), password: passwordFromFile(join(dir, 'absent')), log }));
     await expect(pool.query('SELECT 1')).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(pool.metrics()).toMatchObject({ retries: 0 });
+    expect(pool.metrics()).toMatchObject({ retries: 0, connectFailures: 1 });
     expect(log.entries.at(-1)?.fields).toMatchObject({
       event: 'db.connect.failed',
       kind: 'other',
