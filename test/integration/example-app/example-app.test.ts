@@ -196,8 +196,10 @@ describe('examples/cvstomize-api as a real process on PostgreSQL', () => {
       });
       expect((await fetch(`${url}/api/templates`)).status).toBe(200);
       const next = strongPassword();
-      writeFileSync(file, next);
+      // The seed's single-user order: change the password, then publish it. A connection opened in
+      // between fails with 28P01 once and succeeds on the retry, which re-reads the file.
       await role.setPassword(next);
+      writeFileSync(file, next);
       const statuses = new Set<number>();
       const until = performance.now() + 1_800;
       while (performance.now() < until) {
