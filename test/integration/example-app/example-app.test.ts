@@ -196,8 +196,8 @@ describe('examples/cvstomize-api as a real process on PostgreSQL', () => {
       });
       expect((await fetch(`${url}/api/templates`)).status).toBe(200);
       const next = strongPassword();
-      // The seed's single-user order: change the password, then publish it. A connection opened in
-      // between fails with 28P01 once and succeeds on the retry, which re-reads the file.
+      // The database changes first and the secret file follows (ALTER ROLE, then the secret update): a
+      // connection opened in between fails with 28P01 once and succeeds on the retry, which re-reads the file.
       await role.setPassword(next);
       writeFileSync(file, next);
       const statuses = new Set<number>();
