@@ -309,7 +309,13 @@ export class RevisionInstance {
 
 function newAgent(): HttpAgent {
   // keepAlive pool per revision; free sockets are dropped before typical app keep-alive timeouts (5 s).
-  return new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 4000 });
+  return new HttpAgent({
+    keepAlive: true,
+    maxSockets: 256,
+    maxFreeSockets: 64,
+    timeout: 4000,
+    noDelay: true,
+  });
 }
 
 /** One readiness probe: the health path answers 2xx, or (without one) any HTTP answer. */
