@@ -71,7 +71,7 @@ export function register(program: Command, io: CliIo): void {
         process.once('SIGTERM', stop);
         await agent.stopped;
         process.off('SIGTERM', stop);
-        ws.audit.append({ actor, action: 'platform.down', target: agent.url, outcome: 'success' });
+        ws.audit.append({ actor, action: 'platform.stopped', target: agent.url, outcome: 'success' });
         if (!globals.json) io.stdout(`${s.ok('✓')} Agent stopped; revisions stopped.\n`);
       }),
     );

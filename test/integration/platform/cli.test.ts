@@ -104,7 +104,15 @@ environments:
       requests: 5,
     });
 
-    const logs = await runProdguard(['logs', 'staging', '--revision', rev.name], { cwd: repo.dir });
+    await httpGet(
+      `http://127.0.0.1:${routerPort}/log?line=${encodeURIComponent('connecting with password=hunter2hunter2')}`,
+    );
+    const logs = await eventually(async () => {
+      const r = await runProdguard(['logs', 'staging', '--revision', rev.name], { cwd: repo.dir });
+      return r.stdout.includes('connecting with') ? r : undefined;
+    });
+    expect(logs.stdout).toContain('out connecting with password=[redacted]');
+    expect(logs.stdout).not.toContain('hunter2');
     expect(logs.stdout).toMatch(/out tiny a listening on \d+/);
     expect(logs.stdout).toMatch(/pg {2}ready \(GET \/health answered 2xx\)/);
     const since = await runProdguard(['logs', 'staging', '--since', '2000-01-01T00:00:00Z', '--json'], {
@@ -122,6 +130,12 @@ environments:
     expect(status2.exitCode).toBe(3);
     expect(status2.stderr).toContain('PRODGUARD_PLATFORM_AGENT_DOWN');
     expect(readFileSync(join(repo.dir, '.prodguard/agent/state.json'), 'utf8')).toContain(rev.name);
+    const audit = JSON.parse((await runProdguard(['audit', 'log', '--json'], { cwd: repo.dir })).stdout);
+    expect(audit.events.map((e: { action: string }) => e.action)).toEqual([
+      'platform.up',
+      'platform.stopped', // the agent, as it exits
+      'platform.down', // `prodguard down`, once the agent is gone
+    ]);
   });
 
   it('an agent killed with SIGKILL leaves its revisions behind; the next agent ends them and restarts its own', async () => {
