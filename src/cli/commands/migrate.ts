@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.js';
 import {
   assembleStatusMatrix,
   assertEnvironment,
@@ -163,7 +164,6 @@ export function register(program: Command, io: CliIo): void {
     .option('--sarif', 'SARIF 2.1.0 output')
     .option('--all', 'also list warnings (default: errors, and warnings count)')
     .action(async (paths: string[], options: { sarif?: boolean; all?: boolean }, command: Command) => {
-      // Lint works without prodguard.yaml when given paths.
       const run = async (root: string, defaults: string[]) => {
         const files = expandLintPaths(paths.length > 0 ? paths : defaults, io.cwd);
         const results = await lintFiles(files, root);
@@ -192,18 +192,15 @@ export function register(program: Command, io: CliIo): void {
           `${blocking > 0 ? s.bad(SYMBOL.fail) : s.ok(SYMBOL.pass)} ${results.length} file(s), ${blocking} blocking finding(s), ${warnings} warning(s)${warnings > 0 && !options.all ? ' (--all shows them)' : ''}\n`,
         );
       };
-      if (paths.length > 0) {
-        let root = io.cwd;
-        try {
-          await withWorkspace(io, command, async (ws) => {
-            root = ws.config.root;
-          });
-        } catch {
-          // no prodguard.yaml: paths relative to the current folder
-        }
-        return run(root, []);
+      // Lint reads files only: no state store, and with paths it works without prodguard.yaml.
+      const globals = globalsOf(command);
+      let config: ReturnType<typeof loadConfig> | undefined;
+      try {
+        config = loadConfig({ cwd: io.cwd, ...(globals.config ? { file: globals.config } : {}) });
+      } catch (error) {
+        if (paths.length === 0) throw error;
       }
-      return withWorkspace(io, command, async (ws) => run(ws.config.root, [migrationsDirOf(ws.config)]));
+      return run(config?.root ?? io.cwd, config ? [migrationsDirOf(config)] : []);
     });
 
   migrate
