@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../../kernel/errors.js';
 import { compareMigrationNames } from '../migration-files.js';
 import { type LintResult, lintMigration } from './lint-migration.js';
@@ -34,8 +34,11 @@ export function expandLintPaths(paths: readonly string[], cwd: string): string[]
 /** Lints files; findings name paths relative to `root` so output is stable across machines. */
 export async function lintFiles(files: readonly string[], root: string): Promise<LintResult[]> {
   const results: LintResult[] = [];
-  for (const file of files)
-    results.push(await lintMigration(readFileSync(file, 'utf8'), relative(root, file) || file));
+  for (const file of files) {
+    const shown = relative(root, file);
+    const name = shown === '' || shown.startsWith('..') || isAbsolute(shown) ? file : shown;
+    results.push(await lintMigration(readFileSync(file, 'utf8'), name));
+  }
   return results;
 }
 
