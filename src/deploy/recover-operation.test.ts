@@ -34,27 +34,24 @@ async function errorOf(promise: Promise<unknown>) {
  * Freezes the deploying "process" forever right after the platform acted on the n-th matching call, as a
  * SIGKILL would: nothing after that point runs, no cleanup, the lock row stays until its lease expires.
  */
-function crashAt(method: string, nth: number): void {
+function crashAt(method: string, nth: number): Promise<void> {
   let count = 0;
-  h.platform.afterAct = (m, args) => {
-    if (m !== method || (m === 'getMetrics' && args[0] !== 'production')) return;
-    if (++count === nth) return new Promise<void>(() => {});
-  };
+  return new Promise<void>((reached) => {
+    h.platform.afterAct = (m, args) => {
+      if (m !== method || (m === 'getMetrics' && args[0] !== 'production')) return;
+      if (++count !== nth) return;
+      reached();
+      return new Promise<void>(() => {});
+    };
+  });
 }
 
 async function crashedDeploy(method: string, nth: number): Promise<string> {
-  crashAt(method, nth);
+  const frozen = crashAt(method, nth);
   void runDeploy(h.config, { environment: 'production', commit: sha, steps: [10, 100] }, h.deps());
-  for (
-    let i = 0;
-    i < 200 && h.platform.afterAct && h.store.runningOperations('production').length === 0;
-    i++
-  ) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  // Let the frozen step settle into its hang, then let the dead holder's lease run out.
-  await new Promise((r) => setTimeout(r, 50));
+  await frozen;
   h.platform.afterAct = undefined;
+  // The dead holder's lease runs out.
   h.clock.advance(2 * 3_600_000);
   const op = h.store.runningOperations('production')[0];
   expect(op, `an operation is left running after the crash at ${method} #${nth}`).toBeDefined();

@@ -141,6 +141,7 @@ export async function runDeploy(
       outcome: 'refused',
       elapsedMs: 0,
       message,
+      target: release.commit,
     });
     return {
       ...base,

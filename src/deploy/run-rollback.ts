@@ -136,12 +136,16 @@ export async function executeRollback(
 ): Promise<Omit<RollbackResult, 'superseded'>> {
   const target = String(op.params.to);
   const environment = op.environment;
-  await runner.step('start-target', async () => {
-    const rev = await deps.platform.getRevision(environment, target);
-    if (rev.state === 'stopped' || rev.state === 'failed')
-      await deps.platform.startRevision(environment, target);
-    return { state: rev.state };
-  });
+  await runner.step(
+    'start-target',
+    async () => {
+      const rev = await deps.platform.getRevision(environment, target);
+      if (rev.state === 'stopped' || rev.state === 'failed')
+        await deps.platform.startRevision(environment, target);
+      return { state: rev.state };
+    },
+    (d) => (d.state === 'ready' ? `${target} was still running` : `${target} restarted (was ${d.state})`),
+  );
   await runner.step(
     'wait-ready',
     async () => {
@@ -193,6 +197,8 @@ export async function executeRollback(
     outcome: 'success',
     elapsedMs: runner.elapsed(),
     message,
+    target,
+    ...(typeof op.params.reason === 'string' ? { reason: op.params.reason } : {}),
   });
   return {
     operationId: op.id,
