@@ -1,3 +1,4 @@
+import { formatDuration } from '../kernel/duration.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { redactText } from '../kernel/redact.js';
 import {
@@ -78,7 +79,7 @@ const STEPS: Record<RotationStrategy, readonly RotationStepName[]> = {
   // AWS "alternating users": the standby role gets its password and is proven to work before anyone uses it.
   alternating: ['create', 'set', 'test', 'add-version', 'pin', 'rollout'],
   // Seed §4 protocol: new version first, roll out, only then change the password, then wait for it to work.
-  'single-user': ['create', 'add-version', 'pin', 'rollout', 'set', 'test'],
+  'single-user': ['create', 'add-version', 'pin', 'rollout', 'set', 'test', 'watch'],
   regenerate: ['create', 'add-version', 'pin', 'rollout'],
 };
 
@@ -358,6 +359,31 @@ async function runRotationSteps(
         });
       }
     },
+    watch: async () => {
+      // Seed §4 step 8: "Monitor logs for authentication errors" after the password change.
+      const roller = ctx.roller;
+      if (!roller?.authErrors)
+        return { detail: 'skipped: the deploy pipeline reports no authentication errors' };
+      const since = ctx.clock.now().toISOString();
+      const { authWatch, propagationInterval } = ctx.config.secrets;
+      const started = ctx.clock.nowMs();
+      for (;;) {
+        const errors = await roller.authErrors(rotation.environment, since);
+        if (errors > 0) {
+          throw new ProdguardError(
+            'PRODGUARD_SECRET_ROTATION_FAILED',
+            `${errors} authentication error${errors === 1 ? '' : 's'} in ${rotation.environment} since the password of ${rotation.role} changed: some revision still uses the old password.`,
+            {
+              hint: `Roll the environment out again so every revision runs v${rotation.toVersion}, then resume to watch again.`,
+            },
+          );
+        }
+        if (ctx.clock.nowMs() - started >= authWatch) break;
+        throwIfAborted(deps.signal);
+        await ctx.clock.sleep(Math.min(propagationInterval, authWatch), deps.signal);
+      }
+      return { detail: `no authentication errors for ${formatDuration(authWatch)}` };
+    },
     'add-version': async () => {
       // Idempotent: a crash between adding the version and journaling it must not add a second one.
       const existing = (await ctx.vault.listVersions(ref)).find((v) => v.metadata.rotation === rotation.id);
@@ -534,7 +560,7 @@ export async function abortRotation(
       const pin = ctx.pins.get(ref);
       // Single-user: once the new version is rolled out the old password is (about to be) gone; keep the new pin.
       const passwordMoved =
-        rotation.strategy === 'single-user' && ['rollout', 'set', 'test'].includes(rotation.step);
+        rotation.strategy === 'single-user' && ['rollout', 'set', 'test', 'watch'].includes(rotation.step);
       const repin =
         !passwordMoved &&
         rotation.toVersion !== null &&

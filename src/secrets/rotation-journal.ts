@@ -7,7 +7,7 @@ import type { SecretKind } from './secret-vault.js';
 
 export type RotationStrategy = 'alternating' | 'single-user' | 'regenerate';
 export type RotationStatus = 'running' | 'succeeded' | 'rolled-back' | 'aborted';
-export type RotationStepName = 'create' | 'set' | 'test' | 'add-version' | 'pin' | 'rollout';
+export type RotationStepName = 'create' | 'set' | 'test' | 'add-version' | 'pin' | 'rollout' | 'watch';
 
 export interface RotationRecord {
   id: string;

@@ -26,6 +26,11 @@ export interface RolloutResult {
  */
 export interface ServiceRoller {
   rollout(environment: string, pins: Record<string, number>): Promise<RolloutResult>;
+  /**
+   * Optional: authentication failures (SQLSTATE 28P01) the environment's running revisions reported since
+   * `since` (ISO time). The single-user protocol watches it after changing the password.
+   */
+  authErrors?(environment: string, since: string): Promise<number>;
 }
 
 /** RunningRevisionSecrets over the Platform port (Cloud Run shaped): every revision that is not stopped. */

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ProdguardError, UsageError } from '../../kernel/errors.js';
 import { createLogger } from '../../kernel/logger.js';
-import { connectLocalPlatform } from '../../platform/local/connect-local-platform.js';
 import {
   abortRotation,
   addSecretVersion,
@@ -82,6 +81,8 @@ async function probeRunningRevisions(
   cleanups: (() => Promise<void>)[],
 ): Promise<RunningRevisionSecrets | undefined> {
   try {
+    // Loaded only by the commands that ask: `secrets add` never pays for the platform client.
+    const { connectLocalPlatform } = await import('../../platform/local/connect-local-platform.js');
     const platform = connectLocalPlatform(ws.config);
     cleanups.push(() => platform.close());
     const services = await platform.listServices();

@@ -59,6 +59,10 @@ export const secretsConfigSchema = z
       '15m',
     ),
     propagationInterval: durationOr('Pause between login attempts while waiting for a new password.', '5s'),
+    authWatch: durationOr(
+      'How long the single-user protocol watches the service for authentication errors after changing the password (seed §4 step 8).',
+      '2m',
+    ),
   })
   .strict()
   .prefault({})

@@ -340,6 +340,7 @@ describe('other strategies', () => {
     await setupRoles(h.ctx, { name: NAME, environment: ENV }, { postgres: pgRoleAdmin });
     const roller = new PoolRoller(h.ctx.vault, ENV);
     roller.healthQuery = false; // an app whose pool connects lazily passes its health check
+    roller.now = () => h.clock.now().toISOString();
     h.ctx.roller = roller;
     h.ctx.running = roller;
     await roller.start(h.ctx.pins.forEnvironment(ENV));
@@ -368,10 +369,43 @@ describe('other strategies', () => {
       'rollout',
       'set',
       'test',
+      'watch',
     ]);
+    expect(result.steps.at(-1)?.detail).toBe('no authentication errors for 30s');
     expect(result.rotation.role).toBe(user);
     // the outage window of the seed protocol, measured: between rollout and ALTER ROLE the new revision cannot log in
     expect(codes).toEqual({ rollout: '28P01', test: 'ok' });
+    await roller.close();
+  });
+
+  it('single-user: the authentication-error watch catches a revision still running with the old password', async () => {
+    await addSecretVersion(h.ctx, {
+      name: `${NAME}_ADMIN`,
+      environment: ENV,
+      kind: 'external',
+      value: h.adminUrl,
+    });
+    await setupRoles(h.ctx, { name: NAME, environment: ENV }, { postgres: pgRoleAdmin });
+    const roller = new PoolRoller(h.ctx.vault, ENV);
+    roller.healthQuery = false;
+    roller.now = () => h.clock.now().toISOString();
+    h.ctx.roller = roller;
+    h.ctx.running = roller;
+    await roller.start(h.ctx.pins.forEnvironment(ENV));
+    // A revision the rollout did not replace (another region, a stuck instance) keeps v1.
+    const straggler = async (step: RotationStepName) => {
+      if (step === 'rollout') await roller.start({ [NAME]: 1 });
+    };
+    const result = await rotateSecret(
+      h.ctx,
+      { name: NAME, environment: ENV, strategy: 'single-user' },
+      h.deps({ hooks: { afterStep: straggler } }),
+    );
+    expect(result.outcome).toBe('interrupted');
+    expect(result.steps.at(-1)).toMatchObject({ name: 'watch', status: 'Error' });
+    expect(result.error?.message).toMatch(
+      /1 authentication error in staging since the password of \w+_a changed/,
+    );
     await roller.close();
   });
 

@@ -44,6 +44,7 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
       ...(env ? { env } : {}),
     });
     outputs.push(result.command, result.stdout, result.stderr);
+    if (result.exitCode === 4) console.error(`internal error from ${args.join(' ')}:\n${result.stderr}`);
     return result;
   };
 
@@ -148,7 +149,7 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
     const wrong = await run(['secrets', 'add', 'API_KEY', '--env', 'staging'], 'value-1234567890', {
       PRODGUARD_MASTER_KEY: randomBytes(32).toString('base64'),
     });
-    expect(wrong.exitCode).toBe(2);
+    expect(wrong.exitCode, wrong.stderr).toBe(2);
     expect(wrong.stderr).toContain('PRODGUARD_SECRET_KEY_MISMATCH');
     expect(wrong.stderr).toContain('Nothing was changed');
     expect((await run(['--json', 'secrets', 'list'])).stdout).toBe(before);

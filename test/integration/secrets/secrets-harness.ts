@@ -82,6 +82,30 @@ export class PoolRoller implements ServiceRoller, RunningRevisionSecrets {
     }
   }
 
+  /**
+   * Authentication errors since `since`: each running revision opens a new connection with its own
+   * credentials (as a pool replacing a retired connection would); 28P01 failures are counted.
+   */
+  async authErrors(environment: string, since: string): Promise<number> {
+    if (environment !== this.environment) return 0;
+    for (const r of this.revisions) {
+      const env = await resolveSecretEnv(this.vault, this.environment, r.pins).catch(() => undefined);
+      if (!env?.DATABASE_URL) continue;
+      const client = new pg.Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5000 });
+      try {
+        await client.connect();
+      } catch (error) {
+        if ((error as { code?: string }).code === '28P01') this.authFailures.push(this.now());
+      } finally {
+        await client.end().catch(() => {});
+      }
+    }
+    return this.authFailures.filter((at) => at >= since).length;
+  }
+
+  readonly authFailures: string[] = [];
+  now: () => string = () => new Date().toISOString();
+
   async list(environment: string): Promise<RunningRevision[]> {
     return environment === this.environment
       ? this.revisions.map((r) => ({ revision: r.revision, secretVersions: r.pins }))
@@ -131,6 +155,7 @@ secrets:
   groupRole: ${group}
   propagationTimeout: 1m
   propagationInterval: 5s
+  authWatch: 30s
   destroyGracePeriod: 1d
 ${options.extraYaml ?? ''}
 environments:
