@@ -7,7 +7,7 @@ import type { ProcessRunner } from '../kernel/process-runner.js';
 import { redactText } from '../kernel/redact.js';
 import type { StateStore } from '../store/index.js';
 import { type BackupRecord, readBackupRecords, writeBackupRecord } from './database-records.js';
-import { databaseNameOf, redactUrl } from './pg-session.js';
+import { databaseNameOf, openPgSession, redactUrl } from './pg-session.js';
 
 /** libpq reads the password from PGPASSWORD, so it never appears in a process list. */
 export function libpqConnection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
@@ -109,6 +109,14 @@ export interface RunRestoreOptions {
   /** A backup id from `db backup`, or a path to a .dump file. */
   backup: string;
   intoUrl: string;
+  /** The environments' own databases: a restore never goes into one of them. */
+  environmentUrls?: Readonly<Record<string, string>>;
+}
+
+/** host:port/database, to compare connection URLs whatever their credentials and options. */
+export function databaseIdentity(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname.toLowerCase()}:${parsed.port || '5432'}/${databaseNameOf(url)}`;
 }
 
 /** Restores a backup into a (scratch) database after checking its recorded checksum. */
@@ -137,6 +145,35 @@ export async function runRestore(
       `Backup #${record.id} (${path}) no longer matches its recorded SHA-256.`,
       { hint: 'The file changed since it was taken; use another backup.' },
     );
+  }
+  const target = databaseIdentity(options.intoUrl);
+  for (const [environment, url] of Object.entries(options.environmentUrls ?? {})) {
+    if (databaseIdentity(url) === target)
+      throw new ProdguardError(
+        'PRODGUARD_DB_RESTORE_INTO_ENVIRONMENT',
+        `--into is the ${environment} database (${redactUrl(options.intoUrl)}); restores go into a scratch database only.`,
+        {
+          kind: 'refused',
+          hint: 'Create an empty database and restore there; then compare or copy what you need.',
+        },
+      );
+  }
+  const check = await openPgSession(options.intoUrl, 'prodguard db restore');
+  try {
+    const { rows } = await check.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'",
+    );
+    if ((rows[0]?.n ?? 0) > 0)
+      throw new ProdguardError(
+        'PRODGUARD_DB_RESTORE_NOT_EMPTY',
+        `${redactUrl(options.intoUrl)} already has ${rows[0]!.n} table(s); a restore goes into an empty database.`,
+        {
+          kind: 'refused',
+          hint: 'Create a fresh database (CREATE DATABASE scratch_restore) and pass its URL.',
+        },
+      );
+  } finally {
+    await check.close();
   }
   const conn = libpqConnection(options.intoUrl);
   const started = deps.clock.nowMs();

@@ -108,8 +108,16 @@ export function register(program: Command, io: CliIo): void {
               hint: 'Pass the URL of an empty scratch database, e.g. --into env:SCRATCH_DATABASE_URL (keeps the password out of argv).',
             },
           );
+        const environmentUrls: Record<string, string> = {};
+        for (const environment of ws.config.environmentOrder) {
+          try {
+            environmentUrls[environment] = resolveDatabaseTarget(ws.config, environment, ws.env).url;
+          } catch {
+            // an environment without a reachable URL cannot be the target either
+          }
+        }
         const result = await runRestore(
-          { backup, intoUrl: into },
+          { backup, intoUrl: into, environmentUrls },
           { processes: ws.processes, clock: ws.clock, store: ws.store, cwd: ws.config.root, env: ws.env },
         );
         ws.audit.append({

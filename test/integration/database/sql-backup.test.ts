@@ -128,6 +128,15 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
       const unset = await p.cli(['db', 'restore', String(backup.id), '--into', 'env:RESTORE_URL']);
       expect(unset.exitCode).toBe(2);
       expect(unset.stderr).toContain('PRODGUARD_DB_RESTORE_TARGET');
+      const intoProduction = await p.cli([
+        'db',
+        'restore',
+        String(backup.id),
+        '--into',
+        'env:DATABASE_URL_STAGING',
+      ]);
+      expect(intoProduction.exitCode).toBe(1);
+      expect(intoProduction.stderr).toContain('--into is the staging database');
       const env = { ...p.env, RESTORE_URL: scratch.url };
       const ok = await runProdguard(['db', 'restore', String(backup.id), '--into', 'env:RESTORE_URL'], {
         cwd: p.dir,
@@ -146,6 +155,12 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
         await a.close();
         await b.close();
       }
+      const again = await runProdguard(['db', 'restore', String(backup.id), '--into', 'env:RESTORE_URL'], {
+        cwd: p.dir,
+        env,
+      });
+      expect(again.exitCode).toBe(1);
+      expect(again.stderr).toContain('already has 1 table(s)');
     } finally {
       await scratch.drop();
     }
