@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planDestroy } from './destroy-secret-version.js';
 import { planRotation } from './plan-rotation.js';
+import { isAdminSecretName } from './rotation-rules.js';
 import { planSecretStatus } from './secret-status.js';
 import type { SecretVersionInfo } from './secret-vault.js';
 
@@ -155,5 +156,14 @@ describe('planSecretStatus', () => {
     });
     expect(row.state).toBe(state);
     expect(row.nextDue).toBe('2026-04-01T00:00:00.000Z');
+  });
+});
+
+describe('isAdminSecretName', () => {
+  it('matches the configured pattern only', () => {
+    const ctx = { config: { secrets: { adminSecret: '{name}_ADMIN' } } } as never;
+    expect(
+      ['DATABASE_URL_ADMIN', 'DATABASE_URL', '_ADMIN', 'JWT_SECRET'].map((n) => isAdminSecretName(ctx, n)),
+    ).toEqual([true, false, false, false]);
   });
 });

@@ -68,3 +68,9 @@ export function memberRolesOf(ctx: Pick<SecretsContext, 'config'>): [string, str
 export function adminSecretName(ctx: Pick<SecretsContext, 'config'>, name: string): string {
   return ctx.config.secrets.adminSecret.replace('{name}', name);
 }
+
+/** True for the secrets that hold admin connections (never delivered to the app). */
+export function isAdminSecretName(ctx: Pick<SecretsContext, 'config'>, name: string): boolean {
+  const [prefix, suffix] = ctx.config.secrets.adminSecret.split('{name}') as [string, string];
+  return name.length > prefix.length + suffix.length && name.startsWith(prefix) && name.endsWith(suffix);
+}

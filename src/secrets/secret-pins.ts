@@ -99,8 +99,23 @@ export class SecretPins {
       .run(ref.name, ref.environment);
   }
 
-  /** Pin map of one environment, in the shape revision specs use. */
+  /** Pin map of one environment: secret name → pinned version. */
   forEnvironment(environment: string): Record<string, number> {
     return Object.fromEntries(this.list({ environment }).map((p) => [p.name, p.version]));
+  }
+
+  /**
+   * The pins as `RevisionSpec.secrets` carries them (delivered under the secret's own name). Admin
+   * connection secrets (`secrets.adminSecret`) are prodguard's, not the app's: pass `exclude` to leave them out.
+   */
+  revisionSecrets(
+    environment: string,
+    exclude: (name: string) => boolean = () => false,
+  ): Record<string, { version: number; envVar: string }> {
+    return Object.fromEntries(
+      this.list({ environment })
+        .filter((p) => !exclude(p.name))
+        .map((p) => [p.name, { version: p.version, envVar: p.name }]),
+    );
   }
 }
