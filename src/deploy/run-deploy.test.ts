@@ -409,6 +409,9 @@ describe('locks, Ctrl-C, hotfix, rollback, maintenance', () => {
     await shipToProduction('v2');
     const result = await runRollback(h.config, { environment: 'production', to: v1.revision! }, h.deps());
     expect(result.to).toBe(v1.revision);
+    // Explicit navigation judges nothing: v2 stays known-good, so a plain rollback goes back to it.
+    const back = await runRollback(h.config, { environment: 'production' }, h.deps());
+    expect(back.to).not.toBe(v1.revision);
     const error = await errorOf(runRollback(h.config, { environment: 'production', to: 'nope' }, h.deps()));
     expect(isProdguardError(error) && error.code).toBe('PRODGUARD_DEPLOY_NO_ROLLBACK_TARGET');
   });

@@ -81,7 +81,11 @@ export async function runRollback(
         environment: request.environment,
         kind: 'rollback',
         actor: deps.actor,
-        params: { to: target, ...(request.reason ? { reason: request.reason } : {}) },
+        params: {
+          to: target,
+          explicit: Boolean(request.to),
+          ...(request.reason ? { reason: request.reason } : {}),
+        },
         trafficBefore: current,
       });
       const runner = new OperationRunner(op, deps.store, deps.events, deps.clock, lock);
@@ -111,13 +115,15 @@ async function pickTarget(
   }
   const fullyServing = current.length === 1 ? current[0]!.revision : undefined;
   const known = new Set(revisions.map((r) => r.name));
-  const target = deps.store
-    .latestVerdicts(request.environment)
-    .find((v) => v.verdict === 'known-good' && v.revision !== fullyServing && known.has(v.revision));
+  const verdicts = deps.store.latestVerdicts(request.environment);
+  const target = verdicts.find(
+    (v) => v.verdict === 'known-good' && v.revision !== fullyServing && known.has(v.revision),
+  );
+  const servingIsKnownGood = verdicts.some((v) => v.revision === fullyServing && v.verdict === 'known-good');
   if (!target) {
     throw new ProdguardError(
       'PRODGUARD_DEPLOY_NO_ROLLBACK_TARGET',
-      `${request.environment} has no known-good revision to roll back to${fullyServing ? ` other than ${fullyServing}, which already serves 100 %` : ''}.`,
+      `${request.environment} has no known-good revision to roll back to${servingIsKnownGood ? ` other than ${fullyServing}, which already serves 100 %` : ''}.`,
       {
         kind: 'failed',
         hint: `Name one: prodguard rollback ${request.environment} --to <revision> (see prodguard status ${request.environment}).`,
@@ -174,7 +180,9 @@ export async function executeRollback(
     },
     () => `100 % to ${target}`,
   );
-  for (const t of op.trafficBefore) {
+  // An automatic pick says "what serves now is bad": mark it. `--to` is explicit navigation and judges nothing.
+  const judged = op.params.explicit ? [] : op.trafficBefore;
+  for (const t of judged) {
     if (t.revision === target) continue;
     const verdicts = deps.store.latestVerdicts(environment).find((v) => v.revision === t.revision);
     const rev = await deps.platform.getRevision(environment, t.revision).catch(() => undefined);
