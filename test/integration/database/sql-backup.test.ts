@@ -165,4 +165,23 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
       await scratch.drop();
     }
   });
+
+  it('never prints the password of an unreachable database', async () => {
+    const password = 'Unreachable-Db-Passw0rd-77';
+    const r = await runProdguard(['migrate', 'status', '--json'], {
+      cwd: p.dir,
+      env: { ...p.env, DATABASE_URL_PRODUCTION: `postgresql://app:${password}@127.0.0.1:1/prod` },
+    });
+    expect(r.exitCode! & 8).toBe(8);
+    const matrix = JSON.parse(r.stdout);
+    expect(matrix.environments[2].error).toContain(
+      'Cannot connect to postgresql://app:[redacted]@127.0.0.1:1/prod',
+    );
+    const human = await runProdguard(['sql', 'production', '-c', 'SELECT 1'], {
+      cwd: p.dir,
+      env: { ...p.env, DATABASE_URL_PRODUCTION: `postgresql://app:${password}@127.0.0.1:1/prod` },
+    });
+    expect(human.exitCode).toBe(3);
+    expect(`${r.stdout}${r.stderr}${human.stdout}${human.stderr}`).not.toContain(password);
+  });
 });
