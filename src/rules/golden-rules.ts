@@ -161,8 +161,8 @@ export const GOLDEN_RULES: readonly RuleDefinition[] = Object.freeze([
   {
     id: 'secrets-rotation-due',
     title: 'Secrets are within their rotation period',
-    why: 'Seed §7: database passwords every 90 days, JWT secrets every 180 days.',
-    severity: 'warn',
+    why: 'Seed §7: database passwords every 90 days, JWT secrets every 180 days (overdue warns, way overdue blocks).',
+    severity: 'block',
     scope: 'protected',
     actions: ['deploy', 'run'],
     fix: 'prodguard secrets rotate <name> --env <env> (on staging first).',

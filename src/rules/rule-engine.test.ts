@@ -46,7 +46,7 @@ describe('evaluateRules', () => {
   const clock = new ManualClock();
   it('blocks on a failing block rule, downgrades warn rules, and records overrides with their reason', async () => {
     const base = {
-      config,
+      config: { ...config, rules: { 'secrets-rotation-due': { severity: 'warn' as const } } },
       action: 'deploy' as const,
       environment: 'production',
       context: null,

@@ -26,7 +26,7 @@ describe('secrets-rotation-due check', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function verdictAt(days: number, severity?: 'block') {
+  async function verdictAt(days: number, severity?: 'block' | 'warn') {
     const config = parseConfigText(
       `version: 1\nproject: { name: app }\nenvironments:\n  production: { protected: true }\n${severity ? `rules:\n  secrets-rotation-due: { severity: ${severity} }\n` : ''}`,
       join(dir, 'prodguard.yaml'),
@@ -55,13 +55,13 @@ describe('secrets-rotation-due check', () => {
     return evaluation.verdicts[0]!;
   }
 
-  it('passes within the period, warns when overdue, fails way overdue (blocking once the rule is set to block)', async () => {
+  it('passes within the period, warns when overdue, blocks way overdue (a warn-only rule setting downgrades that)', async () => {
     expect((await verdictAt(30)).status).toBe('pass');
     const overdue = await verdictAt(100);
     expect(overdue.status).toBe('warn');
     expect(overdue.message).toMatch(/^overdue for rotation: DATABASE_URL \(100d old, due 2026-04-01\)/);
-    expect((await verdictAt(130)).status).toBe('warn');
-    expect((await verdictAt(131, 'block')).status).toBe('fail');
+    expect((await verdictAt(131)).status).toBe('fail');
+    expect((await verdictAt(131, 'warn')).status).toBe('warn');
     expect((await verdictAt(100, 'block')).status).toBe('warn');
   });
 });

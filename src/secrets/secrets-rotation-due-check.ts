@@ -4,9 +4,8 @@ import type { SecretsContext } from './secrets-context.js';
 
 /**
  * The check behind the `secrets-rotation-due` rule: `warn` when a secret of the environment is past its
- * rotation date, `fail` when it is past it by more than `secrets.wayOverdue`. (The rule engine turns `fail`
- * into a warning while the rule's severity is `warn`; set `rules.secrets-rotation-due.severity: block` to
- * block on way-overdue secrets.)
+ * rotation date, `fail` (blocking) when it is past it by more than `secrets.wayOverdue`. Setting
+ * `rules.secrets-rotation-due.severity: warn` turns that into a warning too.
  */
 export function secretsRotationDueCheck(
   ctx: Pick<SecretsContext, 'vault' | 'pins' | 'clock' | 'config' | 'store'>,

@@ -4,6 +4,7 @@ import { CONFIG_FILE_NAME, parseConfigText, renderDefaultConfig } from '../confi
 import { ProdguardError, UsageError } from '../kernel/errors.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import { RULE_IDS } from '../rules/index.js';
+import { ensureMasterKeyFile } from '../secrets/index.js';
 
 export interface InitProjectOptions {
   cwd: string;
@@ -11,12 +12,16 @@ export interface InitProjectOptions {
   timezone?: string;
   projectName?: string;
   processes: ProcessRunner;
+  /** Only PRODGUARD_MASTER_KEY is read: with it set, no key file is written. */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface InitProjectResult {
   configFile: string;
   overwritten: boolean;
   gitignoreUpdated: boolean;
+  /** The vault's master key file, when init created it (not when PRODGUARD_MASTER_KEY is set). */
+  masterKeyFile?: string;
   projectName: string;
   timezone: string;
 }

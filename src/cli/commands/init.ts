@@ -16,6 +16,7 @@ export function register(program: Command, io: CliIo): void {
       const result = await initProject({
         cwd: io.cwd,
         processes: nodeProcessRunner,
+        env: io.env,
         ...(options.force ? { force: true } : {}),
         ...(options.timezone ? { timezone: options.timezone } : {}),
         ...(options.name ? { projectName: options.name } : {}),
@@ -26,6 +27,11 @@ export function register(program: Command, io: CliIo): void {
         `${s.ok('✓')} ${result.overwritten ? 'Replaced' : 'Wrote'} ${result.configFile} (project ${result.projectName}, timezone ${result.timezone})\n`,
       );
       if (result.gitignoreUpdated) io.stdout(`${s.ok('✓')} Added .prodguard/ to .gitignore\n`);
+      if (result.masterKeyFile) {
+        io.stdout(
+          `${s.ok('✓')} Created the vault key ${result.masterKeyFile} (0600): back it up; without it the secrets are unreadable\n`,
+        );
+      }
       io.stdout('Next: edit the health URLs and coverage globs, then run `prodguard preflight staging`.\n');
     });
 }
