@@ -78,10 +78,11 @@ export async function startAgentDetached(
   options: StartAgentDetachedOptions,
 ): Promise<StartAgentDetachedResult> {
   const paths = agentPaths(options.config.stateDirPath);
-  const current = await readAgentStatus(options.config);
-  if (current.running) return { ...current, alreadyRunning: true, log: paths.agentLog };
+  // The token first: an agent of another workspace on our port is then recognised before anything starts.
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   ensureAgentToken(paths.token);
+  const current = await readAgentStatus(options.config);
+  if (current.running) return { ...current, alreadyRunning: true, log: paths.agentLog };
   const child = spawnDetached(options.command.file, options.command.args, {
     cwd: options.config.root,
     env: options.env,

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
@@ -71,7 +71,7 @@ environments:
     const foreign = await runProdguard(['up', '--detach'], { cwd: other.dir });
     expect(foreign.stderr).toContain('PRODGUARD_PLATFORM_AGENT_FOREIGN');
     expect(foreign.exitCode).toBe(2);
-    other.cleanup();
+    rmSync(other.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 
     // A revision created through the client, as the deploy pipeline does.
     const config = loadConfig({ cwd: repo.dir });
@@ -115,6 +115,10 @@ environments:
     expect(logs.stdout).not.toContain('hunter2');
     expect(logs.stdout).toMatch(/out tiny a listening on \d+/);
     expect(logs.stdout).toMatch(/pg {2}ready \(GET \/health answered 2xx\)/);
+    // -f prints lines written after it started (the CLI is stopped by the timeout, as Ctrl-C would)
+    const following = runProdguard(['logs', 'staging', '-f'], { cwd: repo.dir, timeoutMs: 4000 });
+    setTimeout(() => void httpGet(`http://127.0.0.1:${routerPort}/log?line=followed-line`), 2000);
+    expect((await following).stdout).toMatch(/out followed-line/);
     const since = await runProdguard(['logs', 'staging', '--since', '2000-01-01T00:00:00Z', '--json'], {
       cwd: repo.dir,
     });
@@ -127,8 +131,8 @@ environments:
     const downAgain = await runProdguard(['down'], { cwd: repo.dir });
     expect(downAgain.stdout).toContain('No agent was running.');
     const status2 = await runProdguard(['status'], { cwd: repo.dir });
-    expect(status2.exitCode).toBe(3);
     expect(status2.stderr).toContain('PRODGUARD_PLATFORM_AGENT_DOWN');
+    expect(status2.exitCode).toBe(3);
     expect(readFileSync(join(repo.dir, '.prodguard/agent/state.json'), 'utf8')).toContain(rev.name);
     const audit = JSON.parse((await runProdguard(['audit', 'log', '--json'], { cwd: repo.dir })).stdout);
     expect(audit.events.map((e: { action: string }) => e.action)).toEqual([
