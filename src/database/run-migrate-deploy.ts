@@ -29,6 +29,7 @@ import { prismaChecksum } from './prisma-checksum.js';
 import {
   ensureMigrationsTable,
   migrationFinishedSql,
+  migrationsTableExists,
   readMigrationRows,
   recordMigrationFailed,
   recordMigrationStarted,
@@ -208,6 +209,20 @@ async function readStatusOf(history: MigrationHistory, url: string): Promise<Env
   }
 }
 
+/** Tables in user schemas of a database that has no `_prisma_migrations` yet (Prisma refuses those: P3005). */
+async function unbaselinedTables(url: string): Promise<number> {
+  const db = await openPgSession(url, 'prodguard migrate');
+  try {
+    if (await migrationsTableExists(db)) return 0;
+    const { rows } = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'",
+    );
+    return rows[0]?.n ?? 0;
+  } finally {
+    await db.close();
+  }
+}
+
 /** Raised (as Prisma's P3009) when a failed migration blocks the history. */
 export function failedMigrationError(environment: string, failed: readonly string[]): ProdguardError {
   return new ProdguardError(
@@ -286,6 +301,18 @@ export async function runMigrateDeploy(
       const pending = options.history.migrations.filter((m) => status.pending.includes(m.name));
       result.steps = pending.map((m) => ({ name: m.name, status: 'NotExecuted' }));
       if (pending.length === 0) return result;
+      const existing = await unbaselinedTables(target.url);
+      if (existing > 0) {
+        audit('refused', { unbaselinedTables: existing });
+        throw new ProdguardError(
+          'PRODGUARD_MIGRATE_NOT_BASELINED',
+          `${options.environment} already has ${existing} table(s) but no _prisma_migrations: applying the history would run ${pending[0]!.name} on top of an existing schema (Prisma: P3005).`,
+          {
+            kind: 'refused',
+            hint: `Baseline it: for each migration the schema already contains, \`prodguard migrate resolve ${options.environment} --applied <name>\`; then deploy.`,
+          },
+        );
+      }
 
       const context: MigrateContext = { environment: options.environment, pending };
       const evaluation = await evaluateRules({

@@ -184,4 +184,21 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
     expect(human.exitCode).toBe(3);
     expect(`${r.stdout}${r.stderr}${human.stdout}${human.stderr}`).not.toContain(password);
   });
+
+  it('refuses to run a history on top of an existing schema without _prisma_migrations (P3005), until baselined', async () => {
+    p.migration(
+      '20260101000000_account',
+      'CREATE TABLE account (id BIGSERIAL PRIMARY KEY, email TEXT NOT NULL UNIQUE, balance INT NOT NULL DEFAULT 0);\n',
+    );
+    expect((await p.cli(['migrate', 'deploy', 'local'])).exitCode).toBe(0);
+    const r = await p.cli(['migrate', 'deploy', 'staging']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('PRODGUARD_MIGRATE_NOT_BASELINED');
+    expect(r.stderr).toContain('migrate resolve staging --applied <name>');
+    expect(
+      (await p.cli(['migrate', 'resolve', 'staging', '--applied', '20260101000000_account'])).exitCode,
+    ).toBe(0);
+    const status = JSON.parse((await p.cli(['migrate', 'status', '--env', 'staging', '--json'])).stdout);
+    expect(status.cells['20260101000000_account'].staging).toBe('applied');
+  });
 });
