@@ -7,6 +7,7 @@ import { noSecretsInGitCheck } from './checks/no-secrets-in-git.js';
 import { requiredEnvHealthyCheck } from './checks/required-env-healthy.js';
 import { rightBranchCheck, upToDateCheck } from './checks/right-branch.js';
 import { rollbackTagFreeCheck } from './checks/rollback-tag-free.js';
+import { secretsRotationDueCheck } from './checks/secrets-rotation-due.js';
 import { testsPassCheck } from './checks/tests-pass.js';
 import type { PreflightContext } from './preflight-context.js';
 
@@ -23,4 +24,5 @@ export const PREFLIGHT_CHECKS: readonly RuleCheck<PreflightContext>[] = Object.f
   changeDocumentedCheck,
   noSecretsInGitCheck,
   coverageMinimumsCheck,
+  secretsRotationDueCheck,
 ]);

@@ -67,6 +67,7 @@ describe('prodguard preflight (real git, real CLI, real HTTP)', () => {
       ['change-documented', 'pass'],
       ['no-secrets-in-git', 'pass'],
       ['coverage-minimums', 'pass'],
+      ['secrets-rotation-due', 'pass'],
     ]);
     expect(result.exitCode).toBe(0);
     expect(json.ok).toBe(true);
@@ -341,7 +342,7 @@ describe('prodguard preflight (real git, real CLI, real HTTP)', () => {
     const human = await runProdguard(['preflight', 'production', '--at', WEDNESDAY], { cwd: repo.dir });
     expect(human.stdout).toContain('Preflight for production at Wed 2026-12-02 15:00 UTC');
     expect(human.stdout).toMatch(/✓ tests-pass\s+`node scripts\/test\.mjs` passed in/);
-    expect(human.stdout).toContain('10/11 checks passed: production is clear to deploy.');
+    expect(human.stdout).toContain('11/12 checks passed: production is clear to deploy.');
     const bad = await runProdguard(['preflight', 'prod'], { cwd: repo.dir });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('Unknown environment "prod"');
