@@ -38,7 +38,7 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
 
   it('shows every migration pending everywhere, with exit code 1', async () => {
     const r = await p.cli(['migrate', 'status', '--json']);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode, r.stderr).toBe(1);
     const matrix = JSON.parse(r.stdout);
     expect(matrix.cells['20260101000000_users']).toEqual({
       local: 'pending',
@@ -49,7 +49,7 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
 
   it('refuses staging before local (staging-first), and audits the refusal', async () => {
     const r = await p.cli(['migrate', 'deploy', 'staging']);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stdout).toContain(
       '✗ staging-first: not applied on local yet: 20260101000000_users, 20260102000000_posts',
     );
@@ -64,7 +64,7 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
   it('applies to local and writes _prisma_migrations exactly as Prisma does', async () => {
     const r = await p.cli(['migrate', 'deploy', 'local']);
     expect(r.stderr).toBe('');
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('✓ 2 migration(s) applied to local');
     const columns = await p.query(
       'local',
@@ -108,7 +108,7 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
   it('goes to staging once local has it, and refuses production without a tested rollback', async () => {
     expect((await p.cli(['migrate', 'deploy', 'staging'])).exitCode).toBe(0);
     const refused = await p.cli(['migrate', 'deploy', 'production']);
-    expect(refused.exitCode).toBe(1);
+    expect(refused.exitCode, refused.stderr).toBe(1);
     expect(refused.stdout).toContain('✓ staging-first');
     expect(refused.stdout).toContain(
       '✗ migration-rollback-tested: no tested rollback for 20260101000000_users (not verified)',
@@ -119,9 +119,9 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
   it('verifies rollbacks on a scratch copy, then deploys production after a verified backup', async () => {
     const verify = await p.cli(['migrate', 'verify-rollback', 'production']);
     expect(verify.stdout).toContain('✓ 20260101000000_users: up → down → up gives identical schemas');
-    expect(verify.exitCode).toBe(0);
+    expect(verify.exitCode, verify.stderr).toBe(0);
     const r = await p.cli(['migrate', 'deploy', 'production', '--json']);
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result.applied).toEqual(['20260101000000_users', '20260102000000_posts']);
     const backupVerdict = result.evaluation.verdicts.find((v: { id: string }) => v.id === 'migration-backup');
@@ -142,7 +142,7 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
       'ALTER TABLE "User" DROP COLUMN "name";\n',
     );
     const failed = await p.cli(['migrate', 'deploy', 'local']);
-    expect(failed.exitCode).toBe(3);
+    expect(failed.exitCode, failed.stderr).toBe(3);
     expect(failed.stdout).toContain('relation "Nope" does not exist (SQLSTATE 42P01)');
     const row = (
       await p.query(
@@ -165,12 +165,12 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
     expect(status.stdout).toMatch(/20260103000000_broken\s+✗ failed/);
 
     const again = await p.cli(['migrate', 'deploy', 'local']);
-    expect(again.exitCode).toBe(1);
+    expect(again.exitCode, again.stderr).toBe(1);
     expect(again.stderr).toContain('PRODGUARD_MIGRATE_FAILED_MIGRATION');
     expect(again.stderr).toContain('--rolled-back 20260103000000_broken');
 
     const notFailed = await p.cli(['migrate', 'resolve', 'local', '--rolled-back', '20260101000000_users']);
-    expect(notFailed.exitCode).toBe(2);
+    expect(notFailed.exitCode, notFailed.stderr).toBe(2);
     expect(notFailed.stderr).toContain('P3012');
 
     expect(
@@ -186,7 +186,7 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
     ).toBeInstanceOf(Date);
     p.migration('20260103000000_broken', 'ALTER TABLE "User" ADD COLUMN "name" TEXT;\n');
     const fixed = await p.cli(['migrate', 'deploy', 'local']);
-    expect(fixed.exitCode).toBe(0);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
     const rows = await p.query(
       'local',
       "SELECT finished_at, rolled_back_at FROM _prisma_migrations WHERE migration_name = '20260103000000_broken' ORDER BY started_at",
@@ -199,7 +199,7 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
     p.migration('20260104000000_manual', 'CREATE INDEX CONCURRENTLY "User_name_idx" ON "User"("name");\n');
     await p.query('staging', 'ALTER TABLE "User" ADD COLUMN IF NOT EXISTS "name" TEXT');
     const applied = await p.cli(['migrate', 'resolve', 'staging', '--applied', '20260104000000_manual']);
-    expect(applied.exitCode).toBe(0);
+    expect(applied.exitCode, applied.stderr).toBe(0);
     const row = (
       await p.query(
         'staging',
@@ -209,13 +209,13 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
     expect(row.finished_at).toBeInstanceOf(Date);
     expect(row.checksum).toBe(sha256('CREATE INDEX CONCURRENTLY "User_name_idx" ON "User"("name");\n'));
     const twice = await p.cli(['migrate', 'resolve', 'staging', '--applied', '20260104000000_manual']);
-    expect(twice.exitCode).toBe(2);
+    expect(twice.exitCode, twice.stderr).toBe(2);
     expect(twice.stderr).toContain('P3008');
   });
 
   it('runs a CONCURRENTLY migration outside a transaction', async () => {
     const r = await p.cli(['migrate', 'deploy', 'local']);
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(0);
     expect(
       await p.query('local', "SELECT indexname FROM pg_indexes WHERE indexname = 'User_name_idx'"),
     ).toEqual([{ indexname: 'User_name_idx' }]);
@@ -239,7 +239,7 @@ describe('prodguard migrate (real CLI, real PostgreSQL)', () => {
     expect(status.cells['20260101000000_users'].local).toBe('edited');
     expect(status.cells['20260101120000_late'].local).toBe('out-of-order');
     expect(status.cells['20251231000000_gone'].local).toBe('missing');
-    expect(r.exitCode).toBe(1 | 4);
+    expect(r.exitCode, r.stderr).toBe(1 | 4);
     p.migration('20260101000000_users', USERS_UP, USERS_DOWN);
   });
 
@@ -291,7 +291,7 @@ describe('an irreversible production migration', () => {
     expect((await p.cli(['migrate', 'deploy', 'local'])).exitCode).toBe(0);
     expect((await p.cli(['migrate', 'deploy', 'staging'])).exitCode).toBe(0);
     const noReason = await p.cli(['migrate', 'deploy', 'production', '--no-rollback']);
-    expect(noReason.exitCode).toBe(2);
+    expect(noReason.exitCode, noReason.stderr).toBe(2);
     expect(noReason.stderr).toContain('--no-rollback needs --reason');
     const r = await p.cli([
       'migrate',
@@ -305,7 +305,7 @@ describe('an irreversible production migration', () => {
     expect(r.stdout).toContain(
       '✓ migration-rollback-tested: deployed without a tested rollback (--no-rollback): drops a column; data kept in Contact',
     );
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(0);
     const audit = JSON.parse((await p.cli(['audit', 'log', '--env', 'production', '--json'])).stdout);
     expect(audit.events.at(-1)).toMatchObject({
       action: 'migrate.deploy',

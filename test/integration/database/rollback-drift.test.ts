@@ -19,24 +19,24 @@ describe('rollback verification and drift detection (real CLI, real PostgreSQL)'
 
   it('catches a down.sql that does not undo the migration', async () => {
     const r = await p.cli(['migrate', 'verify-rollback', 'local']);
-    expect(r.exitCode).toBe(3);
+    expect(r.exitCode, r.stderr).toBe(3);
     expect(r.stdout).toContain(
       '✗ 20260201000000_items: down.sql does not restore the schema: 1 difference(s)',
     );
     expect(r.stdout).toContain('unexpected enum public.Kind');
     const rollback = await p.cli(['migrate', 'rollback', 'local', '20260201000000_items']);
-    expect(rollback.exitCode).toBe(1);
+    expect(rollback.exitCode, rollback.stderr).toBe(1);
     expect(rollback.stderr).toContain('its verification failed');
   });
 
   it('rolls back with a verified down.sql so Prisma sees the migration as not applied', async () => {
     p.migration('20260201000000_items', UP, RIGHT_DOWN);
     const verify = await p.cli(['migrate', 'verify-rollback', 'local']);
-    expect(verify.exitCode).toBe(0);
+    expect(verify.exitCode, verify.stderr).toBe(0);
     expect((await p.cli(['migrate', 'deploy', 'local'])).exitCode).toBe(0);
     const r = await p.cli(['migrate', 'rollback', 'local', '20260201000000_items']);
     expect(r.stderr).toBe('');
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(0);
     expect(await p.query('local', `SELECT to_regclass('"Item"') AS t, to_regtype('"Kind"') AS k`)).toEqual([
       { t: null, k: null },
     ]);
@@ -54,14 +54,14 @@ describe('rollback verification and drift detection (real CLI, real PostgreSQL)'
     expect((await p.cli(['migrate', 'deploy', 'local'])).exitCode).toBe(0);
     const clean = await p.cli(['db', 'drift', 'local']);
     expect(clean.stdout).toContain('✓ local matches its 1 applied migration(s)');
-    expect(clean.exitCode).toBe(0);
+    expect(clean.exitCode, clean.stderr).toBe(0);
 
     await p.query('local', 'ALTER TABLE "Item" ADD COLUMN "price" INTEGER NOT NULL DEFAULT 0');
     await p.query('local', 'ALTER TABLE "Item" ALTER COLUMN "name" SET NOT NULL');
     await p.query('local', 'CREATE INDEX "Item_name_idx" ON "Item"("name")');
     await p.query('local', `ALTER TYPE "Kind" ADD VALUE 'c'`);
     const r = await p.cli(['db', 'drift', 'local', '--json']);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode, r.stderr).toBe(1);
     const result = JSON.parse(r.stdout);
     const found = result.differences.map(
       (d: { kind: string; object: string; change: string }) => `${d.change} ${d.kind} ${d.object}`,

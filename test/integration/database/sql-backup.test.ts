@@ -26,7 +26,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
   it('reads on production in a read-only transaction', async () => {
     const r = await p.cli(['sql', 'production', '-c', 'SELECT email, balance FROM account ORDER BY id']);
     expect(r.stderr).toBe('');
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('email          balance\na@example.com  10\nb@example.com  20\n(2 rows)\n');
     // a write hidden in a function call still cannot get past BEGIN READ ONLY
     const sneaky = await p.cli([
@@ -35,7 +35,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
       '-c',
       "SELECT set_config('transaction_read_only', 'off', true)",
     ]);
-    expect(sneaky.exitCode).toBe(3);
+    expect(sneaky.exitCode, sneaky.stderr).toBe(3);
   });
 
   it('refuses writes on production without --write --reason, and allows them with it (audited)', async () => {
@@ -43,14 +43,14 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
       ['sql', 'production'],
       "UPDATE account SET balance = 0 WHERE email = 'a@example.com';",
     );
-    expect(refused.exitCode).toBe(1);
+    expect(refused.exitCode, refused.stderr).toBe(1);
     expect(refused.stderr).toContain('no-direct-production-changes');
     expect(refused.stderr).toContain('--write --reason');
     const ok = await p.cli(
       ['sql', 'production', '--write', '--reason', 'refund ticket #42'],
       "UPDATE account SET balance = 0 WHERE email = 'a@example.com';",
     );
-    expect(ok.exitCode).toBe(0);
+    expect(ok.exitCode, ok.stderr).toBe(0);
     expect(ok.stdout).toBe('UPDATE 1\n');
     const audit = JSON.parse((await p.cli(['audit', 'log', '--json'])).stdout);
     const last = audit.events.at(-1);
@@ -74,7 +74,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
       '-c',
       'ALTER TABLE account ADD COLUMN note TEXT',
     ]);
-    expect(ddl.exitCode).toBe(1);
+    expect(ddl.exitCode, ddl.stderr).toBe(1);
     expect(ddl.stderr).toContain('schema change by hand on production: AlterTableStmt');
     expect(ddl.stderr).toContain('prodguard migrate new');
     const overridden = await p.cli([
@@ -87,16 +87,16 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
       '-c',
       'DROP TABLE account',
     ]);
-    expect(overridden.exitCode).toBe(1);
+    expect(overridden.exitCode, overridden.stderr).toBe(1);
     const password = 'N3w-Sup3r-Secret-Passw0rd';
     const role = await p.cli(
       ['sql', 'production', '--write', '--reason', 'rotate'],
       `ALTER ROLE postgres PASSWORD '${password}';`,
     );
-    expect(role.exitCode).toBe(1);
+    expect(role.exitCode, role.stderr).toBe(1);
     expect(role.stderr).toContain('prodguard secrets rotate');
     const txEscape = await p.cli(['sql', 'production'], 'COMMIT; DELETE FROM account;');
-    expect(txEscape.exitCode).toBe(1);
+    expect(txEscape.exitCode, txEscape.stderr).toBe(1);
     const log = (await p.cli(['audit', 'log', '--json'])).stdout;
     expect(log).not.toContain(password);
     expect(log).not.toContain(postgresServer().password);
@@ -114,7 +114,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
 
   it('backs up with pg_dump, reads it back, records it, and restores it into a scratch database', async () => {
     const r = await p.cli(['db', 'backup', 'production', '--json']);
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(0);
     const { backup } = JSON.parse(r.stdout);
     expect(backup).toMatchObject({ id: 1, environment: 'production' });
     expect(backup.entries).toBeGreaterThan(3);
@@ -126,7 +126,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
     const scratch = await createTestDatabase('restore');
     try {
       const unset = await p.cli(['db', 'restore', String(backup.id), '--into', 'env:RESTORE_URL']);
-      expect(unset.exitCode).toBe(2);
+      expect(unset.exitCode, unset.stderr).toBe(2);
       expect(unset.stderr).toContain('PRODGUARD_DB_RESTORE_TARGET');
       const intoProduction = await p.cli([
         'db',
@@ -135,7 +135,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
         '--into',
         'env:DATABASE_URL_STAGING',
       ]);
-      expect(intoProduction.exitCode).toBe(1);
+      expect(intoProduction.exitCode, intoProduction.stderr).toBe(1);
       expect(intoProduction.stderr).toContain('--into is the staging database');
       const env = { ...p.env, RESTORE_URL: scratch.url };
       const ok = await runProdguard(['db', 'restore', String(backup.id), '--into', 'env:RESTORE_URL'], {
@@ -143,7 +143,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
         env,
       });
       expect(ok.stderr).toBe('');
-      expect(ok.exitCode).toBe(0);
+      expect(ok.exitCode, ok.stderr).toBe(0);
       expect(ok.stdout).toContain(':[redacted]@');
       const a = await openPgSession(p.dbs.production.url);
       const b = await openPgSession(scratch.url);
@@ -159,7 +159,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
         cwd: p.dir,
         env,
       });
-      expect(again.exitCode).toBe(1);
+      expect(again.exitCode, again.stderr).toBe(1);
       expect(again.stderr).toContain('already has 1 table(s)');
     } finally {
       await scratch.drop();
@@ -181,7 +181,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
       cwd: p.dir,
       env: { ...p.env, DATABASE_URL_PRODUCTION: `postgresql://app:${password}@127.0.0.1:1/prod` },
     });
-    expect(human.exitCode).toBe(3);
+    expect(human.exitCode, human.stderr).toBe(3);
     expect(`${r.stdout}${r.stderr}${human.stdout}${human.stderr}`).not.toContain(password);
   });
 
@@ -192,7 +192,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
     );
     expect((await p.cli(['migrate', 'deploy', 'local'])).exitCode).toBe(0);
     const r = await p.cli(['migrate', 'deploy', 'staging']);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stderr).toContain('PRODGUARD_MIGRATE_NOT_BASELINED');
     expect(r.stderr).toContain('migrate resolve staging --applied <name>');
     expect(
