@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revisionLogFile } from '../../../src/platform/local/revision-log.js';
 import { createPlatformFixture, httpGet, type PlatformFixture, tinyConfig } from './platform-fixture.js';
 
-describe('local platform: an app without a health endpoint', () => {
+describe('local platform: an app without a health endpoint, with a short drain', () => {
   let f: PlatformFixture;
   beforeAll(async () => {
-    f = await createPlatformFixture(tinyConfig().replace('  healthPath: /health\n', ''));
+    f = await createPlatformFixture(
+      tinyConfig().replace('  healthPath: /health\n', '').replace('drainTimeout: 5s', 'drainTimeout: 1s'),
+    );
   });
   afterAll(async () => {
     await f?.close();
@@ -22,5 +26,21 @@ describe('local platform: an app without a health endpoint', () => {
     await expect(f.platform.waitReady('staging', rev.name, 5000)).rejects.toMatchObject({
       code: 'PRODGUARD_PLATFORM_NOT_READY',
     });
+  });
+
+  it('stops a revision after drainTimeout even when a request is still in flight', async () => {
+    const rev = await f.revision(await f.commit({ version: 'slow' }));
+    const slow = httpGet(`${rev.url}/slow?ms=8000`).then(
+      (r) => r.status,
+      () => 'socket error',
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await f.platform.stopRevision('staging', rev.name);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(await slow).not.toBe(200);
+    const log = readFileSync(revisionLogFile(f.agent.paths.logs, 'staging', rev.name), 'utf8');
+    expect(log).toContain('drain timed out with 1 in flight');
+    expect(await f.platform.getRevision('staging', rev.name)).toMatchObject({ state: 'stopped' });
   });
 });
