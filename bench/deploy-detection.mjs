@@ -141,6 +141,7 @@ environments:
     probe: deploy.createHttpProbeClient(),
     events,
     actor: 'bench',
+    env: process.env,
     builder: {
       build: (commit) =>
         buildRelease({

@@ -53,6 +53,7 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
       probe: createHttpProbeClient(),
       events: options.events,
       actor,
+      env: ws.env,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.checks ? { checks: options.checks } : {}),
     },

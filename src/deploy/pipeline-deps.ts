@@ -25,6 +25,8 @@ export interface PipelineDeps {
   actor: string;
   /** Aborted on Ctrl-C: the running operation restores the traffic it had before. */
   signal?: AbortSignal;
+  /** The environment prodguard was started with; the smoke test gets only PATH and HOME from it. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Lock lease; a stalled holder loses the lock after it. */
   lockTtlMs?: number;
 }

@@ -679,8 +679,9 @@ async function runSmoke(
   const result = await deps.processes.runShell(smoke.command, {
     cwd: config.root,
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
+      // A fenced environment: the smoke test reaches the revision through BASE_URL and nothing else of ours.
+      PATH: deps.env?.PATH ?? '',
+      HOME: deps.env?.HOME ?? '',
       BASE_URL: url,
       PRODGUARD_ENVIRONMENT: environment,
       PRODGUARD_REVISION: revision,

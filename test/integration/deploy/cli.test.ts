@@ -11,6 +11,7 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
   let repo: TempRepo;
   let routers: { staging: number; production: number };
   const env = { PRODGUARD_ACTOR: 'releaser@example.com' };
+  let lastExitCode: number | null = null;
   const cli = (...args: string[]) => runProdguard(args, { cwd: repo.dir, env, timeoutMs: 120_000 });
   const get = async (env: 'staging' | 'production', path = '/') => {
     const response = await fetch(`http://127.0.0.1:${routers[env]}${path}`);
@@ -22,13 +23,14 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
   };
 
   /** Runs `deploy --json`, and SIGKILLs it as soon as the given step has been journaled as done. */
-  async function deployKilledAfter(step: string): Promise<string> {
+  async function deployKilledAfter(step: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
     const child: ChildProcess = spawn(
       process.execPath,
       [PRODGUARD_BIN, 'deploy', 'production', '--strategy', 'all-at-once', '--json'],
       { cwd: repo.dir, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
+    let signalled = false;
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${step} in: ${out}`)), 60_000);
@@ -41,14 +43,17 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
           .filter(Boolean)
           .map((l) => JSON.parse(l) as { event: string; step?: string })
           .some((e) => e.event === 'step:finished' && e.step === step);
-        if (done) {
+        if (done && !signalled) {
+          // Once: a second Ctrl-C means "exit now" to the CLI.
+          signalled = true;
           clearTimeout(timer);
-          child.kill('SIGKILL');
+          child.kill(signal);
           resolve();
         }
       });
     });
     await exited;
+    lastExitCode = child.exitCode;
     const plan = out
       .split('\n')
       .filter(Boolean)
@@ -188,6 +193,23 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
         'maintenance.on:success',
         'maintenance.off:success',
       ]),
+    );
+  });
+
+  it('Ctrl-C during the watch aborts cleanly: exit 3 and the traffic it found, restored', async () => {
+    const before = await get('production');
+    const opId = await deployKilledAfter('traffic-100', 'SIGINT');
+    expect(lastExitCode).toBe(3);
+    expect(await get('production')).toEqual(before);
+    const audit = await cli('audit', 'log', '--env', 'production', '--limit', '1', '--json');
+    const last = (
+      JSON.parse(audit.stdout) as {
+        events: { action: string; outcome: string; details: { operationId: string } }[];
+      }
+    ).events[0]!;
+    expect(last).toMatchObject({ action: 'deploy', outcome: 'rolled-back', details: { operationId: opId } });
+    expect((await cli('deploy', 'production', '--strategy', 'all-at-once', '--watch', '1s')).exitCode).toBe(
+      0,
     );
   });
 });

@@ -125,6 +125,7 @@ export async function createDeployFixture(): Promise<DeployFixture> {
       probe: createHttpProbeClient(),
       events,
       actor: 'tester@example.com',
+      env: process.env,
       builder: {
         build: (commit, signal) =>
           buildRelease({
