@@ -17,9 +17,9 @@ import type {
 } from '../platform.js';
 import type { AgentPaths } from './agent-paths.js';
 import { buildRelease } from './build-release.js';
+import { completeRevisionEnv, planRevisionEnv, type RevisionEnvPlan } from './plan-revision-env.js';
 import { planTraffic } from './plan-traffic.js';
 import { platformError, revisionNotFound, serviceNotFound } from './platform-errors.js';
-import { renderAppEnv } from './render-app-env.js';
 import {
   type PersistedRevision,
   RevisionInstance,
@@ -159,7 +159,16 @@ export class LocalAgent implements Platform {
           return router.listenTag(rev.name, 0);
         });
         const artifactDir = await this.#ensureArtifact(rev);
-        const instance = this.#instance(state, { ...rev, tagPort }, artifactDir);
+        let instance: RevisionInstance;
+        try {
+          instance = this.#instance(state, { ...rev, tagPort }, artifactDir);
+        } catch (error) {
+          // The config changed under it (e.g. app.env now needs an unpinned secret): keep it, failed.
+          const failure = `cannot start with the current config: ${(error as Error).message}`;
+          this.#o.log.warn(`${rev.name} ${failure}`);
+          const failed: PersistedRevision = { ...rev, tagPort, desired: 'stopped', state: 'failed', failure };
+          instance = new RevisionInstance(failed, { ...this.#baseDeps(state, failed, artifactDir), env: {} });
+        }
         state.revisions.set(rev.name, instance);
         if (rev.desired === 'running') starts.push(instance.start());
       }
@@ -393,19 +402,34 @@ export class LocalAgent implements Platform {
     });
   }
 
-  #deps(state: ServiceState, persisted: PersistedRevision, artifactDir: string) {
+  #baseDeps(state: ServiceState, persisted: PersistedRevision, artifactDir: string) {
     return {
       clock: this.#o.clock,
       spawner: this.#o.spawner,
       log: this.#o.log,
       settings: this.settings,
       artifactDir,
-      env: this.#envFor(state, persisted, persisted.tagPort),
-      ...(persisted.spec.secrets && Object.keys(persisted.spec.secrets).length > 0
-        ? { secretEnv: () => this.#resolveSecrets(state.name, persisted.spec.secrets!) }
-        : {}),
       logFile: revisionLogFile(this.#o.paths.logs, state.name, persisted.name),
       onChange: () => this.#persist(),
+    };
+  }
+
+  #deps(state: ServiceState, persisted: PersistedRevision, artifactDir: string) {
+    const plan = this.#envPlan(state, persisted, persisted.tagPort);
+    const secrets = persisted.spec.secrets ?? {};
+    return {
+      ...this.#baseDeps(state, persisted, artifactDir),
+      env: plan.env,
+      ...(Object.keys(secrets).length > 0 || Object.keys(plan.deferred).length > 0
+        ? {
+            secretEnv: async () =>
+              completeRevisionEnv(
+                plan,
+                secrets,
+                Object.keys(secrets).length > 0 ? await this.#resolveSecrets(state.name, secrets) : {},
+              ),
+          }
+        : {}),
     };
   }
 
@@ -416,40 +440,33 @@ export class LocalAgent implements Platform {
     return new RevisionInstance(persisted, this.#deps(state, persisted, artifactDir));
   }
 
-  /** Inherited basics < environment's platform.env < rendered app.env < the spec's env < PORT (per start). */
-  #envFor(
+  /** See planRevisionEnv for the order; secrets and the templates that use them are added at each start. */
+  #envPlan(
     state: ServiceState,
-    rev: Pick<PersistedRevision, 'name' | 'spec'> | RevisionInstance,
+    rev: Pick<PersistedRevision, 'name' | 'spec'>,
     tagPort: number,
-  ): Record<string, string> {
-    const spec = rev.spec;
-    const base: Record<string, string> = {};
+  ): RevisionEnvPlan {
+    const inherited: Record<string, string> = {};
     for (const key of INHERITED_ENV) {
       const value = this.#o.baseEnv[key];
-      if (value !== undefined) base[key] = value;
+      if (value !== undefined) inherited[key] = value;
     }
-    const templates = Object.fromEntries(
-      Object.entries(this.#o.config.app.env).filter(([key]) => spec.env[key] === undefined),
-    );
-    const values: Record<string, string> = {
+    const envConfig = this.#o.config.environments[state.name];
+    const databaseUrl = envConfig?.database?.url;
+    return planRevisionEnv({
       environment: state.name,
       revision: rev.name,
-      commit: spec.release.commit,
-      digest: spec.release.digest,
-      port: String(state.port),
+      commit: rev.spec.release.commit,
+      digest: rev.spec.release.digest,
+      port: state.port,
       url: `http://127.0.0.1:${tagPort}`,
-      ...spec.env,
-    };
-    return {
-      ...base,
-      ...(this.#o.config.environments[state.name]?.platform?.env ?? {}),
-      ...renderAppEnv(templates, values),
-      ...spec.env,
-      HOST: '127.0.0.1',
-      PRODGUARD_ENVIRONMENT: state.name,
-      PRODGUARD_REVISION: rev.name,
-      PRODGUARD_RELEASE_DIGEST: spec.release.digest,
-    };
+      appEnv: this.#o.config.app.env,
+      platformEnv: envConfig?.platform?.env ?? {},
+      ...(databaseUrl ? { databaseUrl } : {}),
+      specEnv: rev.spec.env,
+      secrets: rev.spec.secrets ?? {},
+      inherited,
+    });
   }
 
   async #resolveSecrets(

@@ -37,6 +37,7 @@ describe('local platform: routing', () => {
       DB_HOST: null,
       GREETING: 'hello staging',
       DB_PASSWORD_SHA256: null,
+      DATABASE_URL_SHA256: null,
       HAS_PARENT_SECRET: false,
     });
     expect((await httpGet(`${routerUrl}/`)).status).toBe(503);

@@ -6,7 +6,7 @@ import { systemClock } from '../../../src/kernel/clock.js';
 import { revisionLogFile } from '../../../src/platform/local/revision-log.js';
 import { LocalSecretVault, loadMasterKey, resolveSecretEnv } from '../../../src/secrets/index.js';
 import { StateStore } from '../../../src/store/index.js';
-import { createPlatformFixture, httpGet, type PlatformFixture } from './platform-fixture.js';
+import { createPlatformFixture, httpGet, type PlatformFixture, tinyConfig } from './platform-fixture.js';
 
 const PASSWORD = 'correct-horse-battery-staple-4711';
 
@@ -15,7 +15,16 @@ describe('local platform: pinned secrets and environment', () => {
   let store: StateStore | undefined;
 
   beforeAll(async () => {
-    f = await createPlatformFixture(undefined, {
+    const config = tinyConfig()
+      .replace(
+        '    GREETING: "hello {environment}"\n',
+        '    GREETING: "hello {environment}"\n    DB_HOST: "{database.host}"\n    DATABASE_URL: "postgresql://app:{secret.DB_PASSWORD}@{database.host}:{database.port}/{database.name}"\n',
+      )
+      .replace(
+        '  staging: {}',
+        '  staging:\n    database:\n      url: postgresql://app@db.internal:6543/resumes',
+      );
+    f = await createPlatformFixture(config, {
       prepare: async (stateDir) => {
         store = StateStore.open(join(stateDir, 'state.db'));
         const key = loadMasterKey({ env: {}, stateDir, create: true });
@@ -44,9 +53,12 @@ describe('local platform: pinned secrets and environment', () => {
     expect(rev.secretVersions).toEqual({ DB_PASSWORD: 2 });
     const env = JSON.parse((await httpGet(`${rev.url}/env`)).body);
     expect(env).toEqual({
-      DB_HOST: null,
+      DB_HOST: 'db.internal',
       GREETING: 'hello staging',
       DB_PASSWORD_SHA256: createHash('sha256').update(PASSWORD).digest('hex'),
+      DATABASE_URL_SHA256: createHash('sha256')
+        .update(`postgresql://app:${PASSWORD}@db.internal:6543/resumes`)
+        .digest('hex'),
       // the agent's own environment does not leak into revisions
       HAS_PARENT_SECRET: false,
     });
@@ -66,5 +78,13 @@ describe('local platform: pinned secrets and environment', () => {
     await expect(f.platform.waitReady('staging', rev.name, 5000)).rejects.toThrow(
       /pinned secrets could not be resolved/,
     );
+  });
+
+  it('refuses a revision whose app.env needs a secret it does not pin', async () => {
+    const sha = await f.commit({ version: 's3' });
+    await expect(f.revision(sha, { wait: false })).rejects.toMatchObject({
+      code: 'PRODGUARD_PLATFORM_ENV_TEMPLATE',
+      message: expect.stringContaining('DATABASE_URL needs {secret.DB_PASSWORD}'),
+    });
   });
 });
