@@ -122,7 +122,7 @@ export class InMemoryPlatform implements Platform {
   readonly probeClient: ProbeClient = {
     get: async (url: string) => {
       const entry = [...this.#revisions.values()].find((e) => url.startsWith(e.revision.url));
-      if (!entry || entry.revision.state !== 'ready') return { status: 0 };
+      if (entry?.revision.state !== 'ready') return { status: 0 };
       this.#tick(this.#service(entry.revision.service));
       const failed = this.#record(entry, this.#clock.nowMs(), 1);
       return { status: failed > 0 ? 500 : 200 };
@@ -330,7 +330,7 @@ export class InMemoryPlatform implements Platform {
       if (entry.load <= 0 || svc.maintenance) continue;
       for (const target of svc.traffic) {
         const rev = this.#revisions.get(target.revision);
-        if (!rev || rev.revision.state !== 'ready') continue;
+        if (rev?.revision.state !== 'ready') continue;
         const count = Math.round((entry.load * target.percent) / 100);
         if (count > 0) this.#record(rev, entry.lastTick, count);
       }
