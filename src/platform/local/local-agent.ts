@@ -280,7 +280,13 @@ export class LocalAgent implements Platform {
 
   async setTraffic(service: string, targets: TrafficTarget[]): Promise<Service> {
     const state = this.#service(service);
-    const states = new Map<string, RevisionState>([...state.revisions].map(([n, r]) => [n, r.state]));
+    // A revision being drained for a stop still answers, but must not be given traffic again.
+    const states = new Map<string, RevisionState>(
+      [...state.revisions].map(([n, r]) => [
+        n,
+        r.desired === 'stopped' && r.state === 'ready' ? 'stopped' : r.state,
+      ]),
+    );
     const plan = planTraffic(service, targets, states);
     if ('error' in plan) throw plan.error;
     if (state.maintenance) {

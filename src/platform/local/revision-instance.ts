@@ -164,7 +164,8 @@ export class RevisionInstance {
     }
     if (this.metrics.inFlight > 0) this.log.note(`drain timed out with ${this.metrics.inFlight} in flight`);
     await this.#terminate(this.#deps.settings.stopGraceMs);
-    if (this.state !== 'failed') this.state = 'stopped';
+    // Unless someone started it again meanwhile.
+    if (this.desired === 'stopped' && this.state !== 'failed') this.state = 'stopped';
     this.#changed();
   }
 

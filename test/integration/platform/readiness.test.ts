@@ -36,7 +36,15 @@ describe('local platform: an app without a health endpoint, with a short drain',
     );
     await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();
-    await f.platform.stopRevision('staging', rev.name);
+    const stopping = f.platform.stopRevision('staging', rev.name);
+    await new Promise((r) => setTimeout(r, 300));
+    // while it drains it still answers, but cannot be given traffic again
+    await expect(
+      f.platform.setTraffic('staging', [{ revision: rev.name, percent: 100 }]),
+    ).rejects.toMatchObject({
+      code: 'PRODGUARD_PLATFORM_NOT_READY',
+    });
+    await stopping;
     expect(Date.now() - started).toBeLessThan(4000);
     expect(await slow).not.toBe(200);
     const log = readFileSync(revisionLogFile(f.agent.paths.logs, 'staging', rev.name), 'utf8');
