@@ -178,6 +178,41 @@ describe('staging first', () => {
   });
 });
 
+describe('checks from other domains (the DeployChecks port)', () => {
+  it('refuses on a failing preflight check, and --override with a reason passes it, audited', async () => {
+    const sha = await h.commit('friday fix');
+    const checks = {
+      checksFor: async ({ environment }: { environment: string }) => [
+        {
+          ruleId: 'no-friday-deploys',
+          run: async () => ({ status: 'fail' as const, message: `it is Friday on ${environment}` }),
+        },
+      ],
+    };
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const refused = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps({ checks }));
+    expect(refused.outcome).toBe('refused');
+    expect(refused.verdicts.find((v) => v.id === 'no-friday-deploys')).toMatchObject({
+      status: 'fail',
+      message: 'it is Friday on production',
+    });
+    const forced = await runDeploy(
+      h.config,
+      {
+        environment: 'production',
+        commit: sha,
+        overrides: [{ ruleId: 'no-friday-deploys', reason: 'payment outage fix' }],
+      },
+      h.deps({ checks }),
+    );
+    expect(forced.outcome).toBe('success');
+    expect(h.audit.list().find((e) => e.action === 'deploy.override')).toMatchObject({
+      target: 'no-friday-deploys',
+      reason: 'payment outage fix',
+    });
+  });
+});
+
 describe('analysis and automatic rollback', () => {
   it('a canary failing 50 % under production traffic is rolled back in one switch, exit-worthy breach recorded', async () => {
     const { production: v1 } = await shipToProduction('v1');
