@@ -22,3 +22,4 @@ export * from './run-analysis.js';
 export * from './run-deploy.js';
 export * from './run-maintenance.js';
 export * from './run-rollback.js';
+export * from './run-secrets-rollout.js';

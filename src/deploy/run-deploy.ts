@@ -55,7 +55,7 @@ export interface DeployResult {
 }
 
 /** What a deploy operation journals as its parameters; enough to resume it in another process. */
-interface DeployParams {
+export interface DeployParams {
   commit: string;
   digest: string;
   note?: string;
@@ -64,6 +64,8 @@ interface DeployParams {
   watchMs: number;
   hotfix?: { reason: string };
   stableRevision?: string;
+  /** Pinned secret versions for the new revision (a secrets rollout). */
+  secrets?: Record<string, { version: number; envVar: string }>;
   [key: string]: unknown;
 }
 
@@ -316,6 +318,7 @@ export async function executeDeploy(
             service: environment,
             release,
             env: { ...(config.environments[environment]?.platform?.env ?? {}) },
+            ...(params.secrets ? { secrets: params.secrets } : {}),
             labels: {
               [LABEL_OPERATION]: op.id,
               ...(params.note ? { 'prodguard.note': redactText(params.note) } : {}),
