@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDeploy, runMaintenance, runRollback } from '../../../src/deploy/index.js';
+import { DeployEvents, runDeploy, runMaintenance, runRollback } from '../../../src/deploy/index.js';
+import { isProdguardError } from '../../../src/kernel/errors.js';
 import { createDeployFixture, type DeployFixture, startLoad } from './deploy-fixture.js';
 
 // The pipeline on the real local agent: real processes, real router, real HTTP probes and smoke test.
@@ -98,5 +99,40 @@ describe('deploy pipeline on the local agent', () => {
     expect(rolled.to).toBe(v1Revision);
     const response = await fetch(`${url}/`);
     expect(await response.text()).toBe('v1\n');
+  });
+
+  it('a deploy in maintenance is tested at its own URL while the page stays up, and serves once reopened', async () => {
+    const v5 = await f.commit({ version: 'v5' });
+    expect((await runDeploy(f.config, { environment: 'staging', commit: v5 }, f.deps())).outcome).toBe(
+      'success',
+    );
+    await runMaintenance(f.config, { environment: 'production', on: true, message: 'upgrade' }, f.deps());
+    const result = await runDeploy(f.config, { environment: 'production', commit: v5 }, f.deps());
+    expect(result.outcome).toBe('success');
+    const service = await f.platform.getService('production');
+    const page = await fetch(`${service.url}/`);
+    expect(page.status).toBe(503);
+    await page.arrayBuffer();
+    const direct = await fetch(`${(await f.platform.getRevision('production', result.revision!)).url}/`);
+    expect(await direct.text()).toBe('v5\n');
+    await runMaintenance(f.config, { environment: 'production', on: false }, f.deps());
+    expect(await (await fetch(`${service.url}/`)).text()).toBe('v5\n');
+  });
+
+  it('two deploys to one environment at once: the second is refused naming the holder', async () => {
+    const v6 = await f.commit({ version: 'v6' });
+    const events = new DeployEvents();
+    const planned = new Promise<void>((resolve) => events.on('deploy:plan', () => resolve()));
+    const first = runDeploy(f.config, { environment: 'staging', commit: v6 }, f.deps({ events }));
+    await planned;
+    const second = await runDeploy(f.config, { environment: 'staging', commit: v6 }, f.deps()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isProdguardError(second) && second.code).toBe('PRODGUARD_LOCK_HELD');
+    expect((second as Error).message).toMatch(
+      /Environment staging is locked by "deploy [0-9a-f]{12}" \(tester@example.com, pid \d+/,
+    );
+    expect((await first).outcome).toBe('success');
   });
 });
