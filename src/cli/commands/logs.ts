@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { redactText } from '../../kernel/redact.js';
-import { agentPaths, followRevisionLogs, type LogLine, readRevisionLogs } from '../../platform/index.js';
+import {
+  agentPaths,
+  followRevisionLogs,
+  type LogLine,
+  readRevisionLogs,
+  serviceNotFound,
+} from '../../platform/index.js';
 import type { CliIo } from '../io.js';
 import { globalsOf, parseDurationOption, parseTimeOption, withWorkspace } from './shared.js';
 
@@ -28,8 +34,11 @@ export function register(program: Command, io: CliIo): void {
               ? new Date(ws.clock.nowMs() - parseDurationOption('--since', options.since)!)
               : parseTimeOption('--since', options.since)
             : undefined;
+          if (!ws.config.environmentOrder.includes(env))
+            throw serviceNotFound(env, ws.config.environmentOrder);
+          const logsDir = agentPaths(ws.config.stateDirPath).logs;
           const query = {
-            logsDir: agentPaths(ws.config.stateDirPath).logs,
+            logsDir,
             service: env,
             ...(options.revision ? { revision: options.revision } : {}),
             ...(since ? { since } : {}),

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Clock } from '../../kernel/clock.js';
+import { revisionNotFound } from './platform-errors.js';
 
 export interface LogLine {
   at: string;
@@ -43,8 +44,11 @@ function parse(file: string, text: string, since: Date | undefined): LogLine[] {
   return out;
 }
 
-/** Lines of an environment's revision logs, oldest first. */
+/** Lines of an environment's revision logs, oldest first. An unknown `revision` is REVISION_NOT_FOUND. */
 export function readRevisionLogs(options: ReadRevisionLogsOptions): LogLine[] {
+  if (options.revision && !existsSync(join(options.logsDir, options.service, `${options.revision}.log`))) {
+    throw revisionNotFound(options.service, options.revision);
+  }
   const lines = logFiles(options).flatMap((file) => parse(file, readFileSync(file, 'utf8'), options.since));
   lines.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   return options.tail !== undefined ? lines.slice(Math.max(0, lines.length - options.tail)) : lines;

@@ -115,6 +115,11 @@ environments:
     expect(logs.stdout).not.toContain('hunter2');
     expect(logs.stdout).toMatch(/out tiny a listening on \d+/);
     expect(logs.stdout).toMatch(/pg {2}ready \(GET \/health answered 2xx\)/);
+    const unknown = await runProdguard(['logs', 'staging', '--revision', 'staging-09999-zzz'], {
+      cwd: repo.dir,
+    });
+    expect(unknown.stderr).toContain('PRODGUARD_PLATFORM_REVISION_NOT_FOUND');
+    expect(unknown.exitCode).toBe(2);
     // -f prints lines written after it started (the CLI is stopped by the timeout, as Ctrl-C would)
     const following = runProdguard(['logs', 'staging', '-f'], { cwd: repo.dir, timeoutMs: 4000 });
     setTimeout(() => void httpGet(`http://127.0.0.1:${routerPort}/log?line=followed-line`), 2000);
