@@ -128,6 +128,21 @@ describe('a deploy killed at each journaled step', () => {
     expect(h.store.runningOperations('production')).toEqual([]);
   });
 
+  it('a rollback killed before its switch is finished by resume', async () => {
+    const v2 = (await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps())).revision!;
+    const frozen = crashAt('waitReady', 1);
+    void runRollback(h.config, { environment: 'production' }, h.deps());
+    await frozen;
+    h.platform.afterAct = undefined;
+    h.clock.advance(2 * 3_600_000);
+    expect((await h.platform.getService('production')).traffic).toEqual([{ revision: v2, percent: 100 }]);
+    const resumed = await runResume(h.config, { environment: 'production' }, h.deps());
+    expect(resumed.kind).toBe('rollback');
+    expect(resumed.kind === 'rollback' && resumed.result.to).toBe(v1);
+    expect((await h.platform.getService('production')).traffic).toEqual([{ revision: v1, percent: 100 }]);
+    expect(h.store.runningOperations('production')).toEqual([]);
+  });
+
   it('resume and abort with nothing interrupted say so', async () => {
     const error = await errorOf(runResume(h.config, { environment: 'production' }, h.deps()));
     expect(isProdguardError(error) && error.code).toBe('PRODGUARD_DEPLOY_NOTHING_TO_RESUME');
