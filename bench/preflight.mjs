@@ -23,6 +23,8 @@ const server = spawn(
 const port = await new Promise((resolve) =>
   server.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
 );
+// Never leave the stand-in running, even when a run fails.
+process.on('exit', () => server.kill());
 const healthUrl = `http://127.0.0.1:${port}/health`;
 
 const dir = mkdtempSync(join(tmpdir(), 'prodguard-bench-'));
