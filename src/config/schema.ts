@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration, durationOr, environmentName, percentage, timeZone, WEEKDAYS } from './fields.js';
 import { databaseConfigSchema, environmentDatabaseSchema } from './sections/database.js';
+import { deployConfigSchema } from './sections/deploy.js';
 import { appConfigSchema, environmentPlatformSchema } from './sections/platform.js';
 import { secretsConfigSchema } from './sections/secrets.js';
 
@@ -180,6 +181,7 @@ export const writtenConfigSchema = z
       .prefault({})
       .describe('Scan of tracked files and recent commits for credentials (seed §4).'),
     app: appConfigSchema,
+    deploy: deployConfigSchema,
     database: databaseConfigSchema,
     secrets: secretsConfigSchema,
     environments: z

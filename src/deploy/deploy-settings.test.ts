@@ -50,11 +50,14 @@ describe('deploy settings', () => {
     });
   });
 
-  it('names the file and every bad key of the deploy section', () => {
+  it('names the file, line and every bad key of the deploy section', () => {
     expect(() =>
-      readDeploySettings({ ...config, deploy: { strategy: 'yolo', analysis: { interval: 'soon' } } }),
-    ).toThrowErrorMatchingInlineSnapshot(
-      `[ProdguardError: /repo/prodguard.yaml: deploy.strategy: Invalid option: expected one of "all-at-once"|"canary"; deploy.analysis.interval: Expected a duration such as 500ms, 30s, 10m, 2h or 90d]`,
+      parseConfigText(
+        'version: 1\nproject: { name: app }\nenvironments: { staging: {} }\ndeploy:\n  strategy: yolo\n  analysis:\n    interval: soon\n',
+        '/repo/prodguard.yaml',
+      ),
+    ).toThrowError(
+      /prodguard\.yaml:5:13 {2}deploy\.strategy: Expected one of "all-at-once", "canary"\n.*prodguard\.yaml:7:15 {2}deploy\.analysis\.interval: Expected a duration/s,
     );
   });
 });

@@ -1,6 +1,5 @@
 import type { Config } from '../config/index.js';
 import { type DeployConfig, deployConfigSchema } from '../config/sections/deploy.js';
-import { UsageError } from '../kernel/errors.js';
 
 /** Thresholds and analysis knobs for one environment, all defaults resolved. */
 export interface AnalysisSettings {
@@ -17,23 +16,13 @@ export interface AnalysisSettings {
 }
 
 export type DeploySettingsConfig = Pick<Config, 'thresholds' | 'environments' | 'watch' | 'file'> & {
-  /** Present once `deploy: deployConfigSchema` is part of the top-level schema. */
-  readonly deploy?: unknown;
+  /** The parsed `deploy:` section (prodguard.yaml's loader validates it with line numbers). */
+  readonly deploy?: DeployConfig;
 };
 
-/**
- * The `deploy` section, parsed with its defaults. Until the top-level schema lists the section,
- * the key is absent and every default applies.
- */
+/** The `deploy` section with its defaults; a config built by hand without one gets every default. */
 export function readDeploySettings(config: DeploySettingsConfig): DeployConfig {
-  const result = deployConfigSchema.safeParse(config.deploy ?? {});
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `deploy.${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new UsageError('PRODGUARD_DEPLOY_CONFIG_INVALID', `${config.file}: ${issues}`, {
-      hint: 'Fix the deploy section of prodguard.yaml; `prodguard config schema` lists its keys.',
-    });
-  }
-  return result.data;
+  return config.deploy ?? deployConfigSchema.parse({});
 }
 
 /** Environment thresholds override the top-level ones (seed §6 defaults: 5 %, 2 s). */

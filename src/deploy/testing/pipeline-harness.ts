@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../audit/index.js';
 import { parseConfigText } from '../../config/index.js';
+import { deployConfigSchema } from '../../config/sections/deploy.js';
 import { ManualClock } from '../../kernel/clock.js';
 import { nodeProcessRunner } from '../../kernel/process-runner.js';
 import { StateStore } from '../../store/index.js';
@@ -87,7 +88,10 @@ export async function createPipelineHarness(
   };
   await commit('initial');
   const parsed = parseConfigText(text, join(dir, 'prodguard.yaml'));
-  const config: PipelineConfig = { ...parsed, deploy: { ...HARNESS_DEPLOY_SETTINGS, ...options.deploy } };
+  const config: PipelineConfig = {
+    ...parsed,
+    deploy: deployConfigSchema.parse({ ...HARNESS_DEPLOY_SETTINGS, ...options.deploy }),
+  };
   const clock = new ManualClock('2026-01-07T10:00:00Z');
   const state = StateStore.open(':memory:');
   const store = new DeployStore(state, clock);

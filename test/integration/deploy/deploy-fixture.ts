@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditLog } from '../../../src/audit/index.js';
 import { parseConfigText } from '../../../src/config/index.js';
+import { deployConfigSchema } from '../../../src/config/sections/deploy.js';
 import {
   attachDeployAudit,
   createHttpProbeClient,
@@ -107,7 +108,7 @@ export async function createDeployFixture(): Promise<DeployFixture> {
   const audit = new AuditLog(state, systemClock);
   const events = new DeployEvents();
   attachDeployAudit(events, audit, 'tester@example.com');
-  const config: PipelineConfig = { ...parsed, deploy: FAST_DEPLOY };
+  const config: PipelineConfig = { ...parsed, deploy: deployConfigSchema.parse(FAST_DEPLOY) };
   return {
     repo,
     agent,
