@@ -12,7 +12,6 @@ export * from './operation-runner.js';
 export * from './pipeline-deps.js';
 export * from './plan-canary-steps.js';
 export * from './plan-detection-times.js';
-export * from './plan-release-tag.js';
 export * from './probe-client.js';
 export * from './read-deploy-annotations.js';
 export * from './read-environment-health.js';

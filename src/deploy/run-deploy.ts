@@ -1,3 +1,4 @@
+import { planReleaseTagName, releaseTagCandidates } from '../freeze/index.js';
 import { formatDuration } from '../kernel/duration.js';
 import { isProdguardError, ProdguardError, UsageError } from '../kernel/errors.js';
 import { tailLines } from '../kernel/process-runner.js';
@@ -19,7 +20,6 @@ import {
 } from './pipeline-deps.js';
 import { type DeployStrategy, planCanarySteps, planStepTraffic } from './plan-canary-steps.js';
 import { type DetectionTimes, planDetectionTimes } from './plan-detection-times.js';
-import { planReleaseTagName } from './plan-release-tag.js';
 import { readEnvironmentHealth } from './read-environment-health.js';
 import { refuseInterrupted } from './refuse-interrupted.js';
 import { runAnalysis } from './run-analysis.js';
@@ -764,8 +764,7 @@ async function createRollbackTag(
     `actor: ${deps.actor}`,
     ...(params.note ? [`note: ${params.note}`] : []),
   ].join('\n');
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    const candidate = attempt === 1 ? name : `${name}-${attempt}`;
+  for (const candidate of releaseTagCandidates(name)) {
     const result = await deps.processes.run('git', ['tag', '-a', candidate, '-F', '-', params.commit], {
       cwd: config.root,
       input: message,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { localTime, planFreezes, planWeekdayFreeze } from './freeze-calendar.js';
-import { formatReleaseTag } from './release-tag.js';
 
 describe('weekday freeze', () => {
   it('uses the configured zone: the same instant is Friday in Auckland and Thursday in Chicago', () => {
@@ -117,17 +116,5 @@ describe('freeze windows', () => {
         manual,
       }),
     ).toHaveLength(1);
-  });
-});
-
-describe('release tag', () => {
-  it("formats the seed's v$(date +%Y%m%d-%H%M) in the configured zone", () => {
-    expect(formatReleaseTag('v{YYYYMMDD}-{HHmm}', new Date('2026-12-31T23:30:00Z'), 'Asia/Tokyo')).toBe(
-      'v20270101-0830',
-    );
-    expect(formatReleaseTag('release-{YYYY}.{MM}.{DD}', new Date('2026-12-31T23:30:00Z'), 'UTC')).toBe(
-      'release-2026.12.31',
-    );
-    expect(localTime(new Date('2026-12-31T23:30:00Z'), 'UTC').weekday).toBe('thursday');
   });
 });

@@ -1,4 +1,4 @@
-import { formatReleaseTag } from '../freeze/index.js';
+import { planReleaseTagName, releaseTagCandidates } from '../freeze/index.js';
 import { ProdguardError } from '../kernel/errors.js';
 import {
   GitFacts,
@@ -126,15 +126,14 @@ export async function runGuarded(deps: PreflightDeps, options: RunGuardedOptions
       }
       let tag: string | undefined;
       if (isInScope('final', options.environment, deps.config)) {
-        tag = formatReleaseTag(deps.config.releaseTag, deps.clock.now(), deps.config.timezone);
-        await git.text([
-          'tag',
-          '-a',
-          tag,
-          '-m',
-          `Production deployment of ${commit.slice(0, 12)} by ${actor}${options.note ? `: ${options.note}` : ''}`,
+        tag = await createRollbackTag(git, {
+          name: planReleaseTagName(deps.config.releaseTag, deps.clock.now(), deps.config.timezone, {
+            environment: options.environment,
+            commit,
+          }),
           commit,
-        ]);
+          message: `Production deployment of ${commit.slice(0, 12)} by ${actor}${options.note ? `: ${options.note}` : ''}`,
+        });
       }
       recordReleaseMark(deps.store, {
         environment: options.environment,
@@ -159,6 +158,25 @@ export async function runGuarded(deps: PreflightDeps, options: RunGuardedOptions
         ...(tag ? { tag } : {}),
         commit,
       };
+    },
+  );
+}
+
+/** The first free name among the candidates (a second release in one minute gets name-2). */
+async function createRollbackTag(
+  git: GitFacts,
+  tag: { name: string; commit: string; message: string },
+): Promise<string> {
+  for (const candidate of releaseTagCandidates(tag.name)) {
+    if (await git.tagExists(candidate)) continue;
+    await git.text(['tag', '-a', candidate, '-m', tag.message, tag.commit]);
+    return candidate;
+  }
+  throw new ProdguardError(
+    'PRODGUARD_RUN_TAG_TAKEN',
+    `Every rollback tag name for this minute (${tag.name}…) is taken.`,
+    {
+      hint: 'The command ran and succeeded; tag the release by hand: git tag -a <name> <commit>.',
     },
   );
 }

@@ -24,4 +24,6 @@ export interface PreflightContext {
   testsSettled: Promise<void>;
   /** Called by the test check when it finishes. */
   settleTests: () => void;
+  /** Inside a deploy the platform judges the required environment's health (staging-first) when no URL is configured. */
+  requiredHealthFromPlatform?: boolean;
 }

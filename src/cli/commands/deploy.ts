@@ -11,6 +11,7 @@ import {
 import { formatDuration } from '../../kernel/duration.js';
 import { ExitCode, UsageError } from '../../kernel/errors.js';
 import { redactValue } from '../../kernel/redact.js';
+import { preflightDeployChecks } from '../../preflight/index.js';
 import type { Verdict } from '../../rules/index.js';
 import type { CliIo } from '../io.js';
 import { type Style, SYMBOL } from '../render.js';
@@ -164,7 +165,11 @@ export function register(program: Command, io: CliIo): void {
       const overrides = parseOverrides(flags.override, flags.override?.length ? flags.reason : undefined);
       const events = new DeployEvents();
       renderDeployEvents(io, events, s, json);
-      const pipeline = await openPipeline(ws, { events, signal: io.signal });
+      const pipeline = await openPipeline(ws, {
+        events,
+        signal: io.signal,
+        checks: preflightDeployChecks({ ...ws, logsDir: ws.paths.logs }),
+      });
       try {
         const result = await runDeploy(
           pipeline.config,

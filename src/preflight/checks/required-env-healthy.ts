@@ -43,6 +43,12 @@ export const requiredEnvHealthyCheck: RuleCheck<PreflightContext> = {
     const required = ctx.config.environments[ctx.environment]?.requires;
     if (!required) return { status: 'skipped', message: `${ctx.environment} requires no other environment` };
     const health = ctx.config.environments[required]?.health;
+    if (!health && ctx.requiredHealthFromPlatform) {
+      return {
+        status: 'skipped',
+        message: `${required} has no health URL; staging-first judges its health on the platform`,
+      };
+    }
     if (!health) {
       return {
         status: 'fail',

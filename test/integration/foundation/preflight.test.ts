@@ -155,12 +155,17 @@ describe('prodguard preflight (real git, real CLI, real HTTP)', () => {
     expect(slow.message).toContain('no answer within 1s');
   });
 
-  it('fails rollback-tag-free when the tag for that minute exists', async () => {
+  it('rollback-tag-free: a second release in the minute takes name-2; fails when every name is taken', async () => {
     const repo = await project();
     await repo.git('tag', '-a', 'v20261202-1500', '-m', 'earlier deploy');
     expect((await preflight(repo)).check('rollback-tag-free')).toMatchObject({
+      status: 'pass',
+      message: 'v20261202-1500-2 is free (v20261202-1500 is taken this minute)',
+    });
+    for (const n of [2, 3, 4, 5]) await repo.git('tag', '-a', `v20261202-1500-${n}`, '-m', 'earlier deploy');
+    expect((await preflight(repo)).check('rollback-tag-free')).toMatchObject({
       status: 'fail',
-      message: 'tag v20261202-1500 already exists',
+      message: 'v20261202-1500 through v20261202-1500-5 already exist',
     });
   });
 
