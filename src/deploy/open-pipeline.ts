@@ -1,4 +1,5 @@
 import { buildRelease, connectLocalPlatform } from '../platform/index.js';
+import { isAdminSecretName, SecretPins } from '../secrets/index.js';
 import type { Workspace } from '../workspace/index.js';
 import { attachDeployAudit } from './attach-deploy-audit.js';
 import type { DeployChecks } from './deploy-checks.js';
@@ -56,6 +57,11 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
       env: ws.env,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.checks ? { checks: options.checks } : {}),
+      // Admin credentials (e.g. DATABASE_URL_ADMIN) are for prodguard's rotations, never for the app.
+      pinnedSecrets: (environment) =>
+        new SecretPins(ws.store, ws.clock).revisionSecrets(environment, (name) =>
+          isAdminSecretName(ws, name),
+        ),
     },
     close: async () => {
       detach();

@@ -35,6 +35,11 @@ export interface DeployPipelineDeps extends PipelineDeps {
   builder: ReleaseBuilder;
   /** Checks of other domains for the deploy action (the preflight checklist). */
   checks?: DeployChecks;
+  /**
+   * The secret versions pinned for an environment (the vault's pins): a new revision runs with exactly
+   * these, never "latest". Journaled with the operation, so a resumed deploy starts the same versions.
+   */
+  pinnedSecrets?: (environment: string) => Record<string, { version: number; envVar: string }>;
 }
 
 export function assertEnvironment(config: PipelineConfig, environment: string): void {

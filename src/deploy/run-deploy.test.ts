@@ -70,6 +70,24 @@ describe('deploy to staging', () => {
     expect(audit).toEqual(['deploy:started', 'deploy:success']);
   });
 
+  it('starts the new revision with the pinned secret versions, never "latest"', async () => {
+    const sha = await h.commit('with secrets');
+    const pins = {
+      DATABASE_URL: { version: 3, envVar: 'DATABASE_URL' },
+      JWT_SECRET: { version: 7, envVar: 'JWT_SECRET' },
+    };
+    const result = await runDeploy(
+      h.config,
+      { environment: 'staging', commit: sha },
+      h.deps({ pinnedSecrets: () => pins }),
+    );
+    expect(result.outcome).toBe('success');
+    expect((await h.platform.getRevision('staging', result.revision!)).secretVersions).toEqual({
+      DATABASE_URL: 3,
+      JWT_SECRET: 7,
+    });
+  });
+
   it('prints worst-case time-to-detect and time-to-rollback implied by the config', async () => {
     const sha = await h.commit('feature');
     await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());

@@ -205,6 +205,8 @@ export async function runDeploy(
         ...(request.hotfix ? { hotfix: request.hotfix } : {}),
         ...(stableRevision ? { stableRevision } : {}),
       };
+      const pinned = deps.pinnedSecrets?.(request.environment) ?? {};
+      if (Object.keys(pinned).length > 0) params.secrets = pinned;
       const op = deps.store.createOperation({
         environment: request.environment,
         kind: 'deploy',
