@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Clock } from '../kernel/clock.js';
 import { formatDuration } from '../kernel/duration.js';
@@ -66,14 +67,28 @@ function toHolder(row: LockRow): LockHolder {
   };
 }
 
-/** A process on this host that no longer exists cannot hold a lock; elsewhere we trust the lease. */
+/**
+ * A process on this host that no longer exists cannot hold a lock; elsewhere we trust the lease.
+ * A killed process whose parent has not reaped it yet is a zombie: it still answers kill(pid, 0), so
+ * /proc is asked for its state.
+ */
 function ownerIsGone(row: LockRow, localHost: string): boolean {
   if (row.host !== localHost) return false;
   try {
     process.kill(row.pid, 0);
-    return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  return isZombie(row.pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; comm may contain spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 
