@@ -39,8 +39,17 @@ describe('environment locks', () => {
   it('takes over from a holder on this host that died, also while it is an unreaped zombie', async () => {
     const store = StateStore.open(':memory:');
     const clock = new ManualClock();
-    // `sleep 0` exits at once, and its parent shell does not reap it while it sleeps: a zombie.
-    const shell = spawn('sh', ['-c', 'sleep 0 & echo $!; sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The forked child exits at once and its parent never waits for it: a zombie until the parent exits.
+    const shell = spawn(
+      'python3',
+      [
+        '-c',
+        'import os, sys, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(5)',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     const zombie = await new Promise<number>((resolve) =>
       shell.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
     );
