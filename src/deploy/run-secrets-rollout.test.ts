@@ -31,12 +31,12 @@ describe('secrets rollout (the ServiceRoller the secrets domain calls)', () => {
     expect((await h.platform.getRevision('staging', v1.revision!)).state).toBe('stopped');
   });
 
-  it('says so when nothing serves yet', async () => {
+  it('skips when nothing serves yet: no revision holds the previous version', async () => {
     const result = await runSecretsRollout(
       h.config,
       { environment: 'staging', pins: { JWT_SECRET: 3 } },
       h.deps(),
     );
-    expect(result).toEqual({ ok: false, error: 'staging serves no revision to roll the new pins into' });
+    expect(result).toEqual({ ok: true, skipped: 'staging serves no revision yet', previousRetired: true });
   });
 });

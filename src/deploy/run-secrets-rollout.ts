@@ -1,3 +1,4 @@
+import { isProdguardError } from '../kernel/errors.js';
 import type { RolloutResult, ServiceRoller } from '../secrets/index.js';
 import type { EnvironmentLock } from '../store/index.js';
 import type { Workspace } from '../workspace/index.js';
@@ -27,8 +28,13 @@ export async function runSecretsRollout(
   const service = await deps.platform.getService(request.environment);
   const traffic = effectiveTraffic(service);
   const stable = [...traffic].sort((a, b) => b.percent - a.percent)[0]?.revision;
-  if (!stable)
-    return { ok: false, error: `${request.environment} serves no revision to roll the new pins into` };
+  if (!stable) {
+    // Nothing serves: no revision holds the previous credentials, and the next deploy starts with the new pins.
+    const running = (await deps.platform.listRevisions(request.environment)).some(
+      (r) => r.state !== 'stopped' && r.state !== 'failed',
+    );
+    return { ok: true, skipped: `${request.environment} serves no revision yet`, previousRetired: !running };
+  }
   const current = await deps.platform.getRevision(request.environment, stable);
   const versions = { ...current.secretVersions, ...request.pins };
   const params: DeployParams = {
@@ -74,11 +80,19 @@ export async function runSecretsRollout(
 export function createSecretsServiceRoller(ws: Workspace): ServiceRoller {
   return {
     async rollout(environment, pins) {
-      const pipeline = await openPipeline(ws, { events: new DeployEvents() });
+      let pipeline: Awaited<ReturnType<typeof openPipeline>> | undefined;
       try {
+        pipeline = await openPipeline(ws, { events: new DeployEvents() });
         return await runSecretsRollout(pipeline.config, { environment, pins }, pipeline.deps);
+      } catch (error) {
+        // No agent: no revision is running here now. A revision an agent restarts later keeps the version
+        // it was pinned to, so the previous version is not marked retired.
+        if (isProdguardError(error) && error.code === 'PRODGUARD_PLATFORM_AGENT_DOWN') {
+          return { ok: true, skipped: 'the local platform is not running (prodguard up)' };
+        }
+        throw error;
       } finally {
-        await pipeline.close();
+        await pipeline?.close();
       }
     },
   };

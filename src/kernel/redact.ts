@@ -13,7 +13,7 @@ export function maskValue(value: string): string {
 
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]+):([^\s@/]+)@/gi;
 const KEY_VALUE =
-  /\b((?:[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY))|password|passwd|secret|token|api_key|apikey)(\s*[=:]\s*)(['"]?)([^\s'"&;,]+)\3/gi;
+  /\b((?:[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY))|password|passwd|secret|token|api_key|apikey)(\s*[=:]\s*)(['"]?)([^\s'"&;,]{6,})\3/gi;
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
 const SQL_PASSWORD = /(\bPASSWORD\s+)('(?:[^']|'')*')/gi;
 

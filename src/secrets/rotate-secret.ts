@@ -423,6 +423,12 @@ async function runRotationSteps(
         };
       const result = await ctx.roller.rollout(ref.environment, ctx.pins.forEnvironment(ref.environment));
       if (!result.ok) throw new RolloutFailed(result.error ?? 'the rollout failed');
+      if (result.skipped) {
+        if (result.previousRetired) ctx.pins.clearPrevious(ref);
+        return {
+          detail: `skipped: ${result.skipped}; revisions start with v${rotation.toVersion} at the next deploy`,
+        };
+      }
       // The deploy pipeline retired the revisions that used the previous version.
       ctx.pins.clearPrevious(ref);
       return {

@@ -16,6 +16,10 @@ export interface RolloutResult {
   /** The revision that now serves with the pins. */
   revision?: string;
   error?: string;
+  /** Nothing was rolled out, and why (e.g. nothing runs yet): new revisions start with the new pins. */
+  skipped?: string;
+  /** With `skipped`: the platform confirmed no revision runs the previous version (it may be rotated over next). */
+  previousRetired?: boolean;
 }
 
 /**
