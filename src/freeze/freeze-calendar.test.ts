@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localTime, planFreezes, planWeekdayFreeze } from './freeze-calendar.js';
+import { planFreezes, planWeekdayFreeze } from './freeze-calendar.js';
 
 describe('weekday freeze', () => {
   it('uses the configured zone: the same instant is Friday in Auckland and Thursday in Chicago', () => {

@@ -59,14 +59,18 @@ export async function initProject(options: InitProjectOptions): Promise<InitProj
       : 'echo "configure tests.command in prodguard.yaml" && exit 1',
   });
   // Validate before writing, so init can never leave a config that prodguard itself rejects (e.g. a bad --timezone).
-  parseConfigText(text, configFile, RULE_IDS);
+  const config = parseConfigText(text, configFile, RULE_IDS);
   writeFileSync(configFile, text);
+  const gitignoreUpdated = ensureGitignored(root, '.prodguard/');
+  // The vault's key, created now so it can be backed up before the first secret exists.
+  const key = ensureMasterKeyFile(config.stateDirPath, options.env);
   return {
     configFile,
     overwritten: exists,
-    gitignoreUpdated: ensureGitignored(root, '.prodguard/'),
+    gitignoreUpdated,
     projectName,
     timezone,
+    ...(key.created ? { masterKeyFile: key.file } : {}),
   };
 }
 

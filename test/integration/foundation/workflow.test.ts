@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,9 @@ describe('prodguard init', () => {
       expect(yaml).toContain(line);
     }
     expect(readFileSync(join(repo.dir, '.gitignore'), 'utf8')).toBe('node_modules\n.prodguard/\n');
+    // The vault key exists from the start, readable by its owner only, so it can be backed up.
+    expect(first.stdout).toContain('Created the vault key');
+    expect(statSync(join(repo.dir, '.prodguard/master.key')).mode & 0o777).toBe(0o600);
     const check = await runProdguard(['config', 'check'], { cwd: repo.dir });
     expect(check.stdout).toContain('environments: local, staging, production (after staging)');
 
