@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
-import { planFreezes, planWeekdayFreeze, readManualFreezes } from '../freeze/index.js';
+import { freezeRuleChecks } from '../freeze/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
@@ -94,36 +94,10 @@ function migrationChecks(
   options: MigrateDeployOptions,
 ): RuleCheck<MigrateContext>[] {
   return [
-    {
-      ruleId: 'no-friday-deploys',
-      async run(): Promise<CheckOutcome> {
-        const finding = planWeekdayFreeze(
-          deps.clock.now(),
-          deps.config.timezone,
-          deps.config.freeze.weekdays,
-        );
-        if (!finding) return { status: 'pass', message: `not a no-deploy day in ${deps.config.timezone}` };
-        return { status: 'fail', message: finding.reason, details: { ...finding } };
-      },
-    },
-    {
-      ruleId: 'deploy-freeze',
-      async run(ctx): Promise<CheckOutcome> {
-        const findings = planFreezes({
-          at: deps.clock.now(),
-          environment: ctx.environment,
-          timezone: deps.config.timezone,
-          windows: deps.config.freeze.windows,
-          manual: readManualFreezes(deps.store),
-        });
-        if (findings.length === 0) return { status: 'pass', message: 'no freeze in effect' };
-        return {
-          status: 'fail',
-          message: `frozen: ${findings.map((f) => f.reason).join('; ')}`,
-          details: { freezes: findings },
-        };
-      },
-    },
+    ...freezeRuleChecks(deps.config, deps.store).map((check) => ({
+      ruleId: check.ruleId,
+      run: (ctx: MigrateContext) => check.run({ environment: ctx.environment, at: deps.clock.now() }),
+    })),
     {
       ruleId: 'staging-first',
       async run(ctx): Promise<CheckOutcome> {

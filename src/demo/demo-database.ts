@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../kernel/free-port.js';
 import { loadEmbeddedPostgres } from '../kernel/load-embedded-postgres.js';
-import { freePort } from './free-port.js';
 
 export type DemoEnvironment = 'staging' | 'production';
 

@@ -1,12 +1,12 @@
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../kernel/free-port.js';
 import { nodeProcessRunner } from '../kernel/process-runner.js';
 import { DemoCli } from './demo-cli.js';
 import { demoConfig } from './demo-config.js';
 import { startDemoDatabase } from './demo-database.js';
 import type { DeployTimeline } from './deploy-timeline.js';
-import { freePort } from './free-port.js';
 import { LoadGenerator } from './load-generator.js';
 import { type PhaseResult, renderSummary } from './render-summary.js';
 

@@ -13,9 +13,8 @@ import {
   type Verdict,
 } from '../rules/index.js';
 import type { StateStore } from '../store/index.js';
-import { GitFacts } from './git-facts.js';
 import { PREFLIGHT_CHECKS } from './preflight-checks.js';
-import type { PreflightContext } from './preflight-context.js';
+import { createPreflightContext, type PreflightContext } from './preflight-context.js';
 
 export interface PreflightDeps {
   config: Config;
@@ -78,31 +77,13 @@ export function assertKnownEnvironment(config: Config, environment: string): voi
 export async function runPreflight(deps: PreflightDeps, options: PreflightOptions): Promise<PreflightResult> {
   assertKnownEnvironment(deps.config, options.environment);
   const started = deps.clock.nowMs();
-  let settleTests: () => void = () => {};
-  const testsSettled = new Promise<void>((resolve) => {
-    settleTests = resolve;
-  });
-  const context: PreflightContext = {
-    config: deps.config,
+  const context = createPreflightContext({
+    ...deps,
     environment: options.environment,
-    at: options.at ?? deps.clock.now(),
+    ...(options.at ? { at: options.at } : {}),
     ...(options.note !== undefined ? { note: options.note } : {}),
-    git: new GitFacts(deps.config.root, deps.processes, deps.env),
-    store: deps.store,
-    processes: deps.processes,
-    clock: deps.clock,
-    log: deps.log,
-    env: deps.env,
-    logsDir: deps.logsDir,
-    testsSettled,
-    settleTests,
-  };
+  });
   const checks = [...PREFLIGHT_CHECKS, ...(options.extraChecks ?? [])];
-  // Coverage waits for the test suite only when the suite will actually run.
-  const testsWillRun = planRules(deps.config, options.action ?? 'deploy', options.environment).some(
-    (p) => p.rule.id === 'tests-pass' && !p.skipReason,
-  );
-  if (!testsWillRun) settleTests();
   const evaluation = await evaluateRules({
     config: deps.config,
     action: options.action ?? 'deploy',

@@ -1,8 +1,8 @@
 import { Agent as HttpAgent, request } from 'node:http';
 import type { Clock } from '../../kernel/clock.js';
+import { freePort } from '../../kernel/free-port.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { Revision, RevisionSpec, RevisionState } from '../platform.js';
-import { freePort } from './free-port.js';
 import { RevisionLog } from './revision-log.js';
 import type { ServiceProcess, ServiceSpawner } from './service-spawner.js';
 import { SlidingMetrics } from './sliding-metrics.js';

@@ -99,7 +99,7 @@ export const coverageMinimumsCheck: RuleCheck<PreflightContext> = {
   ruleId: 'coverage-minimums',
   async run(ctx) {
     // The test suite may be writing the summary right now.
-    await ctx.testsSettled;
+    await ctx.testsSettled();
     const { summary, metric, groups } = ctx.config.coverage;
     const path = join(ctx.config.root, summary);
     let text: string;

@@ -40,6 +40,7 @@ function recordRun(
 export const testsPassCheck: RuleCheck<PreflightContext> = {
   ruleId: 'tests-pass',
   async run(ctx) {
+    ctx.beginTests();
     try {
       return await runTests(ctx);
     } finally {

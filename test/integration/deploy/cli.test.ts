@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../src/platform/local/free-port.js';
+import { freePort } from '../../../src/kernel/free-port.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
 import { APP_FILES, appConfig } from './deploy-fixture.js';

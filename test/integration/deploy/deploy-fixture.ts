@@ -13,10 +13,10 @@ import {
   type PipelineConfig,
 } from '../../../src/deploy/index.js';
 import { systemClock } from '../../../src/kernel/clock.js';
+import { freePort } from '../../../src/kernel/free-port.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { buildRelease, LocalPlatform, type RunningAgent, runAgent } from '../../../src/platform/index.js';
-import { freePort } from '../../../src/platform/local/free-port.js';
 import { StateStore } from '../../../src/store/index.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
 
