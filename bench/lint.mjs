@@ -36,8 +36,27 @@ async function prodguardRun() {
   return { ms: performance.now() - started, errors, warnings };
 }
 
+/**
+ * squawk-cli is the baseline, not a dependency: its npm package lists platform binaries for every OS as
+ * optional dependencies, which breaks `npm ci` where the registry serves only some of them. It is
+ * installed on demand into a cache folder (the npm package ships the binary; nothing else is downloaded).
+ */
+async function squawkBin() {
+  const prefix = join(repo, 'node_modules/.cache/bench-squawk');
+  const bin = join(prefix, 'node_modules/.bin/squawk');
+  if (!existsSync(bin)) {
+    const install = await nodeProcessRunner.run(
+      'npm',
+      ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, 'squawk-cli@2.66.0'],
+      { cwd: repo, timeoutMs: 300_000 },
+    );
+    if (install.failed) throw new Error(`could not install squawk-cli@2.66.0: ${install.stderr}`);
+  }
+  return bin;
+}
+
 async function squawkRun() {
-  const bin = join(repo, 'node_modules/.bin/squawk');
+  const bin = await squawkBin();
   const started = performance.now();
   // One process for all files, as CI would call it; --reporter json keeps output parsing cheap.
   const result = await nodeProcessRunner.run(bin, ['--reporter', 'json', ...files], {
