@@ -6,7 +6,6 @@ import type { Logger } from '../kernel/logger.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import {
   evaluateRules,
-  planRules,
   type RuleAction,
   type RuleCheck,
   type RuleOverride,
