@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP = join(ROOT, 'test/integration/deploy/app');
 const { parseConfigText } = await import(join(ROOT, 'dist/config/index.js'));
+const { deployConfigSchema } = await import(join(ROOT, 'dist/config/sections/deploy.js'));
 const deploy = await import(join(ROOT, 'dist/deploy/index.js'));
 const { buildRelease, LocalPlatform, runAgent } = await import(join(ROOT, 'dist/platform/index.js'));
 const { StateStore } = await import(join(ROOT, 'dist/store/index.js'));
@@ -153,7 +154,7 @@ environments:
         }),
     },
   };
-  const setup = { ...parsed, deploy: { strategy: 'all-at-once', analysis: quick } };
+  const setup = { ...parsed, deploy: deployConfigSchema.parse({ strategy: 'all-at-once', analysis: quick }) };
   try {
     for (const env of ['staging', 'production']) {
       const r = await deploy.runDeploy(setup, { environment: env }, deps);
@@ -180,7 +181,12 @@ environments:
     await new Promise((r) => setTimeout(r, 1000));
     const measured = {
       ...parsed,
-      deploy: { strategy: 'canary', steps: [10, 100], stepDuration: '60s', analysis },
+      deploy: deployConfigSchema.parse({
+        strategy: 'canary',
+        steps: [10, 100],
+        stepDuration: '60s',
+        analysis,
+      }),
     };
     const result = await deploy.runDeploy(measured, { environment: 'production' }, deps);
     await new Promise((r) => setTimeout(r, 500));
