@@ -167,11 +167,14 @@ async function main(): Promise<void> {
     changelog('## 1.2.0\n- New template engine\n\n## 1.1.0\n- Faster PDF rendering\n');
     await commitAll('cvstomize-api 1.2.0: new template engine');
     await phase('deploy 1.2.0 to staging', () => cli.deploy(['deploy', 'staging', '--note', '1.2.0'], 0));
-    await phase('canary 1.2.0 on production', () =>
-      cli.deploy(
-        ['deploy', 'production', '--note', '1.2.0', '--strategy', 'canary', '--steps', '10,50,100'],
-        3,
-      ),
+    await phase(
+      'canary 1.2.0 on production',
+      () =>
+        cli.deploy(
+          ['deploy', 'production', '--note', '1.2.0', '--strategy', 'canary', '--steps', '10,50,100'],
+          3,
+        ),
+      true,
     );
     say();
 

@@ -21,10 +21,15 @@ export function renderSummary(phases: readonly PhaseResult[], load: LoadGenerato
       t?.breachAt !== undefined && t.firstTrafficAt !== undefined ? t.breachAt - t.firstTrafficAt : undefined;
     const rollback =
       t?.rolledBackAt !== undefined && t.breachAt !== undefined ? t.rolledBackAt - t.breachAt : undefined;
+    const failing =
+      p.firstFailure !== undefined && p.lastFailure !== undefined
+        ? p.lastFailure - p.firstFailure
+        : undefined;
     return [
       p.name,
       String(p.served),
       String(p.failed),
+      seconds(failing),
       seconds(detect),
       seconds(rollback),
       t?.outcome ?? '-',
@@ -34,6 +39,7 @@ export function renderSummary(phases: readonly PhaseResult[], load: LoadGenerato
     'OPERATION',
     'PRODUCTION REQUESTS',
     'FAILED',
+    'FAILING FOR',
     'TIME TO DETECT',
     'TIME TO ROLL BACK',
     'OUTCOME',
@@ -48,6 +54,7 @@ export function renderSummary(phases: readonly PhaseResult[], load: LoadGenerato
     ...rows.map(line),
     '',
     `Production traffic during the demo: ${total} requests, ${failed} failed (${total ? ((failed / total) * 100).toFixed(2) : '0'} %).`,
-    "Failures are the faulty canary's share before the automatic rollback; every other operation served without a failed request.",
+    "Time to detect: from the canary's first production request to the breach verdict. Time to roll back: from the verdict",
+    'to the traffic switch back to the known-good revision. Failing for: first to last failed request the load generator saw.',
   ].join('\n');
 }
