@@ -353,6 +353,32 @@ export async function executeDeploy(
       return failBeforeTraffic(config, op, deps, runner, planned, error);
     }
 
+    // One journaled analysis step: a canary step's, or the watch after 100 %.
+    const analysisStep = (step: string, durationMs: number) =>
+      runner.step(
+        step,
+        async () => ({
+          outcome: await runAnalysis({
+            platform: deps.platform,
+            probe: deps.probe,
+            clock: deps.clock,
+            events: deps.events,
+            settings: analysis,
+            environment,
+            revision,
+            revisionUrl: created.url,
+            operationId: op.id,
+            step,
+            durationMs,
+            operationStartedAt: runner.startedAt,
+            heartbeat: runner.heartbeat,
+            ...(deps.signal ? { signal: deps.signal } : {}),
+          }),
+        }),
+        (d) => describeOutcome(d.outcome as AnalysisResult),
+        (d) => (d.outcome as AnalysisResult).kind === 'pass',
+      );
+
     for (const percent of params.steps) {
       await runner.step(
         `traffic-${percent}`,
@@ -376,59 +402,13 @@ export async function executeDeploy(
         () => `${percent} % to ${revision}`,
       );
       if (percent >= 100) break;
-      const verdict = await runner.step(
-        `analyze-${percent}`,
-        async () => {
-          const outcome = await runAnalysis({
-            platform: deps.platform,
-            probe: deps.probe,
-            clock: deps.clock,
-            events: deps.events,
-            settings: analysis,
-            environment,
-            revision,
-            revisionUrl: created.url,
-            operationId: op.id,
-            step: `analyze-${percent}`,
-            durationMs: settings.stepDuration,
-            operationStartedAt: runner.startedAt,
-            heartbeat: runner.heartbeat,
-            ...(deps.signal ? { signal: deps.signal } : {}),
-          });
-          return { outcome };
-        },
-        (d) => describeOutcome(d.outcome as AnalysisResult),
-        (d) => (d.outcome as AnalysisResult).kind === 'pass',
-      );
+      const verdict = await analysisStep(`analyze-${percent}`, settings.stepDuration);
       const outcome = verdict.outcome as AnalysisResult;
       if (outcome.kind === 'fail')
         return compensate(config, op, deps, runner, planned, failingFrom(outcome, `canary ${percent} %`));
     }
 
-    const watch = await runner.step(
-      'watch',
-      async () => {
-        const outcome = await runAnalysis({
-          platform: deps.platform,
-          probe: deps.probe,
-          clock: deps.clock,
-          events: deps.events,
-          settings: analysis,
-          environment,
-          revision,
-          revisionUrl: created.url,
-          operationId: op.id,
-          step: 'watch',
-          durationMs: params.watchMs,
-          operationStartedAt: runner.startedAt,
-          heartbeat: runner.heartbeat,
-          ...(deps.signal ? { signal: deps.signal } : {}),
-        });
-        return { outcome };
-      },
-      (d) => describeOutcome(d.outcome as AnalysisResult),
-      (d) => (d.outcome as AnalysisResult).kind === 'pass',
-    );
+    const watch = await analysisStep('watch', params.watchMs);
     const watchOutcome = watch.outcome as AnalysisResult;
     if (watchOutcome.kind === 'fail')
       return compensate(config, op, deps, runner, planned, failingFrom(watchOutcome, 'watch'));
