@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProdguardError } from '../kernel/errors.js';
 import { freePort } from '../kernel/free-port.js';
-import { loadEmbeddedPostgres } from '../kernel/load-embedded-postgres.js';
+import { type EmbeddedCluster, startEmbeddedCluster } from '../kernel/load-embedded-postgres.js';
 import { openPgSession, redactUrl, withDatabase } from './pg-session.js';
 
 /** A throwaway database on a scratch server. */
@@ -69,34 +69,22 @@ export interface EmbeddedScratchOptions {
 export async function startEmbeddedScratchServer(
   options: EmbeddedScratchOptions = {},
 ): Promise<ScratchServer> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const asRoot = process.getuid?.() === 0;
   let dir: string;
   if (options.baseDir && !asRoot) {
     mkdirSync(options.baseDir, { recursive: true });
     dir = mkdtempSync(join(options.baseDir, 'pg-'));
   } else {
-    // As root, initdb runs as the postgres user, which must be able to reach the folder.
     dir = mkdtempSync(join(tmpdir(), 'prodguard-scratch-pg-'));
-    if (asRoot) chmodSync(dir, 0o755);
   }
-  const port = await freePort();
-  const password = randomBytes(18).toString('base64url');
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
+  let cluster: EmbeddedCluster;
   try {
-    await pg.initialise();
-    await pg.start();
+    cluster = await startEmbeddedCluster({
+      dir,
+      port: await freePort(),
+      password: randomBytes(18).toString('base64url'),
+      settings: { fsync: 'off' },
+    });
   } catch (cause) {
     rmSync(dir, { recursive: true, force: true });
     throw new ProdguardError(
@@ -108,13 +96,13 @@ export async function startEmbeddedScratchServer(
       },
     );
   }
-  const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const serverUrl = cluster.url;
   const inner = shadowScratchServer(serverUrl);
   return {
-    description: `embedded PostgreSQL on 127.0.0.1:${port}`,
+    description: `embedded PostgreSQL on 127.0.0.1:${cluster.port}`,
     createDatabase: (prefix) => inner.createDatabase(prefix),
     async close() {
-      await pg.stop().catch(() => {});
+      await cluster.stop().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
   };

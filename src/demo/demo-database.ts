@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { freePort } from '../kernel/free-port.js';
-import { loadEmbeddedPostgres } from '../kernel/load-embedded-postgres.js';
+import { startEmbeddedCluster } from '../kernel/load-embedded-postgres.js';
 
 export type DemoEnvironment = 'staging' | 'production';
 
@@ -20,27 +19,14 @@ export interface DemoDatabase {
 
 /** One embedded PostgreSQL cluster with scram-sha-256 logins and a database + role per environment. */
 export async function startDemoDatabase(dir: string): Promise<DemoDatabase> {
-  mkdirSync(dir, { recursive: true });
-  // As root the server runs as the postgres user, which must be able to enter the folder.
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  const adminPassword = randomBytes(12).toString('hex');
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password: adminPassword,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: () => {},
-    onError: () => {},
+  const cluster = await startEmbeddedCluster({
+    dir,
+    port: await freePort(),
+    password: randomBytes(12).toString('hex'),
+    settings: { max_connections: '200' },
   });
-  await server.initialise();
-  await server.start();
-  const adminUrl = `postgresql://postgres:${adminPassword}@127.0.0.1:${port}/postgres`;
+  const adminUrl = cluster.url;
+  const port = cluster.port;
   const passwords = { staging: randomBytes(12).toString('hex'), production: randomBytes(12).toString('hex') };
   const jwt = { staging: randomBytes(24).toString('hex'), production: randomBytes(24).toString('hex') };
   const role = (environment: DemoEnvironment) => `cvstomize_${environment}`;
@@ -61,6 +47,6 @@ export async function startDemoDatabase(dir: string): Promise<DemoDatabase> {
       `postgresql://${role(environment)}:${passwords[environment]}@127.0.0.1:${port}/${role(environment)}`,
     jwtSecret: (environment) => jwt[environment],
     hasPgDump: ['/usr/bin/pg_dump', '/usr/local/bin/pg_dump'].some((path) => existsSync(path)),
-    stop: () => server.stop(),
+    stop: () => cluster.stop(),
   };
 }
