@@ -37,6 +37,11 @@ export function renderServiceStatus(svc: ServiceStatus, s: Style): string {
   const head = `${s.bold(svc.name)}  ${svc.url}${svc.maintenance ? `  ${s.warn(`MAINTENANCE: ${svc.maintenance.message}`)}` : ''}`;
   if (svc.revisions.length === 0) return `${head}\n  ${s.dim('no revisions yet')}`;
   const extra = [...new Set(svc.revisions.flatMap((r) => Object.keys(r.annotations)))];
+  const withSecrets = svc.revisions.some((r) => Object.keys(r.secretVersions).length > 0);
+  const secrets = (versions: Record<string, number>) =>
+    Object.entries(versions)
+      .map(([name, version]) => `${name} v${version}`)
+      .join(', ') || '-';
   const rows = svc.revisions.map((r) => [
     `  ${r.name}`,
     r.commit.slice(0, 8),
@@ -47,6 +52,7 @@ export function renderServiceStatus(svc: ServiceStatus, s: Style): string {
     r.requests > 0 ? `${Math.round(r.p95Ms)}ms` : '-',
     String(r.restarts),
     ...extra.map((k) => r.annotations[k] ?? ''),
+    ...(withSecrets ? [secrets(r.secretVersions)] : []),
     r.url,
   ]);
   const table = renderTable(rows, [
@@ -59,6 +65,7 @@ export function renderServiceStatus(svc: ServiceStatus, s: Style): string {
     'P95',
     'RESTARTS',
     ...extra.map((k) => k.toUpperCase()),
+    ...(withSecrets ? ['SECRETS'] : []),
     'URL',
   ]);
   const failures = svc.revisions

@@ -25,6 +25,8 @@ export interface RevisionStatus {
   errorRate: number;
   p95Ms: number;
   inFlight: number;
+  /** Secret name → the version this revision runs with (names and numbers only, never values). */
+  secretVersions: Record<string, number>;
   annotations: Record<string, string>;
 }
 
@@ -92,6 +94,7 @@ export async function readPlatformStatus(
             errorRate: m?.errorRate ?? 0,
             p95Ms: m?.p95Ms ?? 0,
             inFlight: m?.inFlight ?? 0,
+            secretVersions: r.secretVersions,
             annotations: options.annotate ? await options.annotate(service, r) : {},
           };
         }),

@@ -2,11 +2,17 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderServiceStatus } from '../../../src/cli/commands/status.js';
+import type { Style } from '../../../src/cli/render.js';
 import { systemClock } from '../../../src/kernel/clock.js';
+import { readPlatformStatus } from '../../../src/platform/index.js';
 import { revisionLogFile } from '../../../src/platform/local/revision-log.js';
 import { LocalSecretVault, loadMasterKey, resolveSecretEnv } from '../../../src/secrets/index.js';
 import { StateStore } from '../../../src/store/index.js';
 import { createPlatformFixture, httpGet, type PlatformFixture, tinyConfig } from './platform-fixture.js';
+
+const same = (text: string) => text;
+const plainStyle: Style = { ok: same, bad: same, warn: same, dim: same, bold: same };
 
 const PASSWORD = 'correct-horse-battery-staple-4711';
 
@@ -68,6 +74,13 @@ describe('local platform: pinned secrets and environment', () => {
     );
     const listed = JSON.stringify(await f.platform.listRevisions('staging'));
     expect(listed).not.toContain(PASSWORD);
+    // `prodguard status` shows which version each revision runs with, never the value.
+    const [status] = await readPlatformStatus(f.platform, { services: ['staging'] });
+    expect(status!.revisions.find((r) => r.name === rev.name)?.secretVersions).toEqual({ DB_PASSWORD: 2 });
+    const table = renderServiceStatus(status!, plainStyle);
+    expect(table).toContain('SECRETS');
+    expect(table).toContain('DB_PASSWORD v2');
+    expect(table).not.toContain(PASSWORD);
   });
 
   it('a pin to a version that does not exist fails the revision with a reason', async () => {
