@@ -6,3 +6,4 @@ export * from './load-embedded-postgres.js';
 export * from './logger.js';
 export * from './process-runner.js';
 export * from './redact.js';
+export * from './package-root.js';

@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { prodguardBin } from '../../kernel/package-root.js';
 import type { Service } from '../../platform/index.js';
 import { readAgentStatus, runAgent, type SecretResolver, startAgentDetached } from '../../platform/index.js';
 import { type OpenedSecretVault, openSecretVault, resolveSecretEnv } from '../../secrets/index.js';
@@ -8,7 +8,6 @@ import type { CliIo } from '../io.js';
 import { printJson, renderTable, type Style } from '../render.js';
 import { globalsOf, styleOf, withWorkspace } from './shared.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/prodguard.js', import.meta.url));
 
 export function register(program: Command, io: CliIo): void {
   program
@@ -26,7 +25,7 @@ export function register(program: Command, io: CliIo): void {
             clock: ws.clock,
             command: {
               file: process.execPath,
-              args: [BIN, ...(globals.config ? ['--config', ws.config.file] : []), 'up'],
+              args: [prodguardBin(), ...(globals.config ? ['--config', ws.config.file] : []), 'up'],
             },
             env: io.env,
           });
