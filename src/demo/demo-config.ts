@@ -37,6 +37,9 @@ deploy:
     consecutiveBreaches: 2
     minRequests: 10
     holdTimeout: 30s
+secrets:
+  groupRole: cvstomize_app     # owns the tables; members cvstomize_app_a and _b take turns (alternating users)
+  propagationInterval: 500ms
 database:
   migrations: prisma/migrations
   shadowUrlEnv: DEMO_SHADOW_DATABASE_URL

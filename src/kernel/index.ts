@@ -4,6 +4,6 @@ export * from './errors.js';
 export * from './free-port.js';
 export * from './load-embedded-postgres.js';
 export * from './logger.js';
+export * from './package-root.js';
 export * from './process-runner.js';
 export * from './redact.js';
-export * from './package-root.js';

@@ -59,19 +59,11 @@ interface SessionOptions {
   roller?: boolean;
 }
 
-/** Where the deploy pipeline plugs in: src/deploy exports `createSecretsServiceRoller(ws)`. */
-async function loadServiceRoller(ws: Workspace): Promise<ServiceRoller | undefined> {
-  const specifier = '../../deploy/index.js';
-  try {
-    const mod = (await import(specifier)) as {
-      createSecretsServiceRoller?: (ws: Workspace) => ServiceRoller;
-    };
-    return typeof mod.createSecretsServiceRoller === 'function'
-      ? mod.createSecretsServiceRoller(ws)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+/** Where the deploy pipeline plugs in: a rotation rolls the service out through `prodguard deploy`'s steps. */
+async function loadServiceRoller(ws: Workspace): Promise<ServiceRoller> {
+  // Loaded only by `rotate`: the other secrets commands never pay for the pipeline.
+  const { createSecretsServiceRoller } = await import('../../deploy/index.js');
+  return createSecretsServiceRoller(ws);
 }
 
 /** The local agent knows only the environments it runs; elsewhere running revisions stay unknown. */

@@ -8,7 +8,6 @@ import type { CliIo } from '../io.js';
 import { printJson, renderTable, type Style } from '../render.js';
 import { globalsOf, styleOf, withWorkspace } from './shared.js';
 
-
 export function register(program: Command, io: CliIo): void {
   program
     .command('up')
