@@ -4,6 +4,8 @@ import {
   DeployEvents,
   type DeployResult,
   describeBreach,
+  type OpenedPipeline,
+  type OpenPipelineOptions,
   openPipeline,
   parseSteps,
   runDeploy,
@@ -13,6 +15,7 @@ import { ExitCode, UsageError } from '../../kernel/errors.js';
 import { redactValue } from '../../kernel/redact.js';
 import { preflightDeployChecks } from '../../preflight/index.js';
 import type { Verdict } from '../../rules/index.js';
+import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
 import { type Style, SYMBOL } from '../render.js';
 import {
@@ -163,14 +166,8 @@ export function register(program: Command, io: CliIo): void {
         });
       }
       const overrides = parseOverrides(flags.override, flags.override?.length ? flags.reason : undefined);
-      const events = new DeployEvents();
-      renderDeployEvents(io, events, s, json);
-      const pipeline = await openPipeline(ws, {
-        events,
-        signal: io.signal,
-        checks: preflightDeployChecks({ ...ws, logsDir: ws.paths.logs }),
-      });
-      try {
+      const checks = preflightDeployChecks({ ...ws, logsDir: ws.paths.logs });
+      await withDeployPipeline(io, cmd, ws, { signal: io.signal, checks }, async ({ pipeline }) => {
         const result = await runDeploy(
           pipeline.config,
           {
@@ -186,12 +183,38 @@ export function register(program: Command, io: CliIo): void {
           },
           pipeline.deps,
         );
-        if (json) io.stdout(`${JSON.stringify(redactValue({ event: 'result', ...result }))}\n`);
+        if (json) printResultEvent(io, result);
         else renderResult(io, result, s);
         io.setExitCode(deployExitCode(result));
-      } finally {
-        await pipeline.close();
-      }
+      });
     }),
   );
+}
+
+/** The final NDJSON line of a pipeline command: its result, secrets masked. */
+export function printResultEvent(io: CliIo, result: object): void {
+  io.stdout(`${JSON.stringify(redactValue({ event: 'result', ...result }))}\n`);
+}
+
+/**
+ * What every pipeline command does around its one core call: render the pipeline's events (human or
+ * NDJSON), open the pipeline, and close it whatever happens.
+ */
+export async function withDeployPipeline<T>(
+  io: CliIo,
+  cmd: Command,
+  ws: Workspace,
+  options: Omit<OpenPipelineOptions, 'events'>,
+  fn: (view: { pipeline: OpenedPipeline; json: boolean; s: Style }) => Promise<T>,
+): Promise<T> {
+  const json = Boolean(globalsOf(cmd).json);
+  const s = styleOf(cmd, io);
+  const events = new DeployEvents();
+  renderDeployEvents(io, events, s, json);
+  const pipeline = await openPipeline(ws, { events, ...options });
+  try {
+    return await fn({ pipeline, json, s });
+  } finally {
+    await pipeline.close();
+  }
 }

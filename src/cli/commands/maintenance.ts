@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { DeployEvents, openPipeline, runMaintenance } from '../../deploy/index.js';
+import { runMaintenance } from '../../deploy/index.js';
 import { UsageError } from '../../kernel/errors.js';
-import { redactValue } from '../../kernel/redact.js';
 import type { CliIo } from '../io.js';
 import { SYMBOL } from '../render.js';
-import { renderDeployEvents } from './deploy.js';
-import { globalsOf, parseTimeOption, styleOf, withWorkspace } from './shared.js';
+import { printResultEvent, withDeployPipeline } from './deploy.js';
+import { parseTimeOption, withWorkspace } from './shared.js';
 
 export function register(program: Command, io: CliIo): void {
   program
@@ -23,12 +22,7 @@ export function register(program: Command, io: CliIo): void {
           });
         }
         const until = parseTimeOption('--until', flags.until);
-        const json = Boolean(globalsOf(cmd).json);
-        const s = styleOf(cmd, io);
-        const events = new DeployEvents();
-        renderDeployEvents(io, events, s, json);
-        const pipeline = await openPipeline(ws, { events });
-        try {
+        await withDeployPipeline(io, cmd, ws, {}, async ({ pipeline, json, s }) => {
           const result = await runMaintenance(
             pipeline.config,
             {
@@ -39,11 +33,9 @@ export function register(program: Command, io: CliIo): void {
             },
             pipeline.deps,
           );
-          if (json) return io.stdout(`${JSON.stringify(redactValue({ event: 'result', ...result }))}\n`);
+          if (json) return printResultEvent(io, result);
           io.stdout(`${s.ok(SYMBOL.pass)} ${result.message}\n`);
-        } finally {
-          await pipeline.close();
-        }
+        });
       }),
     );
 }

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { DeployEvents, openPipeline, runRollback } from '../../deploy/index.js';
-import { redactValue } from '../../kernel/redact.js';
+import { runRollback } from '../../deploy/index.js';
 import type { CliIo } from '../io.js';
 import { SYMBOL } from '../render.js';
-import { renderDeployEvents } from './deploy.js';
-import { globalsOf, parseDurationOption, styleOf, withWorkspace } from './shared.js';
+import { printResultEvent, withDeployPipeline } from './deploy.js';
+import { parseDurationOption, withWorkspace } from './shared.js';
 
 export function register(program: Command, io: CliIo): void {
   program
@@ -18,12 +17,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--lock-wait <duration>', 'wait this long for the environment lock', '30s')
     .action(async (env: string, flags: { to?: string; reason?: string; lockWait: string }, cmd: Command) =>
       withWorkspace(io, cmd, async (ws) => {
-        const json = Boolean(globalsOf(cmd).json);
-        const s = styleOf(cmd, io);
-        const events = new DeployEvents();
-        renderDeployEvents(io, events, s, json);
-        const pipeline = await openPipeline(ws, { events });
-        try {
+        await withDeployPipeline(io, cmd, ws, {}, async ({ pipeline, json, s }) => {
           const result = await runRollback(
             pipeline.config,
             {
@@ -34,13 +28,11 @@ export function register(program: Command, io: CliIo): void {
             },
             pipeline.deps,
           );
-          if (json) return io.stdout(`${JSON.stringify(redactValue({ event: 'result', ...result }))}\n`);
+          if (json) return printResultEvent(io, result);
           io.stdout(`\n${s.ok(SYMBOL.pass)} ${result.message}\n`);
           if (result.superseded.length > 0)
             io.stdout(`  closed interrupted operation ${result.superseded.join(', ')}\n`);
-        } finally {
-          await pipeline.close();
-        }
+        });
       }),
     );
 }
