@@ -1,21 +1,6 @@
 import { formatDuration } from '../kernel/duration.js';
-import type { PreflightCheckResult, PreflightResult } from '../preflight/index.js';
-import { type Style, SYMBOL } from './render.js';
-
-function symbolFor(status: PreflightCheckResult['status'], s: Style): string {
-  switch (status) {
-    case 'pass':
-      return s.ok(SYMBOL.pass);
-    case 'fail':
-      return s.bad(SYMBOL.fail);
-    case 'warn':
-      return s.warn(SYMBOL.warn);
-    case 'overridden':
-      return s.warn(SYMBOL.overridden);
-    default:
-      return s.dim(SYMBOL.skipped);
-  }
-}
+import type { PreflightResult } from '../preflight/index.js';
+import { type Style, SYMBOL, verdictSymbol } from './render.js';
 
 /** The checklist as a person reads it: one line per check, the fix under each failure. */
 export function renderChecklist(result: PreflightResult, s: Style, title: string): string {
@@ -24,7 +9,7 @@ export function renderChecklist(result: PreflightResult, s: Style, title: string
   for (const check of result.checks) {
     const time = check.status === 'skipped' ? '' : s.dim(` ${formatDuration(check.durationMs)}`);
     const message = check.status === 'skipped' ? s.dim(check.message) : check.message;
-    lines.push(`  ${symbolFor(check.status, s)} ${check.id.padEnd(width)}  ${message}${time}`);
+    lines.push(`  ${verdictSymbol(check.status, s)} ${check.id.padEnd(width)}  ${message}${time}`);
     if (check.status === 'overridden') lines.push(`      ${s.warn(`overridden: ${check.overrideReason}`)}`);
     if ((check.status === 'fail' || check.status === 'warn') && check.hint)
       lines.push(`      ${s.dim('→')} ${check.hint}`);

@@ -1,3 +1,4 @@
+import type { VerdictStatus } from '../rules/index.js';
 import type { CliIo } from './io.js';
 
 export interface Style {
@@ -18,6 +19,22 @@ export function styleFor(io: CliIo, colorFlag: boolean | undefined): Style {
 }
 
 export const SYMBOL = Object.freeze({ pass: '✓', fail: '✗', warn: '!', skipped: '-', overridden: '⚑' });
+
+/** The mark in front of a rule verdict, the same in every command. */
+export function verdictSymbol(status: VerdictStatus, s: Style): string {
+  switch (status) {
+    case 'pass':
+      return s.ok(SYMBOL.pass);
+    case 'fail':
+      return s.bad(SYMBOL.fail);
+    case 'warn':
+      return s.warn(SYMBOL.warn);
+    case 'overridden':
+      return s.warn(SYMBOL.overridden);
+    default:
+      return s.dim(SYMBOL.skipped);
+  }
+}
 
 /** Fixed-width columns; the last column is never padded. */
 export function renderTable(rows: readonly (readonly string[])[], headers?: readonly string[]): string {

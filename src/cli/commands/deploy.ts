@@ -17,7 +17,7 @@ import { preflightDeployChecks } from '../../preflight/index.js';
 import type { Verdict } from '../../rules/index.js';
 import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
-import { type Style, SYMBOL } from '../render.js';
+import { type Style, SYMBOL, verdictSymbol } from '../render.js';
 import {
   addOverrideOptions,
   globalsOf,
@@ -90,14 +90,7 @@ export function renderDeployEvents(io: CliIo, events: DeployEvents, s: Style, js
 export function renderVerdicts(verdicts: readonly Verdict[], s: Style): string {
   const shown = verdicts.filter((v) => v.status !== 'skipped');
   const lines = shown.map((v) => {
-    const mark =
-      v.status === 'pass'
-        ? s.ok(SYMBOL.pass)
-        : v.status === 'fail'
-          ? s.bad(SYMBOL.fail)
-          : v.status === 'overridden'
-            ? s.warn(SYMBOL.overridden)
-            : s.warn(SYMBOL.warn);
+    const mark = verdictSymbol(v.status, s);
     const extra = v.status === 'overridden' ? ` (overridden: ${v.overrideReason})` : '';
     const hint = v.status === 'fail' && v.hint ? `\n      ${s.dim(v.hint)}` : '';
     return `  ${mark} ${v.id.padEnd(22)} ${v.message}${extra}${hint}`;

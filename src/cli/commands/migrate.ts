@@ -25,7 +25,7 @@ import {
 import { UsageError } from '../../kernel/errors.js';
 import { redactText } from '../../kernel/redact.js';
 import type { CliIo } from '../io.js';
-import { printJson, renderTable, SYMBOL } from '../render.js';
+import { printJson, renderTable, SYMBOL, verdictSymbol } from '../render.js';
 import {
   addOverrideOptions,
   globalsOf,
@@ -314,14 +314,7 @@ function renderDeploy(io: CliIo, command: Command, result: MigrateDeployResult):
   const s = styleOf(command, io);
   for (const v of result.evaluation?.verdicts ?? []) {
     if (v.status === 'skipped') continue;
-    const mark =
-      v.status === 'pass'
-        ? s.ok(SYMBOL.pass)
-        : v.status === 'overridden'
-          ? s.warn(SYMBOL.overridden)
-          : v.status === 'warn'
-            ? s.warn(SYMBOL.warn)
-            : s.bad(SYMBOL.fail);
+    const mark = verdictSymbol(v.status, s);
     io.stdout(`${mark} ${v.id}: ${v.message}\n`);
     if (v.status === 'fail' && v.hint) io.stdout(`    fix: ${v.hint}\n`);
     if (v.status === 'overridden') io.stdout(`    overridden: ${v.overrideReason}\n`);

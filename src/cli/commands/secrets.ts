@@ -34,7 +34,7 @@ import {
 } from '../../secrets/index.js';
 import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
-import { printJson, renderTable, type Style, SYMBOL } from '../render.js';
+import { printJson, renderTable, type Style, SYMBOL, verdictSymbol } from '../render.js';
 import {
   addOverrideOptions,
   globalsOf,
@@ -193,12 +193,7 @@ function renderRotation(io: CliIo, s: Style, result: RotateSecretResult): void {
   );
   for (const v of result.evaluation?.verdicts ?? []) {
     if (v.status === 'skipped') continue;
-    const mark =
-      v.status === 'pass'
-        ? s.ok(SYMBOL.pass)
-        : v.status === 'overridden'
-          ? s.warn(SYMBOL.overridden)
-          : s.warn(SYMBOL.warn);
+    const mark = verdictSymbol(v.status, s);
     io.stdout(
       `  ${mark} rule ${v.id}: ${v.message}${v.overrideReason ? ` (overridden: ${v.overrideReason})` : ''}\n`,
     );
