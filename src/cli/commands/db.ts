@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import {
   backupsDirOf,
-  migrationsDirOf,
   openScratchServer,
   readBackupRecords,
-  readMigrationHistory,
   redactUrl,
   resolveDatabaseTarget,
   resolveShadowUrl,
@@ -15,6 +13,7 @@ import {
 import { UsageError } from '../../kernel/errors.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, SYMBOL } from '../render.js';
+import { migrationTarget } from './migrate.js';
 import { globalsOf, styleOf, withWorkspace } from './shared.js';
 
 export function register(program: Command, io: CliIo): void {
@@ -140,19 +139,10 @@ export function register(program: Command, io: CliIo): void {
     )
     .action(async (environment: string, _options: unknown, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const target = resolveDatabaseTarget(ws.config, environment, ws.env);
+        const target = migrationTarget(ws, environment);
         const scratch = await openScratchServer(resolveShadowUrl(ws.config, ws.env));
         try {
-          const result = await runDriftCheck(
-            {
-              environment,
-              url: target.url,
-              history: readMigrationHistory(migrationsDirOf(ws.config)),
-              lockTimeoutMs: ws.config.database.lockTimeout,
-              statementTimeoutMs: ws.config.database.statementTimeout,
-            },
-            { clock: ws.clock, scratch },
-          );
+          const result = await runDriftCheck(target, { clock: ws.clock, scratch });
           const drift = result.differences.length > 0;
           io.setExitCode(drift ? 1 : 0);
           ws.audit.append({

@@ -24,6 +24,7 @@ import {
 } from '../../database/index.js';
 import { UsageError } from '../../kernel/errors.js';
 import { redactText } from '../../kernel/redact.js';
+import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, SYMBOL, verdictSymbol } from '../render.js';
 import {
@@ -239,19 +240,16 @@ export function register(program: Command, io: CliIo): void {
     .description("on a scratch copy of the environment's history: up, down.sql, up again; compare schemas")
     .action(async (environment: string, _options: unknown, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const target = resolveDatabaseTarget(ws.config, environment, ws.env);
+        const target = migrationTarget(ws, environment);
         const scratch = await openScratchServer(resolveShadowUrl(ws.config, ws.env));
         try {
-          const result = await runVerifyRollback(
-            {
-              environment,
-              url: target.url,
-              history: readMigrationHistory(migrationsDirOf(ws.config)),
-              lockTimeoutMs: ws.config.database.lockTimeout,
-              statementTimeoutMs: ws.config.database.statementTimeout,
-            },
-            { clock: ws.clock, store: ws.store, audit: ws.audit, actor: await ws.actor(), scratch },
-          );
+          const result = await runVerifyRollback(target, {
+            clock: ws.clock,
+            store: ws.store,
+            audit: ws.audit,
+            actor: await ws.actor(),
+            scratch,
+          });
           io.setExitCode(result.ok ? 0 : 3);
           if (globalsOf(command).json) return printJson(io, result);
           const s = styleOf(command, io);
@@ -280,17 +278,12 @@ export function register(program: Command, io: CliIo): void {
     .description("run the newest applied migration's verified down.sql; Prisma then sees it as not applied")
     .action(async (environment: string, name: string, _options: unknown, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const target = resolveDatabaseTarget(ws.config, environment, ws.env);
+        const target = migrationTarget(ws, environment);
         const result = await runMigrateRollback(
           {
-            environment,
-            url: target.url,
-            final: target.final,
-            history: readMigrationHistory(migrationsDirOf(ws.config)),
+            ...target,
             name,
             backupsDir: backupsDirOf(ws.config),
-            lockTimeoutMs: ws.config.database.lockTimeout,
-            statementTimeoutMs: ws.config.database.statementTimeout,
           },
           {
             clock: ws.clock,
@@ -343,4 +336,17 @@ function renderDeploy(io: CliIo, command: Command, result: MigrateDeployResult):
     io.stdout(
       `${s.ok(SYMBOL.pass)} ${result.applied.length} migration(s) applied to ${result.environment}\n`,
     );
+}
+
+/** An environment's database, its migration history and the configured timeouts: what most database commands start from. */
+export function migrationTarget(ws: Workspace, environment: string) {
+  const target = resolveDatabaseTarget(ws.config, environment, ws.env);
+  return {
+    environment,
+    url: target.url,
+    final: target.final,
+    history: readMigrationHistory(migrationsDirOf(ws.config)),
+    lockTimeoutMs: ws.config.database.lockTimeout,
+    statementTimeoutMs: ws.config.database.statementTimeout,
+  };
 }
