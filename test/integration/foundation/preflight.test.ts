@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runProdguard } from '../../helpers/cli.js';
 import type { TempRepo } from '../../helpers/git-repo.js';
-import { createProject, type HealthServer, startHealthServer } from './project.js';
+import { type HealthServer, useProjects } from './project.js';
 
 interface CheckJson {
   id: string;
@@ -22,24 +22,12 @@ interface PreflightJson {
 const WEDNESDAY = '2026-12-02T15:00:00Z';
 const FRIDAY = '2026-12-04T15:00:00Z';
 
+const projects = useProjects();
+const project = projects.project;
 let health: HealthServer;
-beforeAll(async () => {
-  health = await startHealthServer();
+beforeAll(() => {
+  health = projects.health();
 });
-afterAll(async () => health.close());
-
-const repos: TempRepo[] = [];
-afterEach(() => {
-  for (const repo of repos.splice(0)) repo.cleanup();
-  health.status = 200;
-  health.delayMs = 0;
-});
-
-async function project(extra?: { extraConfig?: string; timezone?: string }) {
-  const repo = await createProject({ healthUrl: health.url, ...extra });
-  repos.push(repo);
-  return repo;
-}
 
 async function preflight(repo: TempRepo, args: string[] = [], env?: NodeJS.ProcessEnv) {
   const result = await runProdguard(['preflight', 'production', '--json', '--at', WEDNESDAY, ...args], {

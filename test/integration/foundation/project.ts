@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
 
 export interface HealthServer {
@@ -82,4 +83,37 @@ environments:
 ${options.extraConfig ?? ''}`,
   });
   return repo;
+}
+
+/**
+ * Registers the hooks a test file needs: one staging health server for the file (reset to healthy after
+ * each test) and temp repositories removed after each test.
+ */
+export function useProjects() {
+  let health: HealthServer | undefined;
+  const repos: TempRepo[] = [];
+  beforeAll(async () => {
+    health = await startHealthServer();
+  });
+  afterAll(async () => health?.close());
+  afterEach(() => {
+    for (const repo of repos.splice(0)) repo.cleanup();
+    if (health) {
+      health.status = 200;
+      health.delayMs = 0;
+    }
+  });
+  return {
+    health: () => health!,
+    /** Removes the repository after the test. */
+    track: (repo: TempRepo) => {
+      repos.push(repo);
+      return repo;
+    },
+    project: async (extra?: Omit<ProjectOptions, 'healthUrl'>) => {
+      const repo = await createProject({ healthUrl: health!.url, ...extra });
+      repos.push(repo);
+      return repo;
+    },
+  };
 }

@@ -1,26 +1,13 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
-import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { createProject, type HealthServer, startHealthServer } from './project.js';
+import { createTempRepo } from '../../helpers/git-repo.js';
+import { useProjects } from './project.js';
 
-let health: HealthServer;
-beforeAll(async () => {
-  health = await startHealthServer();
-});
-afterAll(async () => health.close());
-const repos: TempRepo[] = [];
-afterEach(() => {
-  for (const repo of repos.splice(0)) repo.cleanup();
-});
-async function project() {
-  const repo = await createProject({ healthUrl: health.url });
-  repos.push(repo);
-  return repo;
-}
+const { project, track } = useProjects();
 
 describe('prodguard init', () => {
   it('writes the golden-rule defaults, ignores .prodguard/, and refuses to overwrite without --force', async () => {
@@ -28,7 +15,7 @@ describe('prodguard init', () => {
       'package.json': '{"name":"cvstomize-api","scripts":{"test":"vitest"}}',
       '.gitignore': 'node_modules',
     });
-    repos.push(repo);
+    track(repo);
     const first = await runProdguard(['init', '--timezone', 'America/Chicago'], { cwd: repo.dir });
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toContain('Wrote');
@@ -67,7 +54,7 @@ describe('prodguard init', () => {
 
   it('refuses outside a git repository and rejects an unknown time zone without writing', async () => {
     const repo = await createTempRepo();
-    repos.push(repo);
+    track(repo);
     const bad = await runProdguard(['init', '--timezone', 'Mars/Base'], { cwd: repo.dir });
     expect(bad.exitCode).toBe(2);
     expect(existsSync(join(repo.dir, 'prodguard.yaml'))).toBe(false);
