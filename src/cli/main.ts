@@ -70,13 +70,18 @@ const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/rollback.js'),
   },
   {
+    name: 'operations',
+    summary: 'every operation of every kind: running, interrupted, finished',
+    load: () => import('./commands/operations.js'),
+  },
+  {
     name: 'resume',
-    summary: 'continue an interrupted operation',
+    summary: 'continue an interrupted operation of any kind',
     load: () => import('./commands/resume.js'),
   },
   {
     name: 'abort',
-    summary: 'abort an interrupted operation and restore its traffic',
+    summary: 'undo an interrupted operation of any kind',
     load: () => import('./commands/abort.js'),
   },
   {
@@ -101,8 +106,6 @@ const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/secrets.js'),
   },
 ];
-
-export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('prodguard')

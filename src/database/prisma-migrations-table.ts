@@ -78,7 +78,7 @@ export async function recordMigrationStarted(db: PgSession, name: string, checks
 /** The UPDATE Prisma runs after a script succeeds; sent inside the migration's own transaction. */
 export function migrationFinishedSql(id: string): string {
   if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error(`not a migration row id: ${id}`);
-  return `UPDATE _prisma_migrations SET finished_at = now(), applied_steps_count = applied_steps_count + 1 WHERE id = '${id}'`;
+  return `UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = applied_steps_count + 1 WHERE id = '${id}'`;
 }
 
 export async function recordMigrationFailed(db: PgSession, id: string, logs: string): Promise<void> {

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AuditLog } from '../audit/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import { redactText } from '../kernel/redact.js';
+import { type OperationKindSpec, type OperationRecord, OperationStore } from '../operations/index.js';
 import type { StateStore } from '../store/index.js';
 import { type BackupRecord, readBackupRecords, writeBackupRecord } from './database-records.js';
 import { databaseNameOf, openPgSession, redactUrl } from './pg-session.js';
@@ -33,6 +35,12 @@ export interface BackupDeps {
   store: StateStore;
   cwd: string;
   env: NodeJS.ProcessEnv;
+}
+
+/** A restore is an audited operation: the intent is recorded before pg_restore runs. */
+export interface RestoreDeps extends BackupDeps {
+  audit: Pick<AuditLog, 'append'>;
+  actor: string;
 }
 
 export interface RunBackupOptions {
@@ -122,8 +130,8 @@ export function databaseIdentity(url: string): string {
 /** Restores a backup into a (scratch) database after checking its recorded checksum. */
 export async function runRestore(
   options: RunRestoreOptions,
-  deps: BackupDeps,
-): Promise<{ backup: BackupRecord | undefined; path: string; durationMs: number }> {
+  deps: RestoreDeps,
+): Promise<{ operationId: string; backup: BackupRecord | undefined; path: string; durationMs: number }> {
   const records = readBackupRecords(deps.store);
   const record = /^\d+$/.test(options.backup)
     ? records.find((r) => r.id === Number(options.backup))
@@ -175,19 +183,73 @@ export async function runRestore(
   } finally {
     await check.close();
   }
+  const ops = new OperationStore(deps.store, deps.clock, deps.audit);
+  const { op } = ops.begin({
+    kind: 'db-restore',
+    // A restore never touches an environment: it is journaled under the scratch target's identity.
+    environment: RESTORE_ENVIRONMENT,
+    actor: deps.actor,
+    params: { backup: record?.id ?? path, path, into: target },
+    state: {},
+    subject: target,
+    audit: {
+      action: 'db.restore',
+      target: redactUrl(options.intoUrl),
+      details: { backup: record?.id ?? path },
+    },
+  });
   const conn = libpqConnection(options.intoUrl);
   const started = deps.clock.nowMs();
+  ops.journal(op.id, 'pg-restore', 'started');
   const result = await deps.processes.run(
     'pg_restore',
     ['--no-owner', '--no-privileges', '--exit-on-error', '--no-password', `--dbname=${conn.dbname}`, path],
     { cwd: deps.cwd, env: { ...deps.env, ...conn.env }, timeoutMs: 6 * 3_600_000 },
   );
+  const durationMs = Math.max(0, deps.clock.nowMs() - started);
   if (result.failed) {
-    throw new ProdguardError(
-      'PRODGUARD_DB_RESTORE_FAILED',
-      `pg_restore into ${redactUrl(options.intoUrl)} failed: ${redactText(result.spawnError ?? result.stderr.trim())}`,
-      { hint: 'Restore into an empty scratch database.' },
-    );
+    const message = `pg_restore into ${redactUrl(options.intoUrl)} failed: ${redactText(result.spawnError ?? result.stderr.trim())}`;
+    ops.journal(op.id, 'pg-restore', 'failed', { message });
+    ops.finish(op, 'failed', { message, error: message });
+    throw new ProdguardError('PRODGUARD_DB_RESTORE_FAILED', message, {
+      hint: 'The scratch database may hold part of the backup: drop it, create it empty, and restore again.',
+    });
   }
-  return { backup: record, path, durationMs: Math.max(0, deps.clock.nowMs() - started) };
+  ops.journal(op.id, 'pg-restore', 'succeeded', { durationMs });
+  ops.finish(op, 'succeeded', {
+    message: `restored ${record ? `backup #${record.id}` : path} into ${target}`,
+    audit: { details: { durationMs } },
+  });
+  return { operationId: op.id, backup: record, path, durationMs };
+}
+
+/** The pseudo environment restores are journaled under: they go into scratch databases only. */
+export const RESTORE_ENVIRONMENT = 'scratch';
+
+export interface RestoreParams {
+  backup: number | string;
+  path: string;
+  /** host:port/database of the scratch target; never its credentials. */
+  into: string;
+}
+
+declare module '../operations/operation-record.js' {
+  interface OperationKindMap {
+    'db-restore': OperationKindSpec<
+      RestoreParams,
+      Record<string, never>,
+      { 'pg-restore': { durationMs: number } }
+    >;
+  }
+}
+
+/**
+ * An interrupted restore left a scratch database holding part of a backup. There is nothing consistent
+ * to continue from, and its URL (with credentials) was never journaled: abort closes it and names the
+ * database to drop.
+ */
+export function abortRestore(op: OperationRecord<'db-restore'>, ops: OperationStore): string {
+  const message = `Aborted restore ${op.id}: ${op.params.into} may hold part of backup ${op.params.backup}; drop it, create it empty and restore again`;
+  ops.finish(op, 'aborted', { message, error: 'aborted after an interruption' });
+  return `${message}.`;
 }

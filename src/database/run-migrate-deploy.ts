@@ -5,6 +5,15 @@ import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import { redactText } from '../kernel/redact.js';
+import { TypedEvents } from '../kernel/typed-events.js';
+import {
+  type OperationEventMap,
+  type OperationKindSpec,
+  type OperationRecord,
+  OperationRunner,
+  OperationStore,
+  refuseInterrupted,
+} from '../operations/index.js';
 import {
   type CheckOutcome,
   evaluateRules,
@@ -12,7 +21,7 @@ import {
   type RuleEvaluation,
   type RuleOverride,
 } from '../rules/index.js';
-import { type StateStore, withEnvironmentLock } from '../store/index.js';
+import { type EnvironmentLock, type StateStore, withEnvironmentLock } from '../store/index.js';
 import { applyMigrationScript } from './apply-migration-script.js';
 import { type BackupRecord, readBackupRecords, readRollbackVerification } from './database-records.js';
 import {
@@ -32,6 +41,7 @@ import {
   migrationsTableExists,
   readMigrationRows,
   recordMigrationFailed,
+  recordMigrationRolledBack,
   recordMigrationStarted,
   withPrismaAdvisoryLock,
 } from './prisma-migrations-table.js';
@@ -67,7 +77,26 @@ export interface MigrationStep {
   error?: string;
 }
 
+/** What a migrate deploy journals: the migrations it set out to apply, with their checksums. */
+export interface MigrateDeployParams {
+  migrations: { name: string; checksum: string; transactional: boolean }[];
+  backupId?: number;
+  noRollbackReason?: string;
+  overrides?: { rule: string; reason: string | undefined }[];
+}
+
+export interface MigrateDeploySteps {
+  [step: `apply:${string}`]: { durationMs: number; note?: string };
+}
+
+declare module '../operations/operation-record.js' {
+  interface OperationKindMap {
+    'migrate-deploy': OperationKindSpec<MigrateDeployParams, Record<string, never>, MigrateDeploySteps>;
+  }
+}
+
 export interface MigrateDeployResult {
+  operationId?: string;
   environment: string;
   steps: MigrationStep[];
   applied: string[];
@@ -253,7 +282,12 @@ export async function runMigrateDeploy(
       clock: deps.clock,
       waitMs: options.waitMs ?? 0,
     },
-    async () => {
+    async (lock) => {
+      refuseInterrupted(
+        new OperationStore(deps.store, deps.clock, deps.audit),
+        new TypedEvents<OperationEventMap>(),
+        options.environment,
+      );
       const status = await readStatusOf(options.history, target.url);
       if (status.failed.length > 0) {
         const error = failedMigrationError(options.environment, status.failed);
@@ -372,54 +406,221 @@ export async function runMigrateDeploy(
         return result;
       }
 
-      const db = await openPgSession(target.url, 'prodguard migrate deploy');
-      try {
-        await withPrismaAdvisoryLock(
-          db,
-          async () => {
-            await ensureMigrationsTable(db);
-            // Re-read under the advisory lock: a concurrent `prisma migrate deploy` may have applied some.
-            const fresh = planMigrationStatus(options.history.migrations, await readMigrationRows(db));
-            for (const [index, migration] of pending.entries()) {
-              const step = result.steps[index]!;
-              if (!fresh.pending.includes(migration.name)) {
-                step.status = 'Success';
-                step.error = 'applied meanwhile by another process';
-                continue;
-              }
-              const ok = await applyOne(db, migration, step, deps);
-              if (!ok) {
-                result.error = {
-                  code: 'PRODGUARD_MIGRATE_FAILED',
-                  message: `Migration ${migration.name} failed on ${options.environment}; it was rolled back where PostgreSQL allows.\n${step.error}`,
-                  hint: `Fix it, then \`prodguard migrate resolve ${options.environment} --rolled-back ${migration.name}\` and deploy again.`,
-                };
-                break;
-              }
-              result.applied.push(migration.name);
-            }
+      const ops = new OperationStore(deps.store, deps.clock, deps.audit);
+      const overridden = evaluation.overridden.map((v) => ({ rule: v.id, reason: v.overrideReason }));
+      const { op } = ops.begin({
+        kind: 'migrate-deploy',
+        environment: options.environment,
+        actor: deps.actor,
+        params: {
+          migrations: pending.map((m) => ({
+            name: m.name,
+            checksum: m.checksum,
+            transactional: !isNonTransactional(m.sql),
+          })),
+          ...(result.backup ? { backupId: result.backup.id } : {}),
+          ...(options.noRollbackReason ? { noRollbackReason: options.noRollbackReason } : {}),
+          ...(overridden.length > 0 ? { overrides: overridden } : {}),
+        },
+        state: {},
+        subject: namesList(pending.map((m) => m.name)),
+        audit: {
+          action: 'migrate.deploy',
+          target: namesList(pending.map((m) => m.name)),
+          reason: options.noRollbackReason,
+          details: {
+            migrations: pending.map((m) => m.name),
+            verdicts: evaluation.verdicts.map((v) => ({ id: v.id, status: v.status })),
+            ...(result.backup ? { backup: { id: result.backup.id, sha256: result.backup.sha256 } } : {}),
+            ...(overridden.length > 0 ? { overridden } : {}),
           },
-          { sleep: (ms) => deps.clock.sleep(ms), nowMs: () => deps.clock.nowMs() },
-        );
-      } catch (error) {
-        // Not a migration's own failure (those are steps): the lock, or the connection, failed.
-        audit(error instanceof ProdguardError && error.kind === 'refused' ? 'refused' : 'failed', {
-          error: redactText(error instanceof Error ? error.message : String(error)),
-        });
-        throw error;
-      } finally {
-        await db.close();
-      }
-      audit(
-        result.error ? 'failed' : evaluation.overridden.length > 0 ? 'overridden' : 'success',
-        evaluation.overridden.length > 0
-          ? { overridden: evaluation.overridden.map((v) => ({ id: v.id, reason: v.overrideReason })) }
-          : {},
-      );
-      return result;
+        },
+      });
+      return executeMigrateDeploy(op, { ops, lock, history: options.history, url: target.url, deps, result });
     },
   );
 }
+
+/** CREATE INDEX CONCURRENTLY and friends cannot run in a transaction: a crash may leave part of them. */
+function isNonTransactional(sql: string): boolean {
+  return /\bCONCURRENTLY\b/i.test(sql);
+}
+
+interface ExecuteMigrateDeployInput {
+  ops: OperationStore;
+  lock: EnvironmentLock;
+  history: MigrationHistory;
+  url: string;
+  deps: Pick<MigrateDeployDeps, 'clock' | 'config'>;
+  result: MigrateDeployResult;
+}
+
+/**
+ * The journaled apply loop, one step per migration; also what `prodguard resume` runs. A migration whose
+ * step started but never finished was cut off mid-transaction: PostgreSQL rolled it back, so its
+ * `_prisma_migrations` row is marked rolled back before it is applied again.
+ */
+export async function executeMigrateDeploy(
+  op: OperationRecord<'migrate-deploy'>,
+  input: ExecuteMigrateDeployInput,
+): Promise<MigrateDeployResult> {
+  const { ops, deps, result } = input;
+  result.operationId = op.id;
+  const byName = new Map(input.history.migrations.map((m) => [m.name, m]));
+  const runner = new OperationRunner(op, ops, new TypedEvents<OperationEventMap>(), input.lock);
+  result.steps = op.params.migrations.map((m) => ({ name: m.name, status: 'NotExecuted' }));
+  const db = await openPgSession(input.url, 'prodguard migrate deploy');
+  try {
+    await withPrismaAdvisoryLock(
+      db,
+      async () => {
+        await ensureMigrationsTable(db);
+        for (const [index, planned] of op.params.migrations.entries()) {
+          const step = result.steps[index]!;
+          const stepName = `apply:${planned.name}` as const;
+          const done = runner.recorded(stepName);
+          if (done) {
+            step.status = 'Success';
+            step.durationMs = done.durationMs;
+            result.applied.push(planned.name);
+            continue;
+          }
+          const migration = byName.get(planned.name);
+          if (!migration || migration.checksum !== planned.checksum) {
+            throw new ProdguardError(
+              'PRODGUARD_MIGRATE_HISTORY_CHANGED',
+              `${planned.name} ${migration ? 'was edited' : 'is missing'} since migrate deploy ${op.id} started.`,
+              {
+                kind: 'refused',
+                hint: `Restore the migration as it was, or abort the operation: prodguard abort ${op.id}`,
+              },
+            );
+          }
+          const rows = await readMigrationRows(db);
+          const attempt = rows.find(
+            (r) => r.migrationName === planned.name && r.rolledBackAt === null && r.finishedAt === null,
+          );
+          const applied = rows.some(
+            (r) => r.migrationName === planned.name && r.rolledBackAt === null && r.finishedAt !== null,
+          );
+          if (applied) {
+            // Finished before a crash that came before its journal entry: the row says it is in.
+            await runner.step(stepName, async () => ({
+              durationMs: 0,
+              note: 'applied before an interruption',
+            }));
+            step.status = 'Success';
+            result.applied.push(planned.name);
+            continue;
+          }
+          if (attempt) {
+            if (!planned.transactional || attempt.logs) {
+              throw new ProdguardError(
+                'PRODGUARD_MIGRATE_FAILED_MIGRATION',
+                `${planned.name} has an unfinished attempt on ${op.environment} that may have left changes (it runs outside a transaction, or failed with logs).`,
+                {
+                  kind: 'refused',
+                  hint: `Inspect the schema, then \`prodguard migrate resolve ${op.environment} --rolled-back ${planned.name}\` or \`--applied ${planned.name}\`, and abort this operation: prodguard abort ${op.id}`,
+                },
+              );
+            }
+            await recordMigrationRolledBack(db, attempt.id);
+          }
+          try {
+            await runner.step(stepName, async () => {
+              const ok = await applyOne(db, migration, step, deps);
+              if (!ok) throw new MigrationFailed(step.error ?? 'failed');
+              return { durationMs: step.durationMs ?? 0 };
+            });
+          } catch (error) {
+            if (!(error instanceof MigrationFailed)) throw error;
+            result.error = {
+              code: 'PRODGUARD_MIGRATE_FAILED',
+              message: `Migration ${migration.name} failed on ${op.environment}; it was rolled back where PostgreSQL allows.\n${step.error}`,
+              hint: `Fix it, then \`prodguard migrate resolve ${op.environment} --rolled-back ${migration.name}\` and deploy again.`,
+            };
+            break;
+          }
+          result.applied.push(migration.name);
+        }
+      },
+      { sleep: (ms) => deps.clock.sleep(ms), nowMs: () => deps.clock.nowMs() },
+    );
+  } catch (error) {
+    // Another run holds Prisma's advisory lock: nothing was applied by this run, so it ends refused.
+    // Any other failure (connection, history changed) leaves the operation running for resume or abort.
+    if (error instanceof ProdguardError && error.code === 'PRODGUARD_MIGRATE_LOCKED') {
+      ops.finish(op, 'failed', { message: error.message, error: error.message, auditOutcome: 'refused' });
+    }
+    throw error;
+  } finally {
+    await db.close();
+  }
+  const status = result.error ? 'failed' : 'succeeded';
+  ops.finish(op, status, {
+    message: result.error
+      ? result.error.message
+      : `${result.applied.length} migration(s) applied on ${op.environment}`,
+    error: result.error?.message,
+    audit: {
+      target: result.applied.length > 0 ? namesList(result.applied) : op.subject,
+      reason: op.params.noRollbackReason,
+      details: {
+        steps: result.steps,
+        ...(op.params.noRollbackReason ? { noRollback: op.params.noRollbackReason } : {}),
+      },
+    },
+  });
+  return result;
+}
+
+/** Abort: an attempt cut off mid-transaction left nothing, so its row is marked rolled back; applied ones stay. */
+export async function abortMigrateDeploy(
+  op: OperationRecord<'migrate-deploy'>,
+  input: { ops: OperationStore; url: string; clock: Clock },
+): Promise<string> {
+  const db = await openPgSession(input.url, 'prodguard migrate abort');
+  const marked: string[] = [];
+  const unsure: string[] = [];
+  try {
+    await withPrismaAdvisoryLock(
+      db,
+      async () => {
+        if (!(await migrationsTableExists(db))) return;
+        const rows = await readMigrationRows(db);
+        for (const planned of op.params.migrations) {
+          const attempt = rows.find(
+            (r) => r.migrationName === planned.name && r.rolledBackAt === null && r.finishedAt === null,
+          );
+          if (!attempt) continue;
+          if (planned.transactional && !attempt.logs) {
+            await recordMigrationRolledBack(db, attempt.id);
+            marked.push(planned.name);
+          } else unsure.push(planned.name);
+        }
+      },
+      { sleep: (ms) => input.clock.sleep(ms), nowMs: () => input.clock.nowMs() },
+    );
+  } finally {
+    await db.close();
+  }
+  const applied = input.ops
+    .readJournal(op.id)
+    .filter((e) => e.phase === 'succeeded')
+    .map((e) => e.step.replace(/^apply:/, ''));
+  const message = [
+    `Aborted migrate deploy ${op.id}`,
+    applied.length > 0 ? `applied and kept: ${namesList(applied)}` : 'nothing was applied',
+    marked.length > 0 ? `interrupted attempt marked rolled back: ${marked.join(', ')}` : '',
+    unsure.length > 0 ? `check by hand, then migrate resolve: ${unsure.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  input.ops.finish(op, 'aborted', { message, error: 'aborted after an interruption' });
+  return `${message}.`;
+}
+
+class MigrationFailed extends Error {}
 
 /** One migration, recorded exactly as Prisma records it. Returns false on failure (row keeps the logs). */
 async function applyOne(

@@ -2,7 +2,16 @@ import type { AuditLog } from '../audit/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError, UsageError } from '../kernel/errors.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
-import { type StateStore, withEnvironmentLock } from '../store/index.js';
+import { TypedEvents } from '../kernel/typed-events.js';
+import {
+  type OperationEventMap,
+  type OperationKindSpec,
+  type OperationRecord,
+  OperationRunner,
+  OperationStore,
+  refuseInterrupted,
+} from '../operations/index.js';
+import { type EnvironmentLock, type StateStore, withEnvironmentLock } from '../store/index.js';
 import { applyMigrationScript, sqlLiteral } from './apply-migration-script.js';
 import { type BackupRecord, readRollbackVerification } from './database-records.js';
 import type { MigrationHistory } from './migration-files.js';
@@ -38,7 +47,7 @@ export async function runMigrateRollback(
     cwd: string;
     env: NodeJS.ProcessEnv;
   },
-): Promise<{ name: string; backup?: BackupRecord; durationMs: number }> {
+): Promise<{ operationId: string; name: string; backup?: BackupRecord; durationMs: number }> {
   const migration = options.history.migrations.find((m) => m.name === options.name);
   if (!migration)
     throw new UsageError(
@@ -78,8 +87,9 @@ export async function runMigrateRollback(
   return withEnvironmentLock(
     deps.store,
     { environment: options.environment, operation: 'migrate rollback', owner: deps.actor, clock: deps.clock },
-    async () => {
-      const started = deps.clock.nowMs();
+    async (lock) => {
+      const ops = new OperationStore(deps.store, deps.clock, deps.audit);
+      refuseInterrupted(ops, new TypedEvents<OperationEventMap>(), options.environment);
       const db = await openPgSession(options.url, 'prodguard migrate rollback');
       try {
         const status = planMigrationStatus(options.history.migrations, await readMigrationRows(db));
@@ -91,60 +101,141 @@ export async function runMigrateRollback(
             `${options.name} is not the newest applied migration on ${options.environment} (newest: ${applied.at(-1) ?? 'none'}).`,
             'Roll back newest first, one at a time.',
           );
-        const backup = options.final
-          ? await runBackup(
-              {
-                environment: options.environment,
-                url: options.url,
-                dir: options.backupsDir,
-                reason: `before rollback of ${options.name}`,
-              },
-              deps,
-            )
-          : undefined;
-        await withPrismaAdvisoryLock(
-          db,
-          async () => {
-            try {
-              await applyMigrationScript(db, migration.downSql!, {
-                lockTimeoutMs: options.lockTimeoutMs,
-                statementTimeoutMs: options.statementTimeoutMs,
-                afterScriptSql: `UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = ${sqlLiteral(options.name)} AND finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-              });
-            } catch (cause) {
-              deps.audit.append({
-                actor: deps.actor,
-                environment: options.environment,
-                action: 'migrate.rollback',
-                target: options.name,
-                outcome: 'failed',
-                details: { error: describePgError(cause, migration.downSql) },
-              });
-              throw new ProdguardError(
-                'PRODGUARD_MIGRATE_ROLLBACK_FAILED',
-                `down.sql of ${options.name} failed on ${options.environment}: ${describePgError(cause, migration.downSql)}`,
-                {
-                  cause,
-                  hint: backup ? `Backup #${backup.id} was taken just before: ${backup.path}` : undefined,
-                },
-              );
-            }
-          },
-          { sleep: (ms) => deps.clock.sleep(ms), nowMs: () => deps.clock.nowMs() },
-        );
-        const durationMs = Math.max(0, deps.clock.nowMs() - started);
-        deps.audit.append({
-          actor: deps.actor,
-          environment: options.environment,
-          action: 'migrate.rollback',
-          target: options.name,
-          outcome: 'success',
-          details: { durationMs, ...(backup ? { backup: { id: backup.id, sha256: backup.sha256 } } : {}) },
-        });
-        return { name: options.name, ...(backup ? { backup } : {}), durationMs };
       } finally {
         await db.close();
       }
+      const { op } = ops.begin({
+        kind: 'migrate-rollback',
+        environment: options.environment,
+        actor: deps.actor,
+        params: { name: options.name, checksum: migration.checksum, final: options.final },
+        state: {},
+        subject: options.name,
+        audit: { action: 'migrate.rollback', target: options.name },
+      });
+      return executeMigrateRollback(op, { ...options, ops, lock, deps });
     },
   );
+}
+
+/** What a migrate rollback journals. */
+export interface MigrateRollbackParams {
+  name: string;
+  checksum: string;
+  final: boolean;
+}
+
+export interface MigrateRollbackSteps {
+  backup: { id: number; sha256: string; path: string } | { skipped: string };
+  'run-down': { durationMs: number; note?: string };
+}
+
+declare module '../operations/operation-record.js' {
+  interface OperationKindMap {
+    'migrate-rollback': OperationKindSpec<MigrateRollbackParams, Record<string, never>, MigrateRollbackSteps>;
+  }
+}
+
+type ExecuteMigrateRollbackInput = Omit<MigrateRollbackOptions, 'name' | 'final' | 'environment'> & {
+  ops: OperationStore;
+  lock: EnvironmentLock;
+  deps: Parameters<typeof runMigrateRollback>[1];
+};
+
+/**
+ * The rollback's journaled steps (backup on the final environment, then down.sql and the row update in one
+ * transaction); also what `prodguard resume` runs. The down script and `rolled_back_at` commit together,
+ * so after a crash the row tells whether it ran.
+ */
+export async function executeMigrateRollback(
+  op: OperationRecord<'migrate-rollback'>,
+  input: ExecuteMigrateRollbackInput,
+): Promise<{ operationId: string; name: string; backup?: BackupRecord; durationMs: number }> {
+  const { deps, ops } = input;
+  const name = op.params.name;
+  const migration = input.history.migrations.find((m) => m.name === name);
+  if (!migration?.downSql || migration.checksum !== op.params.checksum) {
+    throw new ProdguardError(
+      'PRODGUARD_MIGRATE_HISTORY_CHANGED',
+      `${name} or its down.sql changed since migrate rollback ${op.id} started.`,
+      { kind: 'refused', hint: `Restore it as it was, or abort: prodguard abort ${op.id}` },
+    );
+  }
+  const downSql = migration.downSql;
+  const runner = new OperationRunner(op, ops, new TypedEvents<OperationEventMap>(), input.lock);
+  const started = deps.clock.nowMs();
+  let backup: BackupRecord | undefined;
+  await runner.step('backup', async () => {
+    if (!op.params.final) return { skipped: 'not the final environment' };
+    backup = await runBackup(
+      {
+        environment: op.environment,
+        url: input.url,
+        dir: input.backupsDir,
+        reason: `before rollback of ${name}`,
+      },
+      deps,
+    );
+    return { id: backup.id, sha256: backup.sha256, path: backup.path };
+  });
+  const db = await openPgSession(input.url, 'prodguard migrate rollback');
+  try {
+    await runner.step('run-down', async () => {
+      const rows = await readMigrationRows(db);
+      if (!rows.some((r) => r.migrationName === name && r.finishedAt !== null && r.rolledBackAt === null)) {
+        return { durationMs: 0, note: 'already rolled back before an interruption' };
+      }
+      await withPrismaAdvisoryLock(
+        db,
+        async () => {
+          try {
+            await applyMigrationScript(db, downSql, {
+              lockTimeoutMs: input.lockTimeoutMs,
+              statementTimeoutMs: input.statementTimeoutMs,
+              afterScriptSql: `UPDATE _prisma_migrations SET rolled_back_at = clock_timestamp() WHERE migration_name = ${sqlLiteral(name)} AND finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+            });
+          } catch (cause) {
+            const message = `down.sql of ${name} failed on ${op.environment}: ${describePgError(cause, downSql)}`;
+            ops.finish(op, 'failed', { message, error: message });
+            throw new ProdguardError('PRODGUARD_MIGRATE_ROLLBACK_FAILED', message, {
+              cause,
+              hint: backup ? `Backup #${backup.id} was taken just before: ${backup.path}` : undefined,
+            });
+          }
+        },
+        { sleep: (ms) => deps.clock.sleep(ms), nowMs: () => deps.clock.nowMs() },
+      );
+      return { durationMs: Math.max(0, deps.clock.nowMs() - started) };
+    });
+  } finally {
+    await db.close();
+  }
+  const durationMs = Math.max(0, deps.clock.nowMs() - started);
+  ops.finish(op, 'succeeded', {
+    message: `${name} rolled back on ${op.environment}`,
+    audit: {
+      details: { durationMs, ...(backup ? { backup: { id: backup.id, sha256: backup.sha256 } } : {}) },
+    },
+  });
+  return { operationId: op.id, name, ...(backup ? { backup } : {}), durationMs };
+}
+
+/** Abort: down.sql and its row update commit together, so there is nothing half done to undo. */
+export async function abortMigrateRollback(
+  op: OperationRecord<'migrate-rollback'>,
+  input: { ops: OperationStore; url: string },
+): Promise<string> {
+  const db = await openPgSession(input.url, 'prodguard migrate abort');
+  let rolledBack: boolean;
+  try {
+    const rows = await readMigrationRows(db);
+    rolledBack = !rows.some(
+      (r) => r.migrationName === op.params.name && r.finishedAt !== null && r.rolledBackAt === null,
+    );
+  } finally {
+    await db.close();
+  }
+  const message = `Aborted migrate rollback ${op.id}: ${op.params.name} is ${rolledBack ? 'rolled back (down.sql had committed)' : 'still applied (down.sql never committed)'}`;
+  input.ops.finish(op, 'aborted', { message, error: 'aborted after an interruption' });
+  return `${message}.`;
 }

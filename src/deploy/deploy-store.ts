@@ -1,43 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../kernel/clock.js';
-import type { TrafficTarget } from '../platform/index.js';
 import type { StateStore } from '../store/index.js';
 import type { Breach } from './analyze-sample.js';
-import type { OperationKind } from './deploy-events.js';
-
-export type OperationStatus = 'running' | 'succeeded' | 'rolled-back' | 'aborted' | 'failed';
-
-/** What a deploy has learnt so far; journaled so `resume` can continue from it. */
-export interface OperationState {
-  commit?: string;
-  digest?: string;
-  revision?: string;
-  /** The revision traffic returns to on a breach (the last known-good, kept warm). */
-  stableRevision?: string;
-  [key: string]: unknown;
-}
-
-export interface OperationRecord {
-  id: string;
-  environment: string;
-  kind: OperationKind;
-  status: OperationStatus;
-  actor: string;
-  params: Record<string, unknown>;
-  state: OperationState;
-  trafficBefore: TrafficTarget[];
-  startedAt: string;
-  updatedAt: string;
-  finishedAt: string | undefined;
-  error: string | undefined;
-}
-
-export interface JournalEntry {
-  step: string;
-  phase: 'before' | 'after' | 'error';
-  at: string;
-  data: Record<string, unknown>;
-}
 
 export type RevisionVerdictKind = 'known-good' | 'failed' | 'rolled-back' | 'retired';
 
@@ -64,42 +27,9 @@ export interface VerificationRecord {
   operationId: string | undefined;
 }
 
-interface OperationRow {
-  id: string;
-  environment: string;
-  kind: string;
-  status: string;
-  actor: string;
-  params: string;
-  state: string;
-  traffic_before: string;
-  started_at: string;
-  updated_at: string;
-  finished_at: string | null;
-  error: string | null;
-}
-
-function toOperation(row: OperationRow): OperationRecord {
-  return {
-    id: row.id,
-    environment: row.environment,
-    kind: row.kind as OperationKind,
-    status: row.status as OperationStatus,
-    actor: row.actor,
-    params: JSON.parse(row.params) as Record<string, unknown>,
-    state: JSON.parse(row.state) as OperationState,
-    trafficBefore: JSON.parse(row.traffic_before) as TrafficTarget[],
-    startedAt: row.started_at,
-    updatedAt: row.updated_at,
-    finishedAt: row.finished_at ?? undefined,
-    error: row.error ?? undefined,
-  };
-}
-
 /**
- * The deploy domain's tables: operations and their step journal, revision verdicts, verification
- * records, breaches, and rows in the core release_marks table. Every write is its own transaction,
- * so a SIGKILL leaves the journal at a step boundary.
+ * The deploy domain's tables: revision verdicts, verification records, breaches, and rows in the core
+ * release_marks table. Operations and their journal belong to the kernel (src/operations).
  */
 export class DeployStore {
   readonly #store: StateStore;
@@ -116,107 +46,6 @@ export class DeployStore {
 
   #now(): string {
     return this.#clock.now().toISOString();
-  }
-
-  createOperation(input: {
-    environment: string;
-    kind: OperationKind;
-    actor: string;
-    params: Record<string, unknown>;
-    trafficBefore: TrafficTarget[];
-    state?: OperationState;
-  }): OperationRecord {
-    const id = `op-${this.#clock.now().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
-    const now = this.#now();
-    this.#store.db
-      .prepare(
-        'INSERT INTO deploy_operations(id, environment, kind, status, actor, params, state, traffic_before, started_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)',
-      )
-      .run(
-        id,
-        input.environment,
-        input.kind,
-        'running',
-        input.actor,
-        JSON.stringify(input.params),
-        JSON.stringify(input.state ?? {}),
-        JSON.stringify(input.trafficBefore),
-        now,
-        now,
-      );
-    return this.getOperation(id)!;
-  }
-
-  getOperation(id: string): OperationRecord | undefined {
-    const row = this.#store.db
-      .prepare<[string], OperationRow>('SELECT * FROM deploy_operations WHERE id = ?')
-      .get(id);
-    return row ? toOperation(row) : undefined;
-  }
-
-  /** Operations still marked running. Whoever holds the environment lock knows these were interrupted. */
-  runningOperations(environment: string): OperationRecord[] {
-    return this.#store.db
-      .prepare<[string], OperationRow>(
-        "SELECT * FROM deploy_operations WHERE environment = ? AND status = 'running' ORDER BY started_at",
-      )
-      .all(environment)
-      .map(toOperation);
-  }
-
-  listOperations(environment?: string, limit = 20): OperationRecord[] {
-    const rows = environment
-      ? this.#store.db
-          .prepare<[string, number], OperationRow>(
-            'SELECT * FROM deploy_operations WHERE environment = ? ORDER BY started_at DESC, rowid DESC LIMIT ?',
-          )
-          .all(environment, limit)
-      : this.#store.db
-          .prepare<[number], OperationRow>(
-            'SELECT * FROM deploy_operations ORDER BY started_at DESC, rowid DESC LIMIT ?',
-          )
-          .all(limit);
-    return rows.map(toOperation);
-  }
-
-  updateState(id: string, state: OperationState): void {
-    this.#store.db
-      .prepare('UPDATE deploy_operations SET state = ?, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(state), this.#now(), id);
-  }
-
-  finishOperation(id: string, status: Exclude<OperationStatus, 'running'>, error?: string): void {
-    const now = this.#now();
-    this.#store.db
-      .prepare(
-        'UPDATE deploy_operations SET status = ?, finished_at = ?, updated_at = ?, error = ? WHERE id = ?',
-      )
-      .run(status, now, now, error ?? null, id);
-  }
-
-  journal(
-    operationId: string,
-    step: string,
-    phase: JournalEntry['phase'],
-    data: Record<string, unknown> = {},
-  ): void {
-    this.#store.db
-      .prepare('INSERT INTO deploy_journal(operation_id, step, phase, at, data) VALUES (?,?,?,?,?)')
-      .run(operationId, step, phase, this.#now(), JSON.stringify(data));
-  }
-
-  readJournal(operationId: string): JournalEntry[] {
-    return this.#store.db
-      .prepare<[string], { step: string; phase: string; at: string; data: string }>(
-        'SELECT step, phase, at, data FROM deploy_journal WHERE operation_id = ? ORDER BY id',
-      )
-      .all(operationId)
-      .map((r) => ({
-        step: r.step,
-        phase: r.phase as JournalEntry['phase'],
-        at: r.at,
-        data: JSON.parse(r.data) as Record<string, unknown>,
-      }));
   }
 
   recordVerdict(input: Omit<RevisionVerdictRecord, 'at'>): void {

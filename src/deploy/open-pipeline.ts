@@ -1,7 +1,7 @@
+import { OperationStore } from '../operations/index.js';
 import { buildRelease, connectLocalPlatform } from '../platform/index.js';
 import { isAdminSecretName, SecretPins } from '../secrets/index.js';
 import type { Workspace } from '../workspace/index.js';
-import { attachDeployAudit } from './attach-deploy-audit.js';
 import type { DeployChecks } from './deploy-checks.js';
 import type { DeployEvents } from './deploy-events.js';
 import { DeployStore } from './deploy-store.js';
@@ -24,11 +24,10 @@ export interface OpenedPipeline {
 
 /**
  * Wires the pipeline for a workspace: the local agent as Platform, `buildRelease` as ReleaseBuilder,
- * HTTP probes, the deploy tables, and the audit log subscribed to the pipeline's events.
+ * HTTP probes, the operation kernel (which writes the audit trail) and the deploy tables.
  */
 export async function openPipeline(ws: Workspace, options: OpenPipelineOptions): Promise<OpenedPipeline> {
   const actor = await ws.actor();
-  const detach = attachDeployAudit(options.events, ws.audit, actor);
   const platform = connectLocalPlatform(ws.config);
   const builder: ReleaseBuilder = {
     build: (commit, signal) =>
@@ -48,7 +47,9 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
     deps: {
       platform,
       builder,
+      ops: new OperationStore(ws.store, ws.clock, ws.audit),
       store: new DeployStore(ws.store, ws.clock),
+      log: ws.log,
       clock: ws.clock,
       processes: ws.processes,
       probe: createHttpProbeClient(),
@@ -57,14 +58,13 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
       env: ws.env,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.checks ? { checks: options.checks } : {}),
-      // Admin credentials (e.g. DATABASE_URL_ADMIN) are for prodguard's rotations, never for the app.
       pinnedSecrets: (environment) =>
         new SecretPins(ws.store, ws.clock).revisionSecrets(environment, (name) =>
           isAdminSecretName(ws, name),
         ),
+      isAdminSecret: (name) => isAdminSecretName(ws, name),
     },
     close: async () => {
-      detach();
       await platform.close();
     },
   };

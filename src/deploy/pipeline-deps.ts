@@ -1,7 +1,9 @@
 import type { Config } from '../config/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { UsageError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
+import type { OperationStore } from '../operations/index.js';
 import type { Platform } from '../platform/index.js';
 import type { DeployChecks } from './deploy-checks.js';
 import type { DeployEvents } from './deploy-events.js';
@@ -17,6 +19,8 @@ export type PipelineConfig = DeploySettingsConfig &
 /** The narrow ports the pipeline drives; the CLI wires the real ones, tests the in-memory platform. */
 export interface PipelineDeps {
   platform: Platform;
+  /** The operation kernel's journal; it also writes the audit intent and outcome of every operation. */
+  ops: OperationStore;
   store: DeployStore;
   clock: Clock;
   processes: ProcessRunner;
@@ -29,6 +33,13 @@ export interface PipelineDeps {
   env?: Readonly<Record<string, string | undefined>>;
   /** Lock lease; a stalled holder loses the lock after it. */
   lockTtlMs?: number;
+  /**
+   * Admin credentials (e.g. DATABASE_URL_ADMIN) are for prodguard's rotations, never for the app. Every
+   * revision is created through the deploy step that applies this filter, whatever started the deploy.
+   */
+  isAdminSecret?: (name: string) => boolean;
+  /** Housekeeping failures (a revision that would not stop) are logged here. */
+  log?: Logger;
 }
 
 export interface DeployPipelineDeps extends PipelineDeps {

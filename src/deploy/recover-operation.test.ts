@@ -53,7 +53,7 @@ async function crashedDeploy(method: string, nth: number): Promise<string> {
   h.platform.afterAct = undefined;
   // The dead holder's lease runs out.
   h.clock.advance(2 * 3_600_000);
-  const op = h.store.runningOperations('production')[0];
+  const op = h.ops.running('production')[0];
   expect(op, `an operation is left running after the crash at ${method} #${nth}`).toBeDefined();
   return op!.id;
 }
@@ -74,10 +74,10 @@ describe('a deploy killed at each journaled step', () => {
     async (_label, method, nth) => {
       const opId = await crashedDeploy(method, nth);
       const error = await errorOf(runDeploy(h.config, { environment: 'production', commit: sha }, h.deps()));
-      expect(isProdguardError(error) && error.code).toBe('PRODGUARD_DEPLOY_INTERRUPTED');
+      expect(isProdguardError(error) && error.code).toBe('PRODGUARD_OPERATION_INTERRUPTED');
       expect((error as Error).message).toContain(`deploy ${opId} on production was interrupted at step`);
       expect((error as { hint: string }).hint).toBe(
-        'Continue it: prodguard resume production · or undo it (restores the traffic it found): prodguard abort production',
+        `Continue it: prodguard resume ${opId} · or undo it: prodguard abort ${opId}`,
       );
       const resumed = await runResume(h.config, { environment: 'production' }, h.deps());
       expect(resumed.kind).toBe('deploy');
@@ -93,7 +93,7 @@ describe('a deploy killed at each journaled step', () => {
       expect((await h.platform.getService('production')).traffic).toEqual([
         { revision: mine[0]!.name, percent: 100 },
       ]);
-      expect(h.store.getOperation(opId)!.status).toBe('succeeded');
+      expect(h.ops.get(opId, 'deploy')!.status).toBe('succeeded');
     },
   );
 
@@ -102,7 +102,7 @@ describe('a deploy killed at each journaled step', () => {
     const aborted = await runAbort(h.config, { environment: 'production' }, h.deps());
     expect(aborted.operationId).toBe(opId);
     expect((await h.platform.getService('production')).traffic).toEqual([{ revision: v1, percent: 100 }]);
-    expect(h.store.getOperation(opId)!.status).toBe('aborted');
+    expect(h.ops.get(opId, 'deploy')!.status).toBe('aborted');
     expect(h.audit.list().at(-1)).toMatchObject({ action: 'deploy', outcome: 'rolled-back' });
     // Unblocked: the same release can be deployed again.
     const again = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
@@ -112,7 +112,7 @@ describe('a deploy killed at each journaled step', () => {
   it('a crash during the automatic rollback is finished by resume as a rollback', async () => {
     h.platform.behave(h.digestOf(sha), { errorRate: 0.5 }, 'production');
     const opId = await crashedDeploy('setTraffic', 2);
-    expect(h.store.getOperation(opId)!.state.failing).toMatchObject({ reason: 'breach' });
+    expect(h.ops.get(opId, 'deploy')!.state.failing).toMatchObject({ reason: 'breach' });
     const resumed = await runResume(h.config, { environment: 'production' }, h.deps());
     expect(resumed.kind === 'deploy' && resumed.result.outcome).toBe('rolled-back');
     expect((await h.platform.getService('production')).traffic).toEqual([{ revision: v1, percent: 100 }]);
@@ -121,11 +121,11 @@ describe('a deploy killed at each journaled step', () => {
   it('maintenance is refused while an operation is interrupted; rollback is not, and supersedes it', async () => {
     const opId = await crashedDeploy('setTraffic', 1);
     const error = await errorOf(runMaintenance(h.config, { environment: 'production', on: true }, h.deps()));
-    expect(isProdguardError(error) && error.code).toBe('PRODGUARD_DEPLOY_INTERRUPTED');
+    expect(isProdguardError(error) && error.code).toBe('PRODGUARD_OPERATION_INTERRUPTED');
     const rollback = await runRollback(h.config, { environment: 'production', to: v1 }, h.deps());
     expect(rollback.superseded).toEqual([opId]);
     expect((await h.platform.getService('production')).traffic).toEqual([{ revision: v1, percent: 100 }]);
-    expect(h.store.runningOperations('production')).toEqual([]);
+    expect(h.ops.running('production')).toEqual([]);
   });
 
   it('a rollback killed before its switch is finished by resume', async () => {
@@ -140,14 +140,14 @@ describe('a deploy killed at each journaled step', () => {
     expect(resumed.kind).toBe('rollback');
     expect(resumed.kind === 'rollback' && resumed.result.to).toBe(v1);
     expect((await h.platform.getService('production')).traffic).toEqual([{ revision: v1, percent: 100 }]);
-    expect(h.store.runningOperations('production')).toEqual([]);
+    expect(h.ops.running('production')).toEqual([]);
   });
 
   it('resume and abort with nothing interrupted say so', async () => {
     const error = await errorOf(runResume(h.config, { environment: 'production' }, h.deps()));
-    expect(isProdguardError(error) && error.code).toBe('PRODGUARD_DEPLOY_NOTHING_TO_RESUME');
+    expect(isProdguardError(error) && error.code).toBe('PRODGUARD_OPERATION_NOTHING_TO_RECOVER');
     const abortError = await errorOf(runAbort(h.config, { environment: 'production' }, h.deps()));
-    expect(isProdguardError(abortError) && abortError.code).toBe('PRODGUARD_DEPLOY_NOTHING_TO_RESUME');
+    expect(isProdguardError(abortError) && abortError.code).toBe('PRODGUARD_OPERATION_NOTHING_TO_RECOVER');
   });
 
   it('journals every step before it acts and after', async () => {
@@ -156,7 +156,7 @@ describe('a deploy killed at each journaled step', () => {
       { environment: 'production', commit: sha, steps: [10, 100] },
       h.deps(),
     );
-    const journal = h.store.readJournal(result.operationId!).map((j) => `${j.step}:${j.phase}`);
+    const journal = h.ops.readJournal(result.operationId!).map((j) => `${j.step}:${j.phase}`);
     expect(journal).toEqual(
       [
         'create-revision',
@@ -168,7 +168,7 @@ describe('a deploy killed at each journaled step', () => {
         'watch',
         'verify',
         'retire',
-      ].flatMap((s) => [`${s}:before`, `${s}:after`]),
+      ].flatMap((s) => [`${s}:started`, `${s}:succeeded`]),
     );
   });
 });

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProdguardError } from '../kernel/errors.js';
-import { readDeployAnnotations } from './read-deploy-annotations.js';
 import { runDeploy } from './run-deploy.js';
 import { runMaintenance } from './run-maintenance.js';
 import { runRollback } from './run-rollback.js';
@@ -113,7 +112,7 @@ describe('deploy to staging', () => {
     expect(h.platform.trafficLog.some((t) => t.traffic.some((x) => x.revision === result.revision))).toBe(
       false,
     );
-    expect(readDeployAnnotations(h.store, ['staging'])[0]!.revisions[0]).toMatchObject({
+    expect(h.store.latestVerdicts('staging')[0]).toMatchObject({
       revision: result.revision,
       verdict: 'failed',
     });
@@ -260,9 +259,10 @@ describe('analysis and automatic rollback', () => {
     ).toEqual([`${v1.revision}=90,${result.revision}=10`, `${v1.revision}=100`]);
     const detectMs = Date.parse(prodLog[canary + 1]!.at) - Date.parse(prodLog[canary]!.at);
     expect(detectMs).toBe(3000);
-    const annotations = readDeployAnnotations(h.store, ['production'])[0]!;
-    expect(annotations.knownGood).toBe(v1.revision);
-    expect(annotations.revisions.find((r) => r.revision === result.revision)!.verdict).toBe('failed');
+    expect(h.store.lastKnownGood('production')?.revision).toBe(v1.revision);
+    expect(h.store.latestVerdicts('production').find((r) => r.revision === result.revision)!.verdict).toBe(
+      'failed',
+    );
     expect((await h.platform.getRevision('production', result.revision!)).state).toBe('stopped');
     const audited = h.audit.list({ environment: 'production' }).at(-1)!;
     expect(audited).toMatchObject({ action: 'deploy', outcome: 'rolled-back', target: result.revision });
@@ -401,7 +401,7 @@ describe('locks, Ctrl-C, hotfix, rollback, maintenance', () => {
     expect((await h.platform.getService('production')).traffic).toEqual([
       { revision: v1.revision, percent: 100 },
     ]);
-    expect(h.store.runningOperations('production')).toEqual([]);
+    expect(h.ops.running('production')).toEqual([]);
     expect(h.audit.list().at(-1)).toMatchObject({ action: 'deploy', outcome: 'rolled-back' });
   });
 
@@ -419,7 +419,7 @@ describe('locks, Ctrl-C, hotfix, rollback, maintenance', () => {
       h.deps(),
     );
     expect(result.outcome).toBe('success');
-    const hotfixOp = h.store.getOperation(result.operationId!)!;
+    const hotfixOp = h.ops.get(result.operationId!, 'deploy')!;
     expect(hotfixOp.params.hotfix).toEqual({ reason: 'v1 leaks connections' });
   });
 
@@ -448,8 +448,9 @@ describe('locks, Ctrl-C, hotfix, rollback, maintenance', () => {
       'wait-ready:Success',
       'switch:Success',
     ]);
-    const annotations = readDeployAnnotations(h.store, ['production'])[0]!;
-    expect(annotations.revisions.find((r) => r.revision === v2.revision)!.verdict).toBe('rolled-back');
+    expect(h.store.latestVerdicts('production').find((r) => r.revision === v2.revision)!.verdict).toBe(
+      'rolled-back',
+    );
     expect(h.audit.list().at(-1)).toMatchObject({
       action: 'rollback',
       outcome: 'success',
@@ -509,7 +510,7 @@ describe('locks, Ctrl-C, hotfix, rollback, maintenance', () => {
     const labels = JSON.stringify((await h.platform.listRevisions('staging')).map((r) => r.labels));
     expect(labels).toContain('DB_PASSWORD=[redacted]');
     expect(labels).not.toContain('hunter2');
-    expect(JSON.stringify(h.store.listOperations('staging'))).not.toContain('hunter2');
+    expect(JSON.stringify(h.ops.list({ environment: 'staging' }))).not.toContain('hunter2');
   });
 
   it('keeps the last N known-good revisions as rollback targets and retires older ones', async () => {
@@ -522,8 +523,8 @@ describe('locks, Ctrl-C, hotfix, rollback, maintenance', () => {
           (await runDeploy(small.config, { environment: 'staging', commit: sha }, small.deps())).revision!,
         );
       }
-      const annotations = readDeployAnnotations(small.store, ['staging'])[0]!;
-      const verdictOf = (r: string) => annotations.revisions.find((x) => x.revision === r)!.verdict;
+      const verdicts = small.store.latestVerdicts('staging');
+      const verdictOf = (r: string) => verdicts.find((x) => x.revision === r)!.verdict;
       expect(revisions.map(verdictOf)).toEqual(['retired', 'known-good', 'known-good']);
       const rolled = await runRollback(small.config, { environment: 'staging' }, small.deps());
       expect(rolled.to).toBe(revisions[1]);

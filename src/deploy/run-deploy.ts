@@ -3,15 +3,21 @@ import { formatDuration } from '../kernel/duration.js';
 import { isProdguardError, ProdguardError, UsageError } from '../kernel/errors.js';
 import { tailLines } from '../kernel/process-runner.js';
 import { redactText } from '../kernel/redact.js';
+import {
+  endOperation,
+  type OperationRecord,
+  OperationRunner,
+  refuseInterrupted,
+  type StepResult,
+} from '../operations/index.js';
 import type { ReleaseRef, TrafficTarget } from '../platform/index.js';
 import { evaluateRules, isInScope, type RuleCheck, type RuleOverride, type Verdict } from '../rules/index.js';
 import { withEnvironmentLock } from '../store/index.js';
 import type { Breach } from './analyze-sample.js';
 import { applyTraffic, effectiveTraffic } from './apply-traffic.js';
 import { DEPLOY_RULE_CHECKS, type DeployCheckContext } from './deploy-checks.js';
+import type { DeployFailing, DeployParams, SmokeOutcome } from './deploy-operation-kinds.js';
 import { readDeploySettings, resolveAnalysisSettings } from './deploy-settings.js';
-import type { OperationRecord } from './deploy-store.js';
-import { type OperationRunner, OperationRunner as Runner, type StepResult } from './operation-runner.js';
 import {
   assertEnvironment,
   type DeployPipelineDeps,
@@ -21,7 +27,6 @@ import {
 import { type DeployStrategy, planCanarySteps, planStepTraffic } from './plan-canary-steps.js';
 import { type DetectionTimes, planDetectionTimes } from './plan-detection-times.js';
 import { readEnvironmentHealth } from './read-environment-health.js';
-import { refuseInterrupted } from './refuse-interrupted.js';
 import { runAnalysis } from './run-analysis.js';
 
 export interface DeployRequest {
@@ -52,21 +57,6 @@ export interface DeployResult {
   breaches: Breach[];
   times: DetectionTimes | undefined;
   tag: string | undefined;
-}
-
-/** What a deploy operation journals as its parameters; enough to resume it in another process. */
-export interface DeployParams {
-  commit: string;
-  digest: string;
-  note?: string;
-  strategy: DeployStrategy;
-  steps: number[];
-  watchMs: number;
-  hotfix?: { reason: string };
-  stableRevision?: string;
-  /** Pinned secret versions for the new revision (a secrets rollout). */
-  secrets?: Record<string, { version: number; envVar: string }>;
-  [key: string]: unknown;
 }
 
 const LABEL_OPERATION = 'prodguard.operation';
@@ -136,6 +126,14 @@ export async function runDeploy(
   };
   if (!evaluation.ok) {
     const message = `Deploy to ${request.environment} refused by ${evaluation.blocking.map((v) => v.id).join(', ')}.`;
+    deps.ops.record({
+      actor: deps.actor,
+      environment: request.environment,
+      action: 'deploy',
+      target: release.commit,
+      outcome: 'refused',
+      details: { message, rules: evaluation.blocking.map((v) => ({ id: v.id, message: v.message })) },
+    });
     deps.events.emit('operation:finished', {
       operationId: '',
       environment: request.environment,
@@ -143,7 +141,6 @@ export async function runDeploy(
       outcome: 'refused',
       elapsedMs: 0,
       message,
-      target: release.commit,
     });
     return {
       ...base,
@@ -158,7 +155,7 @@ export async function runDeploy(
 
   const times = planDetectionTimes(analysis, settings.switchTimeout);
   return withEnvironmentLock(
-    deps.store.stateStore,
+    deps.ops.stateStore,
     {
       environment: request.environment,
       operation: `deploy ${release.commit.slice(0, 12)}`,
@@ -168,7 +165,7 @@ export async function runDeploy(
       ...(deps.lockTtlMs ? { ttlMs: deps.lockTtlMs } : {}),
     },
     async (lock) => {
-      refuseInterrupted(deps, request.environment);
+      refuseInterrupted(deps.ops, deps.events, request.environment);
       const service = await deps.platform.getService(request.environment);
       const trafficBefore = effectiveTraffic(service);
       const serving = new Set(trafficBefore.map((t) => t.revision));
@@ -195,6 +192,7 @@ export async function runDeploy(
         }
       }
       const params: DeployParams = {
+        trafficBefore,
         commit: release.commit,
         digest: release.digest,
         strategy: request.strategy ?? settings.strategy,
@@ -207,15 +205,30 @@ export async function runDeploy(
       };
       const pinned = deps.pinnedSecrets?.(request.environment) ?? {};
       if (Object.keys(pinned).length > 0) params.secrets = pinned;
-      const op = deps.store.createOperation({
-        environment: request.environment,
+      const overrides = evaluation.overridden.map((v) => ({ rule: v.id, reason: v.overrideReason }));
+      for (const v of evaluation.overridden) {
+        deps.ops.record({
+          actor: deps.actor,
+          environment: request.environment,
+          action: 'deploy.override',
+          target: v.id,
+          reason: v.overrideReason,
+          outcome: 'overridden',
+          details: { message: v.message, commit: release.commit },
+        });
+      }
+      const { op } = deps.ops.begin({
         kind: 'deploy',
+        environment: request.environment,
         actor: deps.actor,
-        params: {
-          ...params,
-          overrides: evaluation.overridden.map((v) => ({ rule: v.id, reason: v.overrideReason })),
+        params: { ...params, ...(overrides.length > 0 ? { overrides } : {}) },
+        state: {},
+        subject: release.commit,
+        audit: {
+          action: 'deploy',
+          target: release.commit,
+          details: { strategy: params.strategy, steps: params.steps, watchMs: params.watchMs },
         },
-        trafficBefore,
       });
       deps.events.emit('deploy:plan', {
         operationId: op.id,
@@ -230,7 +243,7 @@ export async function runDeploy(
         config,
         op,
         deps,
-        new Runner(op, deps.store, deps.events, deps.clock, lock),
+        new OperationRunner(op, deps.ops, deps.events, lock),
       );
       return { ...result, verdicts: evaluation.verdicts, times };
     },
@@ -250,11 +263,11 @@ export function plannedDeploySteps(params: { steps: number[] }): string[] {
 /** Runs (or continues, on resume) a deploy operation's journaled steps to one of its outcomes. */
 export async function executeDeploy(
   config: PipelineConfig,
-  op: OperationRecord,
+  op: OperationRecord<'deploy'>,
   deps: PipelineDeps,
-  runner: OperationRunner,
+  runner: OperationRunner<'deploy'>,
 ): Promise<DeployResult> {
-  const params = op.params as DeployParams;
+  const params = op.params;
   const settings = readDeploySettings(config);
   const analysis = resolveAnalysisSettings(config, settings, op.environment);
   const environment = op.environment;
@@ -262,17 +275,15 @@ export async function executeDeploy(
   const release = { commit: params.commit, digest: params.digest };
   const planned = plannedDeploySteps(params);
   const finish = (
-    outcome: DeployOutcome,
+    outcome: 'success' | 'aborted' | 'failed',
     message: string,
     extra: Partial<DeployResult> = {},
+    error?: string,
   ): DeployResult => {
-    deps.events.emit('operation:finished', {
-      operationId: op.id,
-      environment,
-      kind: 'deploy',
-      outcome,
-      elapsedMs: runner.elapsed(),
+    endOperation(deps.ops, deps.events, op, outcome === 'success' ? 'succeeded' : outcome, {
       message,
+      elapsedMs: runner.elapsed(),
+      error,
     });
     return {
       operationId: op.id,
@@ -280,7 +291,7 @@ export async function executeDeploy(
       outcome,
       message,
       release,
-      revision: (op.state.revision as string | undefined) ?? undefined,
+      revision: op.state.revision,
       verdicts: [],
       steps: runner.results(planned),
       breaches: deps.store.readBreaches(op.id),
@@ -291,7 +302,7 @@ export async function executeDeploy(
   };
 
   // A deploy that was already failing when it stopped finishes its compensation, nothing else.
-  if (op.state.failing) return compensate(config, op, deps, runner, planned, op.state.failing as Failing);
+  if (op.state.failing) return compensate(config, op, deps, runner, planned, op.state.failing);
 
   try {
     const stable = params.stableRevision;
@@ -320,7 +331,7 @@ export async function executeDeploy(
             service: environment,
             release,
             env: { ...(config.environments[environment]?.platform?.env ?? {}) },
-            ...(params.secrets ? { secrets: params.secrets } : {}),
+            ...(params.secrets ? { secrets: appSecretsOnly(params.secrets, deps.isAdminSecret) } : {}),
             labels: {
               [LABEL_OPERATION]: op.id,
               ...(params.note ? { 'prodguard.note': redactText(params.note) } : {}),
@@ -331,8 +342,7 @@ export async function executeDeploy(
       (d) => d.revision,
     );
     const revision = created.revision;
-    op.state = { ...op.state, revision, url: created.url };
-    deps.store.updateState(op.id, op.state);
+    deps.ops.updateState(op, { ...op.state, revision, url: created.url });
 
     try {
       await runner.step(
@@ -346,7 +356,7 @@ export async function executeDeploy(
       await runner.step(
         'smoke',
         () => runSmoke(config, deps, settings.smoke, environment, revision, created.url),
-        (d) => String(d.summary),
+        (d) => d.summary,
       );
     } catch (error) {
       if (deps.signal?.aborted) throw error;
@@ -354,7 +364,7 @@ export async function executeDeploy(
     }
 
     // One journaled analysis step: a canary step's, or the watch after 100 %.
-    const analysisStep = (step: string, durationMs: number) =>
+    const analysisStep = (step: `analyze-${number}` | 'watch', durationMs: number) =>
       runner.step(
         step,
         async () => ({
@@ -375,8 +385,8 @@ export async function executeDeploy(
             ...(deps.signal ? { signal: deps.signal } : {}),
           }),
         }),
-        (d) => describeOutcome(d.outcome as AnalysisResult),
-        (d) => (d.outcome as AnalysisResult).kind === 'pass',
+        (d) => describeOutcome(d.outcome),
+        (d) => d.outcome.kind === 'pass',
       );
 
     for (const percent of params.steps) {
@@ -402,14 +412,12 @@ export async function executeDeploy(
         () => `${percent} % to ${revision}`,
       );
       if (percent >= 100) break;
-      const verdict = await analysisStep(`analyze-${percent}`, settings.stepDuration);
-      const outcome = verdict.outcome as AnalysisResult;
+      const { outcome } = await analysisStep(`analyze-${percent}`, settings.stepDuration);
       if (outcome.kind === 'fail')
         return compensate(config, op, deps, runner, planned, failingFrom(outcome, `canary ${percent} %`));
     }
 
-    const watch = await analysisStep('watch', params.watchMs);
-    const watchOutcome = watch.outcome as AnalysisResult;
+    const { outcome: watchOutcome } = await analysisStep('watch', params.watchMs);
     if (watchOutcome.kind === 'fail')
       return compensate(config, op, deps, runner, planned, failingFrom(watchOutcome, 'watch'));
 
@@ -422,50 +430,40 @@ export async function executeDeploy(
       'retire',
       () => retireRevisions(deps, environment, revision, settings.keepRevisions),
       (d) =>
-        `stopped ${(d.stopped as string[]).join(', ') || 'nothing'}${(d.forgotten as string[]).length > 0 ? `; beyond the last ${settings.keepRevisions}: ${(d.forgotten as string[]).join(', ')}` : ''}`,
+        `stopped ${d.stopped.join(', ') || 'nothing'}${d.forgotten.length > 0 ? `; beyond the last ${settings.keepRevisions}: ${d.forgotten.join(', ')}` : ''}`,
     );
-    deps.store.finishOperation(op.id, 'succeeded');
     deps.events.emit('deploy:verified', {
       operationId: op.id,
       environment,
       revision,
       digest: release.digest,
       commit: release.commit,
-      ...(verified.tag ? { tag: verified.tag as string } : {}),
+      ...(verified.tag ? { tag: verified.tag } : {}),
     });
     return finish('success', `${revision} is serving 100 % of ${environment} and is known-good.`, {
       revision,
-      tag: (verified.tag as string | undefined) ?? undefined,
+      tag: verified.tag,
     });
   } catch (error) {
     if (deps.signal?.aborted) {
       const restored = await restoreTrafficBefore(config, op, deps);
       markRevision(deps, op, 'rolled-back', { reason: 'aborted (Ctrl-C)' });
-      deps.store.finishOperation(op.id, 'aborted', 'interrupted by the operator');
-      return finish('aborted', `Aborted; ${restored}.`);
+      return finish('aborted', `Aborted; ${restored}.`, {}, 'interrupted by the operator');
     }
-    if (isProdguardError(error) && error.code === 'PRODGUARD_DEPLOY_LOCK_LOST') throw error;
+    if (isProdguardError(error) && error.code === 'PRODGUARD_OPERATION_LOCK_LOST') throw error;
     const restored = await restoreTrafficBefore(config, op, deps).catch(
       (e: unknown) => `could not restore traffic: ${e instanceof Error ? e.message : String(e)}`,
     );
-    markRevision(deps, op, 'failed', { error: error instanceof Error ? error.message : String(error) });
-    deps.store.finishOperation(op.id, 'failed', error instanceof Error ? error.message : String(error));
+    const reason = error instanceof Error ? error.message : String(error);
+    markRevision(deps, op, 'failed', { error: reason });
     const cause = isProdguardError(error) ? `${error.code}: ${error.message}` : String(error);
-    return finish('failed', `Deploy failed (${cause}); ${restored}.`);
+    return finish('failed', `Deploy failed (${cause}); ${restored}.`, {}, reason);
   }
 }
 
 type AnalysisResult = Awaited<ReturnType<typeof runAnalysis>>;
 
-interface Failing {
-  where: string;
-  reason: 'breach' | 'insufficient-data';
-  breaches: Breach[];
-  heldMs?: number;
-  [key: string]: unknown;
-}
-
-function failingFrom(outcome: Extract<AnalysisResult, { kind: 'fail' }>, where: string): Failing {
+function failingFrom(outcome: Extract<AnalysisResult, { kind: 'fail' }>, where: string): DeployFailing {
   return outcome.reason === 'breach'
     ? { where, reason: 'breach', breaches: outcome.breaches }
     : { where, reason: 'insufficient-data', breaches: [], heldMs: outcome.heldMs };
@@ -489,17 +487,16 @@ export function describeBreach(b: Breach): string {
 /** Breach (or a hold that timed out): one atomic switch back to the known-good revision; the new one is failed. */
 async function compensate(
   config: PipelineConfig,
-  op: OperationRecord,
+  op: OperationRecord<'deploy'>,
   deps: PipelineDeps,
-  runner: OperationRunner,
+  runner: OperationRunner<'deploy'>,
   planned: string[],
-  failing: Failing,
+  failing: DeployFailing,
 ): Promise<DeployResult> {
-  const params = op.params as DeployParams;
-  const revision = op.state.revision as string;
+  const params = op.params;
+  const revision = op.state.revision ?? '';
   if (!op.state.failing) {
-    op.state = { ...op.state, failing };
-    deps.store.updateState(op.id, op.state);
+    deps.ops.updateState(op, { ...op.state, failing });
     for (const breach of failing.breaches) deps.store.recordBreach(op.id, op.environment, revision, breach);
     deps.events.emit('deploy:breach', {
       operationId: op.id,
@@ -510,7 +507,7 @@ async function compensate(
   }
   const target: TrafficTarget[] = params.stableRevision
     ? [{ revision: params.stableRevision, percent: 100 }]
-    : op.trafficBefore;
+    : params.trafficBefore;
   let restored: TrafficTarget[] = [];
   if (target.length > 0) {
     await runner.step(
@@ -523,7 +520,7 @@ async function compensate(
       () => `traffic back to ${target.map((t) => `${t.revision}=${t.percent}`).join(', ')}`,
     );
     restored = target;
-    await deps.platform.stopRevision(op.environment, revision).catch(() => undefined);
+    await stopQuietly(deps, op.environment, revision, 'after its rollback');
   }
   markRevision(deps, op, 'failed', { ...failing });
   const why =
@@ -537,18 +534,15 @@ async function compensate(
     restoredTraffic: restored,
     reason: why,
   });
-  deps.store.finishOperation(op.id, 'rolled-back', why);
   const message =
     target.length > 0
       ? `${revision} failed during ${failing.where} (${why}); traffic is back on ${target.map((t) => t.revision).join(', ')}.`
       : `${revision} failed during ${failing.where} (${why}); there is no known-good revision to return to.`;
-  deps.events.emit('operation:finished', {
-    operationId: op.id,
-    environment: op.environment,
-    kind: 'deploy',
-    outcome: 'rolled-back',
-    elapsedMs: runner.elapsed(),
+  endOperation(deps.ops, deps.events, op, 'rolled-back', {
     message,
+    elapsedMs: runner.elapsed(),
+    error: why,
+    audit: { target: revision, details: { breaches: failing.breaches } },
   });
   return {
     operationId: op.id,
@@ -568,27 +562,24 @@ async function compensate(
 /** Not ready or smoke failed: no traffic ever moved, so the new revision is simply failed and stopped. */
 async function failBeforeTraffic(
   config: PipelineConfig,
-  op: OperationRecord,
+  op: OperationRecord<'deploy'>,
   deps: PipelineDeps,
-  runner: OperationRunner,
+  runner: OperationRunner<'deploy'>,
   planned: string[],
   error: unknown,
 ): Promise<DeployResult> {
   void config;
-  const revision = op.state.revision as string;
+  const revision = op.state.revision ?? '';
   const message = `${revision} never took traffic: ${error instanceof Error ? error.message : String(error)}`;
   markRevision(deps, op, 'failed', { error: message });
-  await deps.platform.stopRevision(op.environment, revision).catch(() => undefined);
-  deps.store.finishOperation(op.id, 'failed', message);
-  deps.events.emit('operation:finished', {
-    operationId: op.id,
-    environment: op.environment,
-    kind: 'deploy',
-    outcome: 'failed',
-    elapsedMs: runner.elapsed(),
+  await stopQuietly(deps, op.environment, revision, 'that never took traffic');
+  endOperation(deps.ops, deps.events, op, 'failed', {
     message,
+    elapsedMs: runner.elapsed(),
+    error: message,
+    audit: { target: revision },
   });
-  const params = op.params as DeployParams;
+  const params = op.params;
   return {
     operationId: op.id,
     environment: op.environment,
@@ -607,40 +598,55 @@ async function failBeforeTraffic(
 /** Abort: the traffic the operation found, exactly, on revisions made ready first. Never cancelled by Ctrl-C. */
 export async function restoreTrafficBefore(
   config: PipelineConfig,
-  op: OperationRecord,
+  op: OperationRecord<'deploy'>,
   deps: PipelineDeps,
 ): Promise<string> {
-  const revision = op.state.revision as string | undefined;
-  if (op.trafficBefore.length === 0) {
+  const revision = op.state.revision;
+  const trafficBefore = op.params.trafficBefore;
+  if (trafficBefore.length === 0) {
     return revision ? `there was no traffic before; ${revision} keeps what it has` : 'no traffic was moved';
   }
-  const service = await applyTraffic(
-    deps.platform,
-    op.environment,
-    op.trafficBefore,
-    config.app.startupTimeout,
-  );
+  const service = await applyTraffic(deps.platform, op.environment, trafficBefore, config.app.startupTimeout);
   deps.events.emit('traffic:switched', {
     operationId: op.id,
     environment: op.environment,
     traffic: service.traffic,
     reason: 'restore the traffic before the operation',
   });
-  if (revision && !op.trafficBefore.some((t) => t.revision === revision)) {
-    await deps.platform.stopRevision(op.environment, revision).catch(() => undefined);
+  if (revision && !trafficBefore.some((t) => t.revision === revision)) {
+    await stopQuietly(deps, op.environment, revision, 'after restoring the traffic');
   }
-  return `traffic restored to ${op.trafficBefore.map((t) => `${t.revision}=${t.percent}`).join(', ')}`;
+  return `traffic restored to ${trafficBefore.map((t) => `${t.revision}=${t.percent}`).join(', ')}`;
 }
 
-function markRevision(
-  deps: PipelineDeps,
-  op: OperationRecord,
+/** The one place a revision's secrets are chosen: admin credentials never reach the app. */
+export function appSecretsOnly<T>(
+  secrets: Record<string, T>,
+  isAdmin: ((name: string) => boolean) | undefined,
+): Record<string, T> {
+  if (!isAdmin) return secrets;
+  return Object.fromEntries(Object.entries(secrets).filter(([name]) => !isAdmin(name)));
+}
+
+/** Stopping a revision nobody routes to is housekeeping: a failure is logged, never fatal. */
+async function stopQuietly(deps: PipelineDeps, environment: string, revision: string, why: string) {
+  await deps.platform.stopRevision(environment, revision).catch((error: unknown) => {
+    deps.log?.warn(`could not stop ${revision} ${why}`, {
+      environment,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  });
+}
+
+export function markRevision(
+  deps: Pick<PipelineDeps, 'store'>,
+  op: OperationRecord<'deploy'>,
   verdict: 'failed' | 'rolled-back',
   details: Record<string, unknown>,
 ): void {
-  const revision = op.state.revision as string | undefined;
+  const revision = op.state.revision;
   if (!revision) return;
-  const params = op.params as DeployParams;
+  const params = op.params;
   deps.store.recordVerdict({
     environment: op.environment,
     revision,
@@ -659,7 +665,7 @@ async function runSmoke(
   environment: string,
   revision: string,
   url: string,
-): Promise<Record<string, unknown>> {
+): Promise<SmokeOutcome> {
   if (!smoke.command) return { summary: 'no smoke command configured (deploy.smoke.command)', skipped: true };
   const result = await deps.processes.runShell(smoke.command, {
     cwd: config.root,
@@ -689,12 +695,12 @@ async function runSmoke(
 
 async function verifyRelease(
   config: PipelineConfig,
-  op: OperationRecord,
+  op: OperationRecord<'deploy'>,
   deps: PipelineDeps,
   revision: string,
   params: DeployParams,
   planned: string[],
-): Promise<Record<string, unknown>> {
+): Promise<{ tag?: string }> {
   const environment = op.environment;
   deps.store.recordVerdict({
     environment,
@@ -768,7 +774,7 @@ async function retireRevisions(
   environment: string,
   current: string,
   keep: number,
-): Promise<Record<string, unknown>> {
+): Promise<{ stopped: string[]; kept: string[]; forgotten: string[] }> {
   const service = await deps.platform.getService(environment);
   const live = new Set(effectiveTraffic(service).map((t) => t.revision));
   const stopped: string[] = [];

@@ -1,11 +1,11 @@
 import { ProdguardError } from '../kernel/errors.js';
+import { endOperation, type OperationRecord, OperationRunner, type StepResult } from '../operations/index.js';
 import type { TrafficTarget } from '../platform/index.js';
 import { withEnvironmentLock } from '../store/index.js';
 import { applyTraffic, effectiveTraffic } from './apply-traffic.js';
 import { readDeploySettings } from './deploy-settings.js';
-import type { OperationRecord } from './deploy-store.js';
-import { OperationRunner, type StepResult } from './operation-runner.js';
 import { assertEnvironment, type PipelineConfig, type PipelineDeps } from './pipeline-deps.js';
+import { markRevision } from './run-deploy.js';
 
 export interface RollbackRequest {
   environment: string;
@@ -40,7 +40,7 @@ export async function runRollback(
   assertEnvironment(config, request.environment);
   const settings = readDeploySettings(config);
   return withEnvironmentLock(
-    deps.store.stateStore,
+    deps.ops.stateStore,
     {
       environment: request.environment,
       operation: 'rollback',
@@ -50,45 +50,48 @@ export async function runRollback(
       ...(deps.lockTtlMs ? { ttlMs: deps.lockTtlMs } : {}),
     },
     async (lock) => {
-      // An interrupted deploy does not block the way out; the rollback supersedes it.
+      // An interrupted deploy or rollback does not block the way out; the rollback supersedes it.
       const superseded: string[] = [];
-      for (const op of deps.store.runningOperations(request.environment)) {
-        const journal = deps.store.readJournal(op.id);
+      for (const op of deps.ops.running(request.environment)) {
+        if (op.kind !== 'deploy' && op.kind !== 'rollback') continue;
         deps.events.emit('operation:interrupted-found', {
           environment: request.environment,
           operationId: op.id,
           kind: op.kind,
-          step: journal[journal.length - 1]?.step,
+          step: deps.ops.lastStep(op.id)?.step,
         });
-        if (op.state.revision) {
-          deps.store.recordVerdict({
-            environment: op.environment,
-            revision: op.state.revision as string,
-            verdict: 'rolled-back',
-            digest: String(op.params.digest ?? ''),
-            commit: String(op.params.commit ?? ''),
-            operationId: op.id,
-            details: { supersededBy: 'rollback' },
-          });
-        }
-        deps.store.finishOperation(op.id, 'aborted', 'superseded by a rollback');
+        const deploy = deps.ops.get(op.id, 'deploy');
+        if (deploy) markRevision(deps, deploy, 'rolled-back', { supersededBy: 'rollback' });
+        endOperation(deps.ops, deps.events, op, 'aborted', {
+          message: `${op.kind} ${op.id} superseded by a rollback`,
+          elapsedMs: 0,
+          error: 'superseded by a rollback',
+        });
         superseded.push(op.id);
       }
       const service = await deps.platform.getService(request.environment);
       const current = effectiveTraffic(service);
       const target = await pickTarget(request, current, deps);
-      const op = deps.store.createOperation({
-        environment: request.environment,
+      const { op } = deps.ops.begin({
         kind: 'rollback',
+        environment: request.environment,
         actor: deps.actor,
         params: {
           to: target,
           explicit: Boolean(request.to),
+          trafficBefore: current,
           ...(request.reason ? { reason: request.reason } : {}),
         },
-        trafficBefore: current,
+        state: {},
+        subject: target,
+        audit: {
+          action: 'rollback',
+          target,
+          reason: request.reason,
+          details: { from: current },
+        },
       });
-      const runner = new OperationRunner(op, deps.store, deps.events, deps.clock, lock);
+      const runner = new OperationRunner(op, deps.ops, deps.events, lock);
       return { ...(await executeRollback(config, op, deps, runner)), superseded };
     },
   );
@@ -136,11 +139,11 @@ async function pickTarget(
 /** The rollback's journaled steps; also what `resume` runs for an interrupted rollback. */
 export async function executeRollback(
   config: PipelineConfig,
-  op: OperationRecord,
+  op: OperationRecord<'rollback'>,
   deps: PipelineDeps,
-  runner: OperationRunner,
+  runner: OperationRunner<'rollback'>,
 ): Promise<Omit<RollbackResult, 'superseded'>> {
-  const target = String(op.params.to);
+  const target = op.params.to;
   const environment = op.environment;
   await runner.step(
     'start-target',
@@ -157,7 +160,7 @@ export async function executeRollback(
     async () => {
       // The way out is not cancelled by Ctrl-C: a half rollback helps nobody.
       await deps.platform.waitReady(environment, target, config.app.startupTimeout);
-      return {};
+      return { revision: target };
     },
     () => `${target} ready`,
   );
@@ -181,10 +184,11 @@ export async function executeRollback(
     () => `100 % to ${target}`,
   );
   // An automatic pick says "what serves now is bad": mark it. `--to` is explicit navigation and judges nothing.
-  const judged = op.params.explicit ? [] : op.trafficBefore;
+  const judged = op.params.explicit ? [] : op.params.trafficBefore;
   for (const t of judged) {
     if (t.revision === target) continue;
     const verdicts = deps.store.latestVerdicts(environment).find((v) => v.revision === t.revision);
+    // A revision the platform no longer knows keeps the digest its last verdict recorded.
     const rev = await deps.platform.getRevision(environment, t.revision).catch(() => undefined);
     deps.store.recordVerdict({
       environment,
@@ -196,22 +200,16 @@ export async function executeRollback(
       details: { rolledBackTo: target },
     });
   }
-  deps.store.finishOperation(op.id, 'succeeded');
   const message = `${environment} is serving 100 % from ${target}.`;
-  deps.events.emit('operation:finished', {
-    operationId: op.id,
-    environment,
-    kind: 'rollback',
-    outcome: 'success',
-    elapsedMs: runner.elapsed(),
+  endOperation(deps.ops, deps.events, op, 'succeeded', {
     message,
-    target,
-    ...(typeof op.params.reason === 'string' ? { reason: op.params.reason } : {}),
+    elapsedMs: runner.elapsed(),
+    audit: { target, reason: op.params.reason },
   });
   return {
     operationId: op.id,
     environment,
-    from: op.trafficBefore,
+    from: op.params.trafficBefore,
     to: target,
     steps: runner.results(ROLLBACK_STEPS),
     message,

@@ -11,6 +11,18 @@ beforeEach(async () => {
 });
 afterEach(() => h.cleanup());
 
+/** The rotation a rollout belongs to: rollouts are its child operations. */
+function parentRotation(environment: string): string {
+  return h.ops.begin({
+    kind: 'secrets-rotation',
+    environment,
+    actor: 'tester',
+    params: { name: 'DB_PASSWORD', kind: 'random', strategy: 'regenerate', fromVersion: 1, role: null },
+    state: {},
+    audit: { action: 'secrets.rotate', target: 'DB_PASSWORD' },
+  }).op.id;
+}
+
 describe('secrets rollout (the ServiceRoller the secrets domain calls)', () => {
   it('starts the serving release again with the new pins, moves traffic, watches, retires the old revision', async () => {
     const sha = await h.commit('v1');
@@ -19,7 +31,12 @@ describe('secrets rollout (the ServiceRoller the secrets domain calls)', () => {
     const result = await withEnvironmentLock(
       h.state,
       { environment: 'staging', operation: 'secrets rotate', owner: 'tester', clock: h.clock },
-      () => runSecretsRollout(h.config, { environment: 'staging', pins: { DB_PASSWORD: 2 } }, h.deps()),
+      () =>
+        runSecretsRollout(
+          h.config,
+          { environment: 'staging', pins: { DB_PASSWORD: 2 }, parentId: parentRotation('staging') },
+          h.deps(),
+        ),
     );
     expect(result.ok).toBe(true);
     const revision = await h.platform.getRevision('staging', result.revision!);
@@ -34,9 +51,62 @@ describe('secrets rollout (the ServiceRoller the secrets domain calls)', () => {
   it('skips when nothing serves yet: no revision holds the previous version', async () => {
     const result = await runSecretsRollout(
       h.config,
-      { environment: 'staging', pins: { JWT_SECRET: 3 } },
+      { environment: 'staging', pins: { JWT_SECRET: 3 }, parentId: parentRotation('staging') },
       h.deps(),
     );
     expect(result).toEqual({ ok: true, skipped: 'staging serves no revision yet', previousRetired: true });
+  });
+
+  it('never hands the app an admin credential, whatever the pins say', async () => {
+    const sha = await h.commit('v1');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const deps = h.deps({ isAdminSecret: (name) => name.endsWith('_ADMIN') });
+    const result = await withEnvironmentLock(
+      h.state,
+      { environment: 'staging', operation: 'secrets rotate', owner: 'tester', clock: h.clock },
+      () =>
+        runSecretsRollout(
+          h.config,
+          {
+            environment: 'staging',
+            pins: { DATABASE_URL: 2, DATABASE_URL_ADMIN: 1 },
+            parentId: parentRotation('staging'),
+          },
+          deps,
+        ),
+    );
+    expect(result.ok).toBe(true);
+    const revision = await h.platform.getRevision('staging', result.revision!);
+    expect(revision.secretVersions).toEqual({ DATABASE_URL: 2 });
+  });
+
+  it('is a child of its rotation: a rollout left running is resumed, not started twice', async () => {
+    const sha = await h.commit('v1');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const parentId = parentRotation('staging');
+    const lock = { environment: 'staging', operation: 'secrets rotate', owner: 'tester', clock: h.clock };
+    // The first attempt freezes for ever right after creating its revision, as a SIGKILL would leave it.
+    const frozen = new Promise<void>((reached) => {
+      h.platform.afterAct = (method) => {
+        if (method !== 'createRevision') return;
+        reached();
+        return new Promise<void>(() => {});
+      };
+    });
+    void withEnvironmentLock(h.state, lock, () =>
+      runSecretsRollout(h.config, { environment: 'staging', pins: { DB_PASSWORD: 2 }, parentId }, h.deps()),
+    );
+    await frozen;
+    h.platform.afterAct = undefined;
+    h.clock.advance(2 * 3_600_000);
+    const children = h.ops.children(parentId);
+    expect(children).toHaveLength(1);
+    expect(children[0]!.status).toBe('running');
+    const result = await withEnvironmentLock(h.state, lock, () =>
+      runSecretsRollout(h.config, { environment: 'staging', pins: { DB_PASSWORD: 2 }, parentId }, h.deps()),
+    );
+    expect(result.ok).toBe(true);
+    expect(h.ops.children(parentId).map((c) => c.id)).toEqual([children[0]!.id]);
+    expect(h.ops.get(children[0]!.id)!.status).toBe('succeeded');
   });
 });

@@ -1,99 +1,146 @@
 import { isProdguardError } from '../kernel/errors.js';
+import { endOperation, type OperationRecord, OperationRunner } from '../operations/index.js';
 import type { RolloutResult, ServiceRoller } from '../secrets/index.js';
 import type { EnvironmentLock } from '../store/index.js';
 import type { Workspace } from '../workspace/index.js';
 import { effectiveTraffic } from './apply-traffic.js';
 import { DeployEvents } from './deploy-events.js';
+import type { DeployParams } from './deploy-operation-kinds.js';
 import { openPipeline } from './open-pipeline.js';
-import { OperationRunner } from './operation-runner.js';
 import type { PipelineConfig, PipelineDeps } from './pipeline-deps.js';
-import { type DeployParams, executeDeploy } from './run-deploy.js';
+import { executeDeploy, markRevision, restoreTrafficBefore } from './run-deploy.js';
 
 export interface SecretsRolloutRequest {
   environment: string;
   /** Secret name → version every new revision must run with (merged over the serving revision's pins). */
   pins: Record<string, number>;
+  /** The rotation this rollout belongs to: the deploy is journaled as its child operation. */
+  parentId: string;
+}
+
+/** The caller (a rotation) holds the environment lock and keeps it alive; its child borrows it. */
+function borrowedLock(environment: string): EnvironmentLock {
+  return { environment, token: 'held-by-parent', heartbeat: () => true, release: () => {} };
+}
+
+function runningChild(deps: PipelineDeps, parentId: string): OperationRecord<'deploy'> | undefined {
+  const child = deps.ops.children(parentId).find((op) => op.kind === 'deploy' && op.status === 'running');
+  return child ? deps.ops.get(child.id, 'deploy') : undefined;
 }
 
 /**
  * A new revision of the release the environment serves now, with new pinned secret versions, through the
  * same journaled steps as a deploy: ready, smoke, 100 %, watch (breach → back to the previous revision),
- * retire. Called by `secrets rotate`, which already holds the environment lock: this does not take it.
+ * retire. It is a child operation of the rotation, so `resume` and `abort` of the rotation reach it.
  */
 export async function runSecretsRollout(
   config: PipelineConfig,
   request: SecretsRolloutRequest,
   deps: PipelineDeps,
 ): Promise<RolloutResult> {
-  const service = await deps.platform.getService(request.environment);
-  const traffic = effectiveTraffic(service);
-  const stable = [...traffic].sort((a, b) => b.percent - a.percent)[0]?.revision;
-  if (!stable) {
-    // Nothing serves: no revision holds the previous credentials, and the next deploy starts with the new pins.
-    const running = (await deps.platform.listRevisions(request.environment)).some(
-      (r) => r.state !== 'stopped' && r.state !== 'failed',
-    );
-    return { ok: true, skipped: `${request.environment} serves no revision yet`, previousRetired: !running };
+  let op = runningChild(deps, request.parentId);
+  if (!op) {
+    const service = await deps.platform.getService(request.environment);
+    const traffic = effectiveTraffic(service);
+    const stable = [...traffic].sort((a, b) => b.percent - a.percent)[0]?.revision;
+    if (!stable) {
+      // Nothing serves: no revision holds the previous credentials, and the next deploy starts with the new pins.
+      const running = (await deps.platform.listRevisions(request.environment)).some(
+        (r) => r.state !== 'stopped' && r.state !== 'failed',
+      );
+      return {
+        ok: true,
+        skipped: `${request.environment} serves no revision yet`,
+        previousRetired: !running,
+      };
+    }
+    const current = await deps.platform.getRevision(request.environment, stable);
+    const versions = { ...current.secretVersions, ...request.pins };
+    const params: DeployParams = {
+      commit: current.release.commit,
+      digest: current.release.digest,
+      strategy: 'all-at-once',
+      steps: [100],
+      watchMs: config.watch,
+      stableRevision: stable,
+      trafficBefore: traffic,
+      note: `secrets rollout: ${Object.entries(request.pins)
+        .map(([name, v]) => `${name} v${v}`)
+        .join(', ')}`,
+      secrets: Object.fromEntries(
+        Object.entries(versions).map(([name, version]) => [name, { version, envVar: name }]),
+      ),
+    };
+    op = deps.ops.begin({
+      kind: 'deploy',
+      environment: request.environment,
+      actor: deps.actor,
+      params,
+      state: {},
+      parentId: request.parentId,
+      subject: current.release.commit,
+      audit: {
+        action: 'deploy',
+        target: current.release.commit,
+        reason: params.note,
+        details: { parentOperationId: request.parentId, strategy: params.strategy, watchMs: params.watchMs },
+      },
+    }).op;
   }
-  const current = await deps.platform.getRevision(request.environment, stable);
-  const versions = { ...current.secretVersions, ...request.pins };
-  const params: DeployParams = {
-    commit: current.release.commit,
-    digest: current.release.digest,
-    strategy: 'all-at-once',
-    steps: [100],
-    watchMs: config.watch,
-    stableRevision: stable,
-    note: `secrets rollout: ${Object.entries(request.pins)
-      .map(([name, v]) => `${name} v${v}`)
-      .join(', ')}`,
-    secrets: Object.fromEntries(
-      Object.entries(versions).map(([name, version]) => [name, { version, envVar: name }]),
-    ),
-  };
-  const op = deps.store.createOperation({
-    environment: request.environment,
-    kind: 'deploy',
-    actor: deps.actor,
-    params: { ...params, secretsRollout: true },
-    trafficBefore: traffic,
-  });
-  // The caller holds the environment lock and keeps it alive; this operation borrows it.
-  const borrowed: EnvironmentLock = {
-    environment: request.environment,
-    token: 'held-by-caller',
-    heartbeat: () => true,
-    release: () => {},
-  };
   const result = await executeDeploy(
     config,
     op,
     deps,
-    new OperationRunner(op, deps.store, deps.events, deps.clock, borrowed),
+    new OperationRunner(op, deps.ops, deps.events, borrowedLock(request.environment)),
   );
   return result.outcome === 'success'
     ? { ok: true, ...(result.revision ? { revision: result.revision } : {}) }
     : { ok: false, error: result.message, ...(result.revision ? { revision: result.revision } : {}) };
 }
 
-/** The secrets domain's ServiceRoller over the local agent, for `secrets rotate` (see src/cli/commands/secrets.ts). */
+/** Undoes an interrupted child rollout: exactly the traffic it found, its new revision marked rolled back. */
+export async function abortSecretsRollout(
+  config: PipelineConfig,
+  parentId: string,
+  deps: PipelineDeps,
+): Promise<{ message: string }> {
+  const op = runningChild(deps, parentId);
+  if (!op) return { message: 'no rollout was in progress' };
+  const restored = await restoreTrafficBefore(config, op, deps);
+  markRevision(deps, op, 'rolled-back', { reason: 'its rotation was aborted' });
+  const message = `Aborted rollout ${op.id}; ${restored}.`;
+  endOperation(deps.ops, deps.events, op, 'aborted', { message, elapsedMs: 0, error: 'rotation aborted' });
+  return { message };
+}
+
+/** The secrets domain's ServiceRoller over the local agent, for `secrets rotate`. */
 export function createSecretsServiceRoller(ws: Workspace): ServiceRoller {
+  const withPipeline = async <T>(
+    skipped: T,
+    fn: (pipeline: Awaited<ReturnType<typeof openPipeline>>) => Promise<T>,
+  ): Promise<T> => {
+    let pipeline: Awaited<ReturnType<typeof openPipeline>> | undefined;
+    try {
+      pipeline = await openPipeline(ws, { events: new DeployEvents(ws.log) });
+      return await fn(pipeline);
+    } catch (error) {
+      // No agent: no revision is running here now. A revision an agent restarts later keeps the version
+      // it was pinned to, so the previous version is not marked retired.
+      if (isProdguardError(error) && error.code === 'PRODGUARD_PLATFORM_AGENT_DOWN') return skipped;
+      throw error;
+    } finally {
+      await pipeline?.close();
+    }
+  };
   return {
-    async rollout(environment, pins) {
-      let pipeline: Awaited<ReturnType<typeof openPipeline>> | undefined;
-      try {
-        pipeline = await openPipeline(ws, { events: new DeployEvents() });
-        return await runSecretsRollout(pipeline.config, { environment, pins }, pipeline.deps);
-      } catch (error) {
-        // No agent: no revision is running here now. A revision an agent restarts later keeps the version
-        // it was pinned to, so the previous version is not marked retired.
-        if (isProdguardError(error) && error.code === 'PRODGUARD_PLATFORM_AGENT_DOWN') {
-          return { ok: true, skipped: 'the local platform is not running (prodguard up)' };
-        }
-        throw error;
-      } finally {
-        await pipeline?.close();
-      }
-    },
+    rollout: (environment, pins, parent) =>
+      withPipeline<RolloutResult>(
+        { ok: true, skipped: 'the local platform is not running (prodguard up)' },
+        (p) => runSecretsRollout(p.config, { environment, pins, parentId: parent.operationId }, p.deps),
+      ),
+    abortRollout: (_environment, parent) =>
+      withPipeline({ message: 'the local platform is not running; no traffic to restore' }, (p) =>
+        abortSecretsRollout(p.config, parent.operationId, p.deps),
+      ),
   };
 }

@@ -7,3 +7,4 @@ export * from './logger.js';
 export * from './package-root.js';
 export * from './process-runner.js';
 export * from './redact.js';
+export * from './typed-events.js';

@@ -79,7 +79,7 @@ export async function destroySecretVersion(
     : undefined;
   const activeRotations = ctx.store.db
     .prepare<[string, string, number, number], { id: string }>(
-      "SELECT id FROM secret_rotations WHERE name = ? AND environment = ? AND status = 'running' AND (from_version = ? OR to_version = ?)",
+      "SELECT id FROM operations WHERE kind = 'secrets-rotation' AND subject = ? AND environment = ? AND status = 'running' AND (json_extract(params, '$.fromVersion') = ? OR json_extract(state, '$.toVersion') = ?)",
     )
     .all(input.name, input.environment, input.version, input.version)
     .map((r) => r.id);

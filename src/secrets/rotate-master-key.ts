@@ -98,11 +98,11 @@ export function rotateMasterKey(options: RotateMasterKeyOptions): RotateMasterKe
           pending_tag: Buffer;
         }
       >(
-        'SELECT id, pending_key_id, pending_nonce, pending_ciphertext, pending_tag FROM secret_rotations WHERE pending_ciphertext IS NOT NULL',
+        'SELECT operation_id AS id, key_id AS pending_key_id, nonce AS pending_nonce, ciphertext AS pending_ciphertext, tag AS pending_tag FROM secret_rotation_pending',
       )
       .all();
     const updatePending = store.db.prepare(
-      'UPDATE secret_rotations SET pending_key_id = ?, pending_nonce = ?, pending_ciphertext = ?, pending_tag = ? WHERE id = ?',
+      'UPDATE secret_rotation_pending SET key_id = ?, nonce = ?, ciphertext = ?, tag = ? WHERE operation_id = ?',
     );
     for (const row of pending) {
       const aad = rotationAad(row.id);

@@ -1,13 +1,23 @@
 import { formatDuration } from '../kernel/duration.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { redactText } from '../kernel/redact.js';
+import { TypedEvents } from '../kernel/typed-events.js';
+import {
+  type OperationEventMap,
+  type OperationRecord,
+  OperationRunner,
+  OperationStore,
+  refuseInterrupted,
+  type StepEventSink,
+  type StepResult,
+} from '../operations/index.js';
 import {
   evaluateRules,
   type RuleCheck,
   type RuleEvaluation,
   type RuleOverride,
 } from '../rules/rule-engine.js';
-import { withEnvironmentLock } from '../store/environment-lock.js';
+import { type EnvironmentLock, withEnvironmentLock } from '../store/environment-lock.js';
 import type { MasterKey } from './master-key.js';
 import { planRotation, type RotationPlan } from './plan-rotation.js';
 import { type PostgresRoleAdmin, withCredentials } from './postgres-role-admin.js';
@@ -15,6 +25,7 @@ import {
   RotationJournal,
   type RotationRecord,
   type RotationStepName,
+  type RotationSteps,
   type RotationStrategy,
 } from './rotation-journal.js';
 import {
@@ -55,15 +66,11 @@ export interface RotateSecretDeps {
   lockWaitMs?: number;
   /** Ctrl-C: stops between steps and during waits; the journal keeps the rotation resumable. */
   signal?: AbortSignal;
+  /** Display of each step as it ends (the CLI's operation renderer). */
+  events?: StepEventSink;
 }
 
-export type StepStatus = 'Success' | 'Skipped' | 'Error' | 'NotExecuted';
-
-export interface RotationStepResult {
-  name: RotationStepName;
-  status: StepStatus;
-  detail?: string;
-}
+export type RotationStepResult = StepResult;
 
 export interface RotateSecretResult {
   /** succeeded; rolled-back (rollout failed, previous version re-pinned); interrupted (resume with --resume). */
@@ -98,8 +105,9 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /**
- * Rotates one secret as a journaled operation under the environment lock. Returns the step-by-step result;
- * throws only when the rotation is refused before it starts.
+ * Rotates one secret as a journaled operation (kind `secrets-rotation`) under the environment lock. Its
+ * rollout is a child deploy operation. Returns the step-by-step result; throws only when the rotation is
+ * refused before it starts.
  */
 export async function rotateSecret(
   ctx: SecretsContext,
@@ -109,7 +117,7 @@ export async function rotateSecret(
   assertEnvironment(ctx, input.environment);
   const ref: SecretRef = { name: input.name, environment: input.environment };
   const secret = await requireSecret(ctx, ref);
-  const journal = new RotationJournal(ctx.store, ctx.clock, deps.key);
+  const journal = new RotationJournal(new OperationStore(ctx.store, ctx.clock, ctx.audit), deps.key);
   return withEnvironmentLock(
     ctx.store,
     {
@@ -119,7 +127,7 @@ export async function rotateSecret(
       clock: ctx.clock,
       waitMs: deps.lockWaitMs ?? 0,
     },
-    async () => {
+    async (lock) => {
       let rotation = journal.running(input.name, input.environment);
       if (rotation && !input.resume) {
         throw new ProdguardError(
@@ -127,7 +135,7 @@ export async function rotateSecret(
           `Rotation ${rotation.id} of ${input.name} (${input.environment}) was interrupted after step "${rotation.step}".`,
           {
             kind: 'refused',
-            hint: `Continue it: prodguard secrets rotate ${input.name} --env ${input.environment} --resume (or abandon it with --abort).`,
+            hint: `Continue it: prodguard resume ${rotation.id} (or undo it: prodguard abort ${rotation.id}).`,
             details: { rotation: rotation.id, step: rotation.step },
           },
         );
@@ -145,6 +153,8 @@ export async function rotateSecret(
       let evaluation: RuleEvaluation | undefined;
       let notes: string[] = [];
       if (!rotation) {
+        // Any other interrupted operation on this environment is settled first (resume or abort).
+        refuseInterrupted(journal.ops, new TypedEvents<OperationEventMap>(ctx.log), input.environment);
         const versions = await ctx.vault.listVersions(ref);
         const pin = ctx.pins.get(ref);
         const running = ctx.running ? await ctx.running.list(input.environment) : undefined;
@@ -209,15 +219,6 @@ export async function rotateSecret(
             },
           );
         }
-        rotation = journal.begin({
-          name: input.name,
-          environment: input.environment,
-          kind: secret.kind,
-          strategy: plan.strategy,
-          fromVersion: plan.fromVersion,
-          role: plan.role,
-          actor: ctx.actor,
-        });
         for (const v of evaluation.overridden) {
           ctx.audit.append({
             actor: ctx.actor,
@@ -226,33 +227,31 @@ export async function rotateSecret(
             target: input.name,
             reason: v.overrideReason,
             outcome: 'overridden',
-            details: { rule: v.id, message: v.message, rotation: rotation.id },
+            details: { rule: v.id, message: v.message },
           });
         }
-        ctx.audit.append({
-          actor: ctx.actor,
+        const { op } = journal.ops.begin({
+          kind: 'secrets-rotation',
           environment: input.environment,
-          action: 'secrets.rotate',
-          target: input.name,
-          outcome: 'started',
-          details: {
-            rotation: rotation.id,
+          actor: ctx.actor,
+          params: {
+            name: input.name,
+            kind: secret.kind,
             strategy: plan.strategy,
             fromVersion: plan.fromVersion,
             role: plan.role,
           },
+          state: {},
+          subject: input.name,
+          audit: {
+            action: 'secrets.rotate',
+            target: input.name,
+            details: { strategy: plan.strategy, fromVersion: plan.fromVersion, role: plan.role },
+          },
         });
-      } else {
-        ctx.audit.append({
-          actor: ctx.actor,
-          environment: input.environment,
-          action: 'secrets.rotate',
-          target: input.name,
-          outcome: 'started',
-          details: { rotation: rotation.id, resumedAfter: rotation.step },
-        });
+        rotation = journal.get(op.id)!;
       }
-      return runRotationSteps(ctx, deps, journal, rotation, notes, evaluation);
+      return runRotationSteps(ctx, deps, journal, rotation, notes, evaluation, lock);
     },
   );
 }
@@ -264,15 +263,26 @@ async function runRotationSteps(
   start: RotationRecord,
   notes: string[],
   evaluation: RuleEvaluation | undefined,
+  lock: EnvironmentLock,
 ): Promise<RotateSecretResult> {
   const ref: SecretRef = { name: start.name, environment: start.environment };
   const names = rotationSteps(start.strategy);
-  const doneUpTo = start.step === 'start' ? -1 : names.indexOf(start.step);
-  const steps: RotationStepResult[] = names.map((name, i) => ({
-    name,
-    status: i <= doneUpTo ? 'Skipped' : 'NotExecuted',
-    ...(i <= doneUpTo ? { detail: 'done before the interruption' } : {}),
-  }));
+  const ops = journal.ops;
+  const op = journal.operation(start.id)!;
+  const runner = new OperationRunner(
+    op,
+    ops,
+    deps.events ?? new TypedEvents<OperationEventMap>(ctx.log),
+    lock,
+  );
+  // Steps done before an interruption are reported as skipped by this run.
+  const doneBefore = new Set<string>(names.filter((name) => runner.isDone(name)));
+  const results = (): StepResult[] =>
+    runner
+      .results(names)
+      .map((r) =>
+        doneBefore.has(r.name) ? { ...r, status: 'Skipped', detail: 'done before the interruption' } : r,
+      );
   let rotation = start;
   const pending = (): string => {
     const value = journal.pendingValue(rotation.id);
@@ -308,10 +318,7 @@ async function runRotationSteps(
     return value;
   };
 
-  const actions: Record<
-    RotationStepName,
-    () => Promise<{ detail?: string; toVersion?: number; revision?: string }>
-  > = {
+  const actions: { [S in RotationStepName]: () => Promise<RotationSteps[S]> } = {
     create: async () => {
       if (journal.pendingValue(rotation.id) === undefined) {
         const value = rotation.kind === 'postgres' ? generatePassword() : generateRandomSecret();
@@ -421,7 +428,9 @@ async function runRotationSteps(
         return {
           detail: `skipped: no deploy pipeline connected; revisions start with v${rotation.toVersion} at the next deploy`,
         };
-      const result = await ctx.roller.rollout(ref.environment, ctx.pins.forEnvironment(ref.environment));
+      const result = await ctx.roller.rollout(ref.environment, ctx.pins.forEnvironment(ref.environment), {
+        operationId: rotation.id,
+      });
       if (!result.ok) throw new RolloutFailed(result.error ?? 'the rollout failed');
       if (result.skipped) {
         if (result.previousRetired) ctx.pins.clearPrevious(ref);
@@ -438,91 +447,89 @@ async function runRotationSteps(
     },
   };
 
-  for (const [index, step] of names.entries()) {
-    if (index <= doneUpTo) continue;
-    journal.stepStarted(rotation.id, step);
+  for (const step of names) {
+    if (runner.isDone(step)) continue;
     try {
-      throwIfAborted(deps.signal);
-      await deps.hooks?.beforeStep?.(step, rotation);
-      const outcome = await actions[step]();
-      journal.stepSucceeded(rotation.id, step, outcome);
+      const outcome = await runner.step(
+        step,
+        async () => {
+          throwIfAborted(deps.signal);
+          await deps.hooks?.beforeStep?.(step, rotation);
+          return actions[step]();
+        },
+        (d) => d.detail,
+      );
+      if ('toVersion' in outcome) journal.ops.updateState(op, { ...op.state, toVersion: outcome.toVersion });
+      if ('revision' in outcome && outcome.revision)
+        journal.ops.updateState(op, { ...op.state, revision: outcome.revision });
       rotation = journal.get(rotation.id)!;
-      steps[index] = { name: step, status: 'Success', ...(outcome.detail ? { detail: outcome.detail } : {}) };
       await deps.hooks?.afterStep?.(step, rotation);
     } catch (error) {
       const known = [...ctx.knownSecrets];
       const message = redactText(error instanceof Error ? error.message : String(error), known);
-      if (steps[index]!.status !== 'Success') steps[index] = { name: step, status: 'Error', detail: message };
-      journal.stepFailed(rotation.id, step, message);
       if (error instanceof RolloutFailed)
-        return compensateRollout(ctx, journal, rotation, steps, notes, evaluation, message);
-      const hint = `Resume: prodguard secrets rotate ${ref.name} --env ${ref.environment} --resume (or --abort).`;
-      ctx.audit.append({
-        actor: ctx.actor,
-        environment: ref.environment,
-        action: 'secrets.rotate',
-        target: ref.name,
-        outcome: 'failed',
-        details: { rotation: rotation.id, step, error: message },
-      });
+        return compensateRollout(ctx, journal, op, results(), notes, evaluation, message);
+      // Not a failure of the rotation: it stays running, resumable from this step.
       return {
         outcome: 'interrupted',
         rotation: journal.get(rotation.id)!,
-        steps,
+        steps: results(),
         notes,
         ...(evaluation ? { evaluation } : {}),
         error: {
           code: error instanceof ProdguardError ? error.code : 'PRODGUARD_SECRET_ROTATION_FAILED',
           message: `Step "${step}" of rotation ${rotation.id} failed: ${message}`,
-          hint,
+          hint: `Resume: prodguard resume ${rotation.id} (or undo it: prodguard abort ${rotation.id}).`,
         },
       };
     }
   }
-  journal.finish(rotation.id, 'succeeded');
+  journal.erasePendingValue(op.id);
   rotation = journal.get(rotation.id)!;
-  ctx.audit.append({
-    actor: ctx.actor,
-    environment: ref.environment,
-    action: 'secrets.rotate',
-    target: ref.name,
-    outcome: 'success',
-    details: {
-      rotation: rotation.id,
-      strategy: rotation.strategy,
-      fromVersion: rotation.fromVersion,
-      toVersion: rotation.toVersion,
-      role: rotation.role,
-      revision: rotation.revision,
+  journal.ops.finish(op, 'succeeded', {
+    message: `${ref.name} rotated to v${rotation.toVersion}`,
+    audit: {
+      target: ref.name,
+      details: {
+        strategy: rotation.strategy,
+        fromVersion: rotation.fromVersion,
+        toVersion: rotation.toVersion,
+        role: rotation.role,
+        revision: rotation.revision,
+      },
     },
   });
-  return { outcome: 'succeeded', rotation, steps, notes, ...(evaluation ? { evaluation } : {}) };
+  return {
+    outcome: 'succeeded',
+    rotation: journal.get(rotation.id)!,
+    steps: results(),
+    notes,
+    ...(evaluation ? { evaluation } : {}),
+  };
 }
 
 /** The rollout failed: traffic stayed on revisions with the previous version, which still works; re-pin it. */
 function compensateRollout(
   ctx: SecretsContext,
   journal: RotationJournal,
-  rotation: RotationRecord,
-  steps: RotationStepResult[],
+  op: OperationRecord<'secrets-rotation'>,
+  steps: StepResult[],
   notes: string[],
   evaluation: RuleEvaluation | undefined,
   message: string,
 ): RotateSecretResult {
+  const rotation = journal.get(op.id)!;
   const ref = { name: rotation.name, environment: rotation.environment };
   if (rotation.fromVersion !== null) ctx.pins.set(ref, rotation.fromVersion, ctx.actor);
-  journal.finish(rotation.id, 'rolled-back', message);
-  ctx.audit.append({
-    actor: ctx.actor,
-    environment: ref.environment,
-    action: 'secrets.rotate',
-    target: ref.name,
-    outcome: 'rolled-back',
-    details: { rotation: rotation.id, error: message, repinned: rotation.fromVersion },
+  journal.erasePendingValue(op.id);
+  journal.ops.finish(op, 'rolled-back', {
+    message: `rollout of ${ref.name} v${rotation.toVersion} failed; v${rotation.fromVersion} pinned again`,
+    error: message,
+    audit: { target: ref.name, details: { repinned: rotation.fromVersion } },
   });
   return {
     outcome: 'rolled-back',
-    rotation: journal.get(rotation.id)!,
+    rotation: journal.get(op.id)!,
     steps,
     notes,
     ...(evaluation ? { evaluation } : {}),
@@ -534,60 +541,72 @@ function compensateRollout(
   };
 }
 
-/** Abandons an interrupted rotation: re-pins the version it started from if it had already pinned its own. */
+/**
+ * Abandons an interrupted rotation so the world is consistent again: an unfinished child rollout is undone
+ * first (traffic back on the revisions it found), then the pin follows what the serving revisions really
+ * run. A rotation whose rollout had already finished keeps its new pin, since traffic runs it.
+ */
 export async function abortRotation(
   ctx: SecretsContext,
-  input: { name: string; environment: string },
+  input: { name: string; environment: string } | { operationId: string },
   deps: Pick<RotateSecretDeps, 'key' | 'lockWaitMs'>,
-): Promise<RotationRecord> {
-  assertEnvironment(ctx, input.environment);
-  const journal = new RotationJournal(ctx.store, ctx.clock, deps.key);
+): Promise<RotationRecord & { message: string }> {
+  const journal = new RotationJournal(new OperationStore(ctx.store, ctx.clock, ctx.audit), deps.key);
+  const found =
+    'operationId' in input ? journal.get(input.operationId) : journal.running(input.name, input.environment);
+  if (found?.status !== 'running') {
+    throw new ProdguardError(
+      'PRODGUARD_SECRET_ROTATION_NOT_FOUND',
+      'operationId' in input
+        ? `No interrupted rotation ${input.operationId}.`
+        : `No interrupted rotation of ${input.name} in ${input.environment}.`,
+      { kind: 'usage', hint: 'prodguard operations lists interrupted operations.' },
+    );
+  }
+  assertEnvironment(ctx, found.environment);
   return withEnvironmentLock(
     ctx.store,
     {
-      environment: input.environment,
-      operation: `secrets rotate --abort ${input.name}`,
+      environment: found.environment,
+      operation: `abort rotation ${found.id}`,
       owner: ctx.actor,
       clock: ctx.clock,
       waitMs: deps.lockWaitMs ?? 0,
     },
     async () => {
-      const rotation = journal.running(input.name, input.environment);
-      if (!rotation) {
-        throw new ProdguardError(
-          'PRODGUARD_SECRET_ROTATION_NOT_FOUND',
-          `No interrupted rotation of ${input.name} in ${input.environment}.`,
-          {
-            kind: 'usage',
-          },
-        );
-      }
-      const ref = { name: input.name, environment: input.environment };
+      const op = journal.operation(found.id)!;
+      const ref = { name: found.name, environment: found.environment };
+      const notes: string[] = [];
+      if (ctx.roller)
+        notes.push((await ctx.roller.abortRollout(ref.environment, { operationId: op.id })).message);
+      // The pin must match what serves: ask the platform which version the running revisions hold.
+      const running = ctx.running ? await ctx.running.list(ref.environment) : undefined;
+      const held = new Set(
+        (running ?? []).map((r) => r.secretVersions[ref.name]).filter((v): v is number => v !== undefined),
+      );
+      const rotation = journal.get(op.id)!;
       const pin = ctx.pins.get(ref);
-      // Single-user: once the new version is rolled out the old password is (about to be) gone; keep the new pin.
       const passwordMoved =
-        rotation.strategy === 'single-user' && ['rollout', 'set', 'test', 'watch'].includes(rotation.step);
-      const repin =
+        rotation.strategy === 'single-user' && ['set', 'test', 'watch'].includes(rotation.step);
+      let repin: number | null = null;
+      if (
         !passwordMoved &&
         rotation.toVersion !== null &&
+        rotation.fromVersion !== null &&
         pin?.version === rotation.toVersion &&
-        rotation.fromVersion !== null;
-      if (repin) ctx.pins.set(ref, rotation.fromVersion!, ctx.actor);
-      journal.finish(rotation.id, 'aborted', 'aborted by operator');
-      ctx.audit.append({
-        actor: ctx.actor,
-        environment: input.environment,
-        action: 'secrets.rotate',
-        target: input.name,
-        outcome: 'rolled-back',
-        details: {
-          rotation: rotation.id,
-          aborted: true,
-          afterStep: rotation.step,
-          repinned: repin ? rotation.fromVersion : null,
-        },
+        !held.has(rotation.toVersion)
+      ) {
+        ctx.pins.set(ref, rotation.fromVersion, ctx.actor);
+        repin = rotation.fromVersion;
+      }
+      journal.erasePendingValue(op.id);
+      const message = `Rotation ${op.id} aborted after step "${rotation.step}"${repin !== null ? `; v${repin} pinned again` : pin ? `; v${pin.version} stays pinned` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}.`;
+      journal.ops.finish(op, 'aborted', {
+        message,
+        error: 'aborted by the operator',
+        audit: { target: ref.name, details: { afterStep: rotation.step, repinned: repin } },
       });
-      return journal.get(rotation.id)!;
+      return { ...journal.get(op.id)!, message };
     },
   );
 }

@@ -1,14 +1,53 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../kernel/clock.js';
-import type { StateStore } from '../store/state-store.js';
+import {
+  type OperationKindSpec,
+  type OperationRecord,
+  type OperationStore,
+  readStepResults,
+  type StepEntry,
+} from '../operations/index.js';
 import type { MasterKey } from './master-key.js';
 import { openSealedValue, rotationAad, sealValue } from './secret-cipher.js';
 import type { SecretKind } from './secret-vault.js';
 
 export type RotationStrategy = 'alternating' | 'single-user' | 'regenerate';
-export type RotationStatus = 'running' | 'succeeded' | 'rolled-back' | 'aborted';
+export type RotationStatus = OperationRecord['status'];
 export type RotationStepName = 'create' | 'set' | 'test' | 'add-version' | 'pin' | 'rollout' | 'watch';
 
+export interface RotationParams {
+  name: string;
+  kind: SecretKind;
+  strategy: RotationStrategy;
+  fromVersion: number | null;
+  role: string | null;
+}
+
+export interface RotationProgress {
+  toVersion?: number | null;
+  revision?: string | null;
+}
+
+interface StepDetail {
+  detail: string;
+}
+
+export interface RotationSteps {
+  create: StepDetail;
+  set: StepDetail;
+  test: StepDetail;
+  'add-version': StepDetail & { toVersion: number };
+  pin: StepDetail;
+  rollout: StepDetail & { revision?: string };
+  watch: StepDetail;
+}
+
+declare module '../operations/operation-record.js' {
+  interface OperationKindMap {
+    'secrets-rotation': OperationKindSpec<RotationParams, RotationProgress, RotationSteps>;
+  }
+}
+
+/** A rotation as the secrets domain reads it: the kernel's operation plus what its steps learnt. */
 export interface RotationRecord {
   id: string;
   name: string;
@@ -33,236 +72,151 @@ export interface RotationRecord {
 export interface RotationStepRecord {
   seq: number;
   step: string;
-  phase: 'started' | 'succeeded' | 'failed';
+  phase: StepEntry['phase'];
   at: string;
   detail: string | null;
 }
 
-interface RotationRow {
-  id: string;
-  name: string;
-  environment: string;
-  kind: string;
-  strategy: string;
-  status: string;
-  step: string;
-  from_version: number | null;
-  to_version: number | null;
-  role: string | null;
-  actor: string;
-  started_at: string;
-  updated_at: string;
-  finished_at: string | null;
-  error: string | null;
-  revision: string | null;
-  pending_key_id: string | null;
-  pending_nonce: Buffer | null;
-  pending_ciphertext: Buffer | null;
-  pending_tag: Buffer | null;
-}
+const ROTATION_STEPS: readonly RotationStepName[] = [
+  'create',
+  'set',
+  'test',
+  'add-version',
+  'pin',
+  'rollout',
+  'watch',
+];
 
-function toRecord(row: RotationRow): RotationRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    environment: row.environment,
-    kind: row.kind as SecretKind,
-    strategy: row.strategy as RotationStrategy,
-    status: row.status as RotationStatus,
-    step: row.step as RotationRecord['step'],
-    fromVersion: row.from_version,
-    toVersion: row.to_version,
-    role: row.role,
-    actor: row.actor,
-    startedAt: row.started_at,
-    updatedAt: row.updated_at,
-    finishedAt: row.finished_at,
-    error: row.error,
-    revision: row.revision,
-    hasPendingValue: row.pending_ciphertext !== null,
-  };
+function isRotationStep(step: string): step is RotationStepName {
+  return (ROTATION_STEPS as readonly string[]).includes(step);
 }
 
 /**
- * The rotation journal: intent is written before each step acts and the outcome after, so a rotation killed
- * at any point can be resumed from its last completed step. The generated value waits here, encrypted
- * under the master key, until it becomes a version; it is erased when the rotation ends.
+ * Rotations on the operation kernel (kind `secrets-rotation`). The generated value waits in its own table,
+ * sealed under the master key, until it becomes a version; it is erased when the rotation ends.
  */
 export class RotationJournal {
-  readonly #store: StateStore;
+  readonly #ops: OperationStore;
   readonly #clock: Clock;
   readonly #key: MasterKey;
 
-  constructor(store: StateStore, clock: Clock, key: MasterKey) {
-    this.#store = store;
-    this.#clock = clock;
+  constructor(ops: OperationStore, key: MasterKey) {
+    this.#ops = ops;
+    this.#clock = ops.clock;
     this.#key = key;
   }
 
-  begin(input: {
-    name: string;
-    environment: string;
-    kind: SecretKind;
-    strategy: RotationStrategy;
-    fromVersion: number | null;
-    role: string | null;
-    actor: string;
-  }): RotationRecord {
-    const id = `rot-${this.#clock.now().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
-    const now = this.#clock.now().toISOString();
-    this.#store.db
-      .prepare(
-        `INSERT INTO secret_rotations(id, name, environment, kind, strategy, status, step, from_version, role, actor, started_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'running', 'start', ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        input.name,
-        input.environment,
-        input.kind,
-        input.strategy,
-        input.fromVersion,
-        input.role,
-        input.actor,
-        now,
-        now,
-      );
-    return this.get(id)!;
+  get ops(): OperationStore {
+    return this.#ops;
+  }
+
+  operation(id: string): OperationRecord<'secrets-rotation'> | undefined {
+    return this.#ops.get(id, 'secrets-rotation');
   }
 
   get(id: string): RotationRecord | undefined {
-    const row = this.#row(id);
-    return row ? toRecord(row) : undefined;
+    const op = this.operation(id);
+    return op ? this.#toRecord(op) : undefined;
   }
 
   /** The unfinished rotation of a secret, if one was interrupted. */
   running(name: string, environment: string): RotationRecord | undefined {
-    const row = this.#store.db
-      .prepare<[string, string], RotationRow>(
-        "SELECT * FROM secret_rotations WHERE name = ? AND environment = ? AND status = 'running' ORDER BY started_at DESC LIMIT 1",
-      )
-      .get(name, environment);
-    return row ? toRecord(row) : undefined;
+    return this.list({ name, environment, limit: 1000 }).find((r) => r.status === 'running');
   }
 
   list(filter: { name?: string; environment?: string; limit?: number } = {}): RotationRecord[] {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (filter.name) {
-      where.push('name = ?');
-      params.push(filter.name);
-    }
-    if (filter.environment) {
-      where.push('environment = ?');
-      params.push(filter.environment);
-    }
-    params.push(filter.limit ?? 50);
-    return this.#store.db
-      .prepare<(string | number)[], RotationRow>(
-        `SELECT * FROM secret_rotations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC LIMIT ?`,
-      )
-      .all(...params)
-      .map(toRecord);
+    return this.#ops
+      .list({ kind: 'secrets-rotation', environment: filter.environment, limit: filter.limit ?? 50 })
+      .map((op) => this.operation(op.id)!)
+      .filter((op) => !filter.name || op.params.name === filter.name)
+      .map((op) => this.#toRecord(op));
   }
 
-  /** The newest successful rotation of a secret finished at or after `since`. */
+  /** The newest successful rotation of a secret. */
   lastSucceeded(name: string, environment: string): RotationRecord | undefined {
-    const row = this.#store.db
-      .prepare<[string, string], RotationRow>(
-        "SELECT * FROM secret_rotations WHERE name = ? AND environment = ? AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1",
-      )
-      .get(name, environment);
-    return row ? toRecord(row) : undefined;
+    return this.list({ name, environment, limit: 1000 })
+      .filter((r) => r.status === 'succeeded')
+      .sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0];
   }
 
   steps(id: string): RotationStepRecord[] {
-    return this.#store.db
-      .prepare<[string], RotationStepRecord>(
-        'SELECT seq, step, phase, at, detail FROM secret_rotation_steps WHERE rotation_id = ? ORDER BY seq',
-      )
-      .all(id);
-  }
-
-  stepStarted(id: string, step: RotationStepName): void {
-    this.#log(id, step, 'started', null);
-  }
-
-  stepSucceeded(
-    id: string,
-    step: RotationStepName,
-    fields: { toVersion?: number; revision?: string; detail?: string } = {},
-  ): void {
-    this.#store.transaction(() => {
-      this.#log(id, step, 'succeeded', fields.detail ?? null);
-      this.#store.db
-        .prepare(
-          'UPDATE secret_rotations SET step = ?, updated_at = ?, to_version = COALESCE(?, to_version), revision = COALESCE(?, revision), error = NULL WHERE id = ?',
-        )
-        .run(step, this.#clock.now().toISOString(), fields.toVersion ?? null, fields.revision ?? null, id);
-    });
-  }
-
-  stepFailed(id: string, step: RotationStepName, error: string): void {
-    this.#store.transaction(() => {
-      this.#log(id, step, 'failed', error);
-      this.#store.db
-        .prepare('UPDATE secret_rotations SET error = ?, updated_at = ? WHERE id = ?')
-        .run(error, this.#clock.now().toISOString(), id);
-    });
-  }
-
-  finish(id: string, status: Exclude<RotationStatus, 'running'>, error?: string): void {
-    const now = this.#clock.now().toISOString();
-    this.#store.db
-      .prepare(
-        `UPDATE secret_rotations SET status = ?, finished_at = ?, updated_at = ?, error = ?,
-           pending_key_id = NULL, pending_nonce = NULL, pending_ciphertext = NULL, pending_tag = NULL WHERE id = ?`,
-      )
-      .run(status, now, now, error ?? null, id);
+    return this.#ops.readJournal(id).map((entry, index) => ({
+      seq: index + 1,
+      step: entry.step,
+      phase: entry.phase,
+      at: entry.at,
+      detail: describeEntry(entry),
+    }));
   }
 
   setPendingValue(id: string, value: string): void {
     const sealed = sealValue(this.#key, value, rotationAad(id));
-    this.#store.db
+    this.#ops.stateStore.db
       .prepare(
-        'UPDATE secret_rotations SET pending_key_id = ?, pending_nonce = ?, pending_ciphertext = ?, pending_tag = ? WHERE id = ?',
+        `INSERT INTO secret_rotation_pending(operation_id, key_id, nonce, ciphertext, tag) VALUES (?,?,?,?,?)
+         ON CONFLICT(operation_id) DO UPDATE SET key_id = excluded.key_id, nonce = excluded.nonce,
+           ciphertext = excluded.ciphertext, tag = excluded.tag`,
       )
-      .run(sealed.keyId, sealed.nonce, sealed.ciphertext, sealed.tag, id);
+      .run(id, sealed.keyId, sealed.nonce, sealed.ciphertext, sealed.tag);
   }
 
   pendingValue(id: string): string | undefined {
-    const row = this.#row(id);
-    if (!row?.pending_ciphertext || !row.pending_nonce || !row.pending_tag || !row.pending_key_id)
-      return undefined;
+    const row = this.#ops.stateStore.db
+      .prepare<[string], { key_id: string; nonce: Buffer; ciphertext: Buffer; tag: Buffer }>(
+        'SELECT key_id, nonce, ciphertext, tag FROM secret_rotation_pending WHERE operation_id = ?',
+      )
+      .get(id);
+    if (!row) return undefined;
     return openSealedValue(
       this.#key,
-      {
-        keyId: row.pending_key_id,
-        nonce: row.pending_nonce,
-        ciphertext: row.pending_ciphertext,
-        tag: row.pending_tag,
-      },
+      { keyId: row.key_id, nonce: row.nonce, ciphertext: row.ciphertext, tag: row.tag },
       rotationAad(id),
       `the pending value of rotation ${id}`,
     );
   }
 
-  #row(id: string): RotationRow | undefined {
-    return this.#store.db
-      .prepare<[string], RotationRow>('SELECT * FROM secret_rotations WHERE id = ?')
-      .get(id);
+  /** Erases the value waiting to become a version; called whenever a rotation ends. */
+  erasePendingValue(id: string): void {
+    this.#ops.stateStore.db.prepare('DELETE FROM secret_rotation_pending WHERE operation_id = ?').run(id);
   }
 
-  #log(id: string, step: string, phase: RotationStepRecord['phase'], detail: string | null): void {
-    const next = this.#store.db
-      .prepare<[string], { n: number | null }>(
-        'SELECT MAX(seq) AS n FROM secret_rotation_steps WHERE rotation_id = ?',
+  #toRecord(op: OperationRecord<'secrets-rotation'>): RotationRecord {
+    const done = readStepResults(this.#ops, op)
+      .filter((s) => s.status === 'Success')
+      .map((s) => s.name)
+      .filter(isRotationStep);
+    const hasPending = this.#ops.stateStore.db
+      .prepare<[string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM secret_rotation_pending WHERE operation_id = ?',
       )
-      .get(id);
-    this.#store.db
-      .prepare(
-        'INSERT INTO secret_rotation_steps(rotation_id, seq, step, phase, at, detail) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(id, (next?.n ?? 0) + 1, step, phase, this.#clock.now().toISOString(), detail);
+      .get(op.id);
+    void this.#clock;
+    return {
+      id: op.id,
+      name: op.params.name,
+      environment: op.environment,
+      kind: op.params.kind,
+      strategy: op.params.strategy,
+      status: op.status,
+      step: done[done.length - 1] ?? 'start',
+      fromVersion: op.params.fromVersion,
+      toVersion: op.state.toVersion ?? null,
+      role: op.params.role,
+      actor: op.actor,
+      startedAt: op.startedAt,
+      updatedAt: op.updatedAt,
+      finishedAt: op.finishedAt ?? null,
+      error: op.error ?? null,
+      revision: op.state.revision ?? null,
+      hasPendingValue: (hasPending?.n ?? 0) > 0,
+    };
   }
+}
+
+function describeEntry(entry: StepEntry): string | null {
+  const data = entry.data;
+  if (typeof data !== 'object' || data === null) return null;
+  if ('detail' in data && typeof data.detail === 'string') return data.detail;
+  if ('message' in data && typeof data.message === 'string') return data.message;
+  return null;
 }

@@ -77,7 +77,7 @@ export async function getSecretStatus(
   const secrets = await ctx.vault.listSecrets(filter);
   const now = ctx.clock.now();
   const lastRotation = ctx.store.db.prepare<[string, string], { at: string | null }>(
-    "SELECT MAX(finished_at) AS at FROM secret_rotations WHERE name = ? AND environment = ? AND status = 'succeeded'",
+    "SELECT MAX(finished_at) AS at FROM operations WHERE kind = 'secrets-rotation' AND subject = ? AND environment = ? AND status = 'succeeded'",
   );
   const rows: SecretStatusRow[] = [];
   for (const secret of secrets) {

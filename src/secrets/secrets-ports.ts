@@ -29,7 +29,20 @@ export interface RolloutResult {
  * It is called while `secrets rotate` holds the environment's lock: the roller must not take it again.
  */
 export interface ServiceRoller {
-  rollout(environment: string, pins: Record<string, number>): Promise<RolloutResult>;
+  /**
+   * Rolls out as a child operation of `parent` (the rotation). A child left running by a crash is resumed,
+   * never started twice.
+   */
+  rollout(
+    environment: string,
+    pins: Record<string, number>,
+    parent: { operationId: string },
+  ): Promise<RolloutResult>;
+  /**
+   * Undoes an interrupted child rollout of `parent`: traffic back to exactly what it found, on ready
+   * revisions. Returns the secret versions the serving revisions now run with.
+   */
+  abortRollout(environment: string, parent: { operationId: string }): Promise<{ message: string }>;
   /**
    * Optional: authentication failures (SQLSTATE 28P01) the environment's running revisions reported since
    * `since` (ISO time). The single-user protocol watches it after changing the password.

@@ -72,7 +72,7 @@ function toHolder(row: LockRow): LockHolder {
  * A killed process whose parent has not reaped it yet is a zombie: it still answers kill(pid, 0), so
  * /proc is asked for its state.
  */
-function ownerIsGone(row: LockRow, localHost: string): boolean {
+function ownerIsGone(row: Pick<LockRow, 'host' | 'pid'>, localHost: string): boolean {
   if (row.host !== localHost) return false;
   try {
     process.kill(row.pid, 0);
@@ -173,6 +173,12 @@ export async function acquireEnvironmentLock(
       remove.run(options.environment, token);
     },
   };
+}
+
+/** A holder that still acts: its lease has not expired and, on this host, its process is alive. */
+export function isLockHolderLive(holder: LockHolder, nowMs: number): boolean {
+  if (new Date(holder.expiresAt).getTime() <= nowMs) return false;
+  return !ownerIsGone(holder, hostname());
 }
 
 export function readLockHolders(store: StateStore): LockHolder[] {

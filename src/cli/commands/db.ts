@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { migrationTarget } from '../../app/migration-target.js';
 import {
   backupsDirOf,
   openScratchServer,
@@ -13,7 +14,6 @@ import {
 import { UsageError } from '../../kernel/errors.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, SYMBOL } from '../render.js';
-import { migrationTarget } from './migrate.js';
 import { globalsOf, styleOf, withWorkspace } from './shared.js';
 
 export function register(program: Command, io: CliIo): void {
@@ -117,15 +117,16 @@ export function register(program: Command, io: CliIo): void {
         }
         const result = await runRestore(
           { backup, intoUrl: into, environmentUrls },
-          { processes: ws.processes, clock: ws.clock, store: ws.store, cwd: ws.config.root, env: ws.env },
+          {
+            processes: ws.processes,
+            clock: ws.clock,
+            store: ws.store,
+            cwd: ws.config.root,
+            env: ws.env,
+            audit: ws.audit,
+            actor: await ws.actor(),
+          },
         );
-        ws.audit.append({
-          actor: await ws.actor(),
-          action: 'db.restore',
-          target: redactUrl(into),
-          outcome: 'success',
-          details: { backup: result.backup?.id ?? result.path, durationMs: result.durationMs },
-        });
         if (globalsOf(command).json) return printJson(io, { ok: true, ...result, into: redactUrl(into) });
         io.stdout(
           `${styleOf(command, io).ok(SYMBOL.pass)} restored ${result.backup ? `backup #${result.backup.id}` : result.path} into ${redactUrl(into)} in ${result.durationMs}ms\n`,

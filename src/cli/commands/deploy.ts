@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import {
-  type DeployEventName,
   DeployEvents,
   type DeployResult,
   describeBreach,
@@ -18,6 +17,7 @@ import type { Verdict } from '../../rules/index.js';
 import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
 import { type Style, SYMBOL, verdictSymbol } from '../render.js';
+import { renderOperationEvents } from '../render-operation.js';
 import {
   addOverrideOptions,
   globalsOf,
@@ -35,17 +35,8 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
  * analysis; with --json one NDJSON object per event (secrets masked).
  */
 export function renderDeployEvents(io: CliIo, events: DeployEvents, s: Style, json: boolean): void {
-  if (json) {
-    events.onAny((name: DeployEventName, payload: unknown) => {
-      io.stdout(`${JSON.stringify(redactValue({ event: name, ...(payload as Record<string, unknown>) }))}\n`);
-    });
-    return;
-  }
-  events.on('operation:interrupted-found', (e) =>
-    io.stderr(
-      `${s.warn('!')} ${e.kind} ${e.operationId} on ${e.environment} was interrupted at "${e.step ?? 'start'}"\n`,
-    ),
-  );
+  renderOperationEvents(io, events, s, json);
+  if (json) return;
   events.on('deploy:rules', (e) => io.stdout(`${renderVerdicts(e.verdicts, s)}\n`));
   events.on('deploy:plan', (e) => {
     const steps = e.steps.length === 1 ? 'all at once' : `canary ${e.steps.join(' → ')} %`;
@@ -58,11 +49,6 @@ export function renderDeployEvents(io: CliIo, events: DeployEvents, s: Style, js
       ),
     );
   });
-  events.on('step:finished', (e) =>
-    io.stdout(
-      `  ${e.ok ? s.ok(SYMBOL.pass) : s.bad(SYMBOL.fail)} ${e.step.padEnd(16)} ${secs(e.elapsedMs).padStart(7)}  ${e.detail ?? ''}\n`,
-    ),
-  );
   events.on('analysis:sample', (e) =>
     io.stdout(
       s.dim(
@@ -202,7 +188,7 @@ export async function withDeployPipeline<T>(
 ): Promise<T> {
   const json = Boolean(globalsOf(cmd).json);
   const s = styleOf(cmd, io);
-  const events = new DeployEvents();
+  const events = new DeployEvents(ws.log);
   renderDeployEvents(io, events, s, json);
   const pipeline = await openPipeline(ws, { events, ...options });
   try {

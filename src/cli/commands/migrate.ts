@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { migrationTarget } from '../../app/migration-target.js';
 import { loadConfig } from '../../config/index.js';
 import {
   assembleStatusMatrix,
   assertEnvironment,
-  backupsDirOf,
   createMigration,
   type EnvironmentStatusResult,
   expandLintPaths,
@@ -24,7 +24,6 @@ import {
 } from '../../database/index.js';
 import { UsageError } from '../../kernel/errors.js';
 import { redactText } from '../../kernel/redact.js';
-import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, SYMBOL, verdictSymbol } from '../render.js';
 import {
@@ -283,7 +282,6 @@ export function register(program: Command, io: CliIo): void {
           {
             ...target,
             name,
-            backupsDir: backupsDirOf(ws.config),
           },
           {
             clock: ws.clock,
@@ -339,14 +337,3 @@ function renderDeploy(io: CliIo, command: Command, result: MigrateDeployResult):
 }
 
 /** An environment's database, its migration history and the configured timeouts: what most database commands start from. */
-export function migrationTarget(ws: Workspace, environment: string) {
-  const target = resolveDatabaseTarget(ws.config, environment, ws.env);
-  return {
-    environment,
-    url: target.url,
-    final: target.final,
-    history: readMigrationHistory(migrationsDirOf(ws.config)),
-    lockTimeoutMs: ws.config.database.lockTimeout,
-    statementTimeoutMs: ws.config.database.statementTimeout,
-  };
-}

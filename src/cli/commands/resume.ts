@@ -1,26 +1,36 @@
 import type { Command } from 'commander';
-import { runResume } from '../../deploy/index.js';
+import { resumeOperation } from '../../app/index.js';
+import { DeployEvents } from '../../deploy/index.js';
 import type { CliIo } from '../io.js';
 import { SYMBOL } from '../render.js';
-import { deployExitCode, printResultEvent, withDeployPipeline } from './deploy.js';
-import { withWorkspace } from './shared.js';
+import { renderSteps } from '../render-operation.js';
+import { printResultEvent, renderDeployEvents } from './deploy.js';
+import { globalsOf, parseDurationOption, styleOf, withWorkspace } from './shared.js';
 
 export function register(program: Command, io: CliIo): void {
   program
     .command('resume')
-    .description('continue the interrupted deploy or rollback on an environment from its last journaled step')
-    .argument('<env>', 'environment')
-    .action(async (env: string, _flags: unknown, cmd: Command) =>
-      withWorkspace(io, cmd, (ws) =>
-        withDeployPipeline(io, cmd, ws, { signal: io.signal }, async ({ pipeline, json, s }) => {
-          const resumed = await runResume(pipeline.config, { environment: env }, pipeline.deps);
-          if (json) printResultEvent(io, resumed);
-          else {
-            const ok = resumed.kind === 'rollback' || resumed.result.outcome === 'success';
-            io.stdout(`\n${ok ? s.ok(SYMBOL.pass) : s.bad(SYMBOL.fail)} ${resumed.result.message}\n`);
-          }
-          if (resumed.kind === 'deploy') io.setExitCode(deployExitCode(resumed.result));
-        }),
-      ),
+    .description(
+      'continue an interrupted operation of any kind (deploy, rollback, maintenance, rotation, migration) from its last journaled step',
+    )
+    .argument('<target>', 'an environment (its one interrupted operation) or an operation id')
+    .option('--wait <duration>', 'wait this long for the environment lock')
+    .action(async (target: string, flags: { wait?: string }, cmd: Command) =>
+      withWorkspace(io, cmd, async (ws) => {
+        const json = Boolean(globalsOf(cmd).json);
+        const s = styleOf(cmd, io);
+        const events = new DeployEvents(ws.log);
+        renderDeployEvents(io, events, s, json);
+        const lockWaitMs = parseDurationOption('--wait', flags.wait);
+        const outcome = await resumeOperation(ws, target, {
+          events,
+          signal: io.signal,
+          ...(lockWaitMs !== undefined ? { lockWaitMs } : {}),
+        });
+        io.setExitCode(outcome.failed ? 3 : 0);
+        if (json) return printResultEvent(io, outcome);
+        io.stdout(`${renderSteps(outcome.steps, s)}\n`);
+        io.stdout(`\n${outcome.ok ? s.ok(SYMBOL.pass) : s.bad(SYMBOL.fail)} ${outcome.message}\n`);
+      }),
     );
 }

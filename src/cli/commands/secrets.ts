@@ -1,35 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { openSecretsSession, type SecretsSession, type SecretsSessionOptions } from '../../app/index.js';
 import { ProdguardError, UsageError } from '../../kernel/errors.js';
 import { createLogger } from '../../kernel/logger.js';
+import { OperationStore } from '../../operations/index.js';
 import {
   abortRotation,
   addSecretVersion,
   changeVersionState,
   destroySecretVersion,
   getSecretStatus,
-  type MasterKey,
   normalizeSecretInput,
-  openSecretVault,
   parseMasterKey,
   pgRoleAdmin,
   pinSecretVersion,
-  platformRunningRevisionSecrets,
   purgeDueVersions,
   type RotateSecretResult,
   RotationJournal,
   type RotationStrategy,
-  type RunningRevisionSecrets,
   revealSecret,
   rotateMasterKey,
   rotateSecret,
   rotationFreezeChecks,
   SECRET_KINDS,
   type SecretKind,
-  SecretPins,
-  type SecretsContext,
-  type ServiceRoller,
   setupRoles,
 } from '../../secrets/index.js';
 import type { Workspace } from '../../workspace/index.js';
@@ -44,87 +39,23 @@ import {
   withWorkspace,
 } from './shared.js';
 
-interface SecretsSession {
+interface SessionView extends SecretsSession {
   ws: Workspace;
-  ctx: SecretsContext;
-  key: MasterKey;
-  /** Notes about ports that could not be reached (shown, and in --json). */
-  notes: string[];
 }
 
-interface SessionOptions {
-  /** Ask the local platform which versions running revisions of this environment use. */
-  running?: string;
-  /** Connect the deploy pipeline (rotation rollouts). */
-  roller?: boolean;
-}
-
-/** Where the deploy pipeline plugs in: a rotation rolls the service out through `prodguard deploy`'s steps. */
-async function loadServiceRoller(ws: Workspace): Promise<ServiceRoller> {
-  // Loaded only by `rotate`: the other secrets commands never pay for the pipeline.
-  const { createSecretsServiceRoller } = await import('../../deploy/index.js');
-  return createSecretsServiceRoller(ws);
-}
-
-/** The local agent knows only the environments it runs; elsewhere running revisions stay unknown. */
-async function probeRunningRevisions(
-  ws: Workspace,
-  environment: string,
-  cleanups: (() => Promise<void>)[],
-): Promise<RunningRevisionSecrets | undefined> {
-  try {
-    // Loaded only by the commands that ask: `secrets add` never pays for the platform client.
-    const { connectLocalPlatform } = await import('../../platform/local/connect-local-platform.js');
-    const platform = connectLocalPlatform(ws.config);
-    cleanups.push(() => platform.close());
-    const services = await platform.listServices();
-    return services.some((s) => s.name === environment)
-      ? platformRunningRevisionSecrets(platform)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
+/** Opens the secrets session for one command and closes it whatever happens. */
 async function withSecrets<T>(
   io: CliIo,
   command: Command,
-  options: SessionOptions,
-  fn: (session: SecretsSession) => Promise<T>,
+  options: SecretsSessionOptions,
+  fn: (session: SessionView) => Promise<T>,
 ): Promise<T> {
   return withWorkspace(io, command, async (ws) => {
-    const { vault, key } = openSecretVault({
-      store: ws.store,
-      clock: ws.clock,
-      env: ws.env,
-      stateDir: ws.paths.state,
-    });
-    const cleanups: (() => Promise<void>)[] = [];
-    const notes: string[] = [];
+    const session = await openSecretsSession(ws, options);
     try {
-      const running = options.running
-        ? await probeRunningRevisions(ws, options.running, cleanups)
-        : undefined;
-      if (options.running && !running) {
-        notes.push(`no platform reports ${options.running}'s revisions: running revisions not checked`);
-      }
-      const roller = options.roller ? await loadServiceRoller(ws) : undefined;
-      const ctx: SecretsContext = {
-        config: ws.config,
-        vault,
-        pins: new SecretPins(ws.store, ws.clock),
-        store: ws.store,
-        audit: ws.audit,
-        clock: ws.clock,
-        log: ws.log,
-        actor: await ws.actor(),
-        knownSecrets: ws.knownSecrets,
-        ...(running ? { running } : {}),
-        ...(roller ? { roller } : {}),
-      };
-      return await fn({ ws, ctx, key, notes });
+      return await fn({ ...session, ws });
     } finally {
-      for (const cleanup of cleanups) await cleanup().catch(() => {});
+      await session.close();
     }
   });
 }
@@ -625,7 +556,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--id <rotation>', 'show the steps of one rotation')
     .action(async (name: string | undefined, options: { env?: string; id?: string }, command: Command) =>
       withSecrets(io, command, {}, async ({ ctx, key }) => {
-        const journal = new RotationJournal(ctx.store, ctx.clock, key);
+        const journal = new RotationJournal(new OperationStore(ctx.store, ctx.clock, ctx.audit), key);
         if (options.id) {
           const rotation = journal.get(options.id);
           if (!rotation)

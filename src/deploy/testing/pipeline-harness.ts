@@ -7,8 +7,8 @@ import { parseConfigText } from '../../config/index.js';
 import { deployConfigSchema } from '../../config/sections/deploy.js';
 import { ManualClock } from '../../kernel/clock.js';
 import { nodeProcessRunner } from '../../kernel/process-runner.js';
+import { OperationStore } from '../../operations/index.js';
 import { StateStore } from '../../store/index.js';
-import { attachDeployAudit } from '../attach-deploy-audit.js';
 import { DeployEvents } from '../deploy-events.js';
 import { DeployStore } from '../deploy-store.js';
 import type { DeployPipelineDeps, PipelineConfig } from '../pipeline-deps.js';
@@ -41,6 +41,7 @@ export interface PipelineHarness {
   clock: ManualClock;
   state: StateStore;
   store: DeployStore;
+  ops: OperationStore;
   audit: AuditLog;
   platform: InMemoryPlatform;
   events: DeployEvents;
@@ -96,11 +97,11 @@ export async function createPipelineHarness(
   const state = StateStore.open(':memory:');
   const store = new DeployStore(state, clock);
   const audit = new AuditLog(state, clock);
+  const ops = new OperationStore(state, clock, audit);
   const platform = new InMemoryPlatform({ clock, services: Object.keys(parsed.environments) });
   const events = new DeployEvents();
   const seen: PipelineHarness['seen'] = [];
   events.onAny((name, payload) => seen.push({ name, payload: payload as Record<string, unknown> }));
-  attachDeployAudit(events, audit, 'tester@example.com');
   const digestOf = (sha: string) => `sha256:${createHash('sha256').update(`built:${sha}`).digest('hex')}`;
   const builder: ReleaseBuilder = {
     build: async (commitish) => {
@@ -118,8 +119,10 @@ export async function createPipelineHarness(
     platform,
     events,
     seen,
+    ops,
     deps: (overrides = {}) => ({
       platform,
+      ops,
       store,
       clock,
       processes: nodeProcessRunner,

@@ -64,5 +64,15 @@ export const deployStoreMigrations: StoreMigrationSet = {
        window_ms INTEGER NOT NULL,
        at TEXT NOT NULL
      );`,
+    // v2: operations move to the kernel's journal; traffic_before joins the params, phases get the kernel's names.
+    `INSERT INTO operations(id, kind, environment, status, actor, parent_id, subject, audit_action, params, state, started_at, updated_at, finished_at, error)
+       SELECT id, kind, environment, status, actor, NULL, json_extract(params, '$.commit'), kind,
+              json_set(params, '$.trafficBefore', json(traffic_before)), state, started_at, updated_at, finished_at, error
+       FROM deploy_operations;
+     INSERT INTO operation_steps(operation_id, step, phase, at, data)
+       SELECT operation_id, step, CASE phase WHEN 'before' THEN 'started' WHEN 'after' THEN 'succeeded' ELSE 'failed' END, at, data
+       FROM deploy_journal ORDER BY id;
+     DROP TABLE deploy_journal;
+     DROP TABLE deploy_operations;`,
   ],
 };

@@ -83,5 +83,29 @@ export const secretsStoreMigrations: StoreMigrationSet = {
        detail TEXT,
        PRIMARY KEY (rotation_id, seq)
      );`,
+    // v2: rotations move to the kernel's journal (kind secrets-rotation); the value waiting to become a
+    // version keeps its own table, sealed as before.
+    `CREATE TABLE secret_rotation_pending (
+       operation_id TEXT PRIMARY KEY REFERENCES operations(id),
+       key_id TEXT NOT NULL,
+       nonce BLOB NOT NULL,
+       ciphertext BLOB NOT NULL,
+       tag BLOB NOT NULL
+     );
+     INSERT INTO operations(id, kind, environment, status, actor, parent_id, subject, audit_action, params, state, started_at, updated_at, finished_at, error)
+       SELECT id, 'secrets-rotation', environment, status, actor, NULL, name, 'secrets.rotate',
+              json_object('name', name, 'kind', kind, 'strategy', strategy, 'fromVersion', from_version, 'role', role),
+              json_object('toVersion', to_version, 'revision', revision),
+              started_at, updated_at, finished_at, error
+       FROM secret_rotations;
+     INSERT INTO operation_steps(operation_id, step, phase, at, data)
+       SELECT rotation_id, step, phase, at, CASE WHEN detail IS NULL THEN '{}'
+              WHEN phase = 'failed' THEN json_object('message', detail) ELSE json_object('detail', detail) END
+       FROM secret_rotation_steps ORDER BY rotation_id, seq;
+     INSERT INTO secret_rotation_pending(operation_id, key_id, nonce, ciphertext, tag)
+       SELECT id, pending_key_id, pending_nonce, pending_ciphertext, pending_tag FROM secret_rotations
+       WHERE pending_ciphertext IS NOT NULL;
+     DROP TABLE secret_rotation_steps;
+     DROP TABLE secret_rotations;`,
   ],
 };

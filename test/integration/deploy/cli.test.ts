@@ -126,10 +126,12 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
     // The kill lands after traffic-100 was journaled done, and maybe after the watch was journaled started.
     expect(blocked.stderr).toMatch(
       new RegExp(
-        `error PRODGUARD_DEPLOY_INTERRUPTED: deploy ${opId} on production was interrupted at step "(traffic-100" \\(after|watch" \\(before)\\)`,
+        `error PRODGUARD_OPERATION_INTERRUPTED: deploy ${opId} on production was interrupted at step "(traffic-100" \\(succeeded|watch" \\(started)\\)`,
       ),
     );
-    expect(blocked.stderr).toContain('hint: Continue it: prodguard resume production · or undo it');
+    expect(blocked.stderr).toContain(
+      `hint: Continue it: prodguard resume ${opId} · or undo it: prodguard abort ${opId}`,
+    );
     const aborted = await cli('abort', 'production');
     expect(aborted.exitCode, aborted.stderr).toBe(0);
     expect(aborted.stdout).toMatch(

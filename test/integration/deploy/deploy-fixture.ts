@@ -5,7 +5,6 @@ import { AuditLog } from '../../../src/audit/index.js';
 import { parseConfigText } from '../../../src/config/index.js';
 import { deployConfigSchema } from '../../../src/config/sections/deploy.js';
 import {
-  attachDeployAudit,
   createHttpProbeClient,
   DeployEvents,
   type DeployPipelineDeps,
@@ -16,6 +15,7 @@ import { systemClock } from '../../../src/kernel/clock.js';
 import { freePort } from '../../../src/kernel/free-port.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
+import { OperationStore } from '../../../src/operations/index.js';
 import { buildRelease, LocalPlatform, type RunningAgent, runAgent } from '../../../src/platform/index.js';
 import { StateStore } from '../../../src/store/index.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
@@ -82,6 +82,7 @@ export interface DeployFixture {
   config: PipelineConfig;
   state: StateStore;
   store: DeployStore;
+  ops: OperationStore;
   audit: AuditLog;
   events: DeployEvents;
   deps(overrides?: Partial<DeployPipelineDeps>): DeployPipelineDeps;
@@ -111,8 +112,8 @@ export async function createDeployFixture(): Promise<DeployFixture> {
   const state = StateStore.open(join(parsed.stateDirPath, 'state.db'));
   const store = new DeployStore(state, systemClock);
   const audit = new AuditLog(state, systemClock);
+  const ops = new OperationStore(state, systemClock, audit);
   const events = new DeployEvents();
-  attachDeployAudit(events, audit, 'tester@example.com');
   const config: PipelineConfig = { ...parsed, deploy: deployConfigSchema.parse(FAST_DEPLOY) };
   return {
     repo,
@@ -123,8 +124,10 @@ export async function createDeployFixture(): Promise<DeployFixture> {
     store,
     audit,
     events,
+    ops,
     deps: (overrides = {}) => ({
       platform,
+      ops,
       store,
       clock: systemClock,
       processes: nodeProcessRunner,

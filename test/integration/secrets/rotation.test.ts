@@ -52,8 +52,8 @@ async function allVersionValues(h: SecretsHarness): Promise<string[]> {
 function leakSurfaces(h: SecretsHarness): string {
   return [
     JSON.stringify(h.audit.list()),
-    JSON.stringify(h.store.db.prepare('SELECT id, error, step, role FROM secret_rotations').all()),
-    JSON.stringify(h.store.db.prepare('SELECT * FROM secret_rotation_steps').all()),
+    JSON.stringify(h.store.db.prepare('SELECT id, error, params, state FROM operations').all()),
+    JSON.stringify(h.store.db.prepare('SELECT * FROM operation_steps').all()),
     h.logs.join(''),
   ].join('\n');
 }
@@ -132,7 +132,7 @@ describe('alternating-users rotation on real PostgreSQL (scram-sha-256)', () => 
         h.deps({ hooks: { beforeStep: crash } }),
       );
       expect(interrupted.outcome).toBe('interrupted');
-      expect(interrupted.error?.hint).toContain('--resume');
+      expect(interrupted.error?.hint).toContain(`prodguard resume ${interrupted.rotation.id}`);
       expect(interrupted.steps.find((s) => s.name === crashAt)?.status).toBe('Error');
       // the app keeps working with v1 whatever step died
       expect((await roller.query()).rowCount).toBe(1);
@@ -184,12 +184,12 @@ describe('alternating-users rotation on real PostgreSQL (scram-sha-256)', () => 
     await roller.start({ [NAME]: 1 }).catch(() => undefined);
     // v1's role _a still has its v1 password, so that revision works; rotating would change it
     await h.ctx.pins.set({ name: NAME, environment: ENV }, 2, 'x');
-    const before = h.store.db.prepare('SELECT count(*) AS n FROM secret_rotations').get();
+    const before = h.store.db.prepare('SELECT count(*) AS n FROM operations').get();
     await expect(rotateSecret(h.ctx, { name: NAME, environment: ENV }, h.deps())).rejects.toMatchObject({
       code: 'PRODGUARD_SECRET_ROTATION_REFUSED',
       message: expect.stringContaining(`v1 (role ${h.group}_a) is still used by a running revision`),
     });
-    expect(h.store.db.prepare('SELECT count(*) AS n FROM secret_rotations').get()).toEqual(before);
+    expect(h.store.db.prepare('SELECT count(*) AS n FROM operations').get()).toEqual(before);
     expect(h.audit.list().at(-1)).toMatchObject({ action: 'secrets.rotate', outcome: 'refused' });
   });
 
@@ -232,7 +232,9 @@ describe('alternating-users rotation on real PostgreSQL (scram-sha-256)', () => 
       expect(timedOut.error?.message).toMatch(/still fails after 13 attempts: .*28P01/);
       expect(sleeps).toBe(12);
       const pending = h.store.db
-        .prepare<[], { id: string }>("SELECT id FROM secret_rotations WHERE status = 'running'")
+        .prepare<[], { id: string }>(
+          "SELECT id FROM operations WHERE kind = 'secrets-rotation' AND status = 'running'",
+        )
         .get()!;
       const surfaces = leakSurfaces(h);
       expect(surfaces).not.toContain('not-yet-propagated');
@@ -317,7 +319,8 @@ describe('alternating-users rotation on real PostgreSQL (scram-sha-256)', () => 
 
 async function pendingPassword(h: SecretsHarness, id: string): Promise<string | undefined> {
   const { RotationJournal } = await import('../../../src/secrets/index.js');
-  return new RotationJournal(h.store, h.clock, h.key).pendingValue(id);
+  const { OperationStore } = await import('../../../src/operations/index.js');
+  return new RotationJournal(new OperationStore(h.store, h.clock, h.ctx.audit), h.key).pendingValue(id);
 }
 
 describe('other strategies', () => {

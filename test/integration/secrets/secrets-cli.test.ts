@@ -215,7 +215,7 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
     const setStarted = (state: Database.Database) =>
       (
         state
-          .prepare("SELECT count(*) AS n FROM secret_rotation_steps WHERE step = 'set' AND phase = 'started'")
+          .prepare("SELECT count(*) AS n FROM operation_steps WHERE step = 'set' AND phase = 'started'")
           .get() as { n: number }
       ).n;
     const state = new Database(join(dir, '.prodguard', 'state.db'), { readonly: true });

@@ -82,6 +82,11 @@ export class PoolRoller implements ServiceRoller, RunningRevisionSecrets {
     }
   }
 
+  /** Nothing here is half done: each rollout replaces its pools in one go. */
+  async abortRollout(): Promise<{ message: string }> {
+    return { message: 'no rollout was in progress' };
+  }
+
   /**
    * Authentication errors since `since`: each running revision opens a new connection with its own
    * credentials (as a pool replacing a retired connection would); 28P01 failures are counted.

@@ -1,0 +1,3 @@
+export * from './migration-target.js';
+export * from './open-secrets-session.js';
+export * from './operation-recovery.js';
