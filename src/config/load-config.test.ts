@@ -93,4 +93,71 @@ rules:
     const error = problemsOf(defaults.replace('timezone: Europe/Berlin', 'timezone: Mars/Olympus'));
     expect(error.problems[0]).toMatchObject({ path: 'timezone', line: 5 });
   });
+
+  it('an alias that names no anchor is a problem at its line and column, not a crash', () => {
+    const error = problemsOf('version: 1\nproject:\n  name: *nope\nenvironments: { staging: {} }\n');
+    expect(error.exitCode).toBe(2);
+    expect(error.problems).toEqual([
+      {
+        path: 'project.name',
+        message: 'Alias *nope names no anchor: define &nope before it (anchors must come first)',
+        line: 3,
+        column: 9,
+      },
+    ]);
+    // An anchor defined after its alias does not count either (YAML resolves aliases in order).
+    const late = problemsOf(
+      'version: 1\nproject: { name: *n }\nenvironments: { staging: { branch: &n main } }\n',
+    );
+    expect(late.problems[0]).toMatchObject({ path: 'project.name', line: 2, column: 18 });
+  });
+
+  it('an alias bomb ("billion laughs") fails fast with the position of the anchor that multiplies', () => {
+    const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    const lines = levels.map((name, i) =>
+      i === 0
+        ? `${name}: &${name} [lol, lol, lol, lol, lol, lol, lol, lol, lol]`
+        : `${name}: &${name} [${Array(9)
+            .fill(`*${levels[i - 1]}`)
+            .join(', ')}]`,
+    );
+    const text = `version: 1\nproject: { name: api }\nenvironments: { staging: {} }\nx-bomb:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+    const started = performance.now();
+    const error = problemsOf(text);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(error.exitCode).toBe(2);
+    expect(error.problems).toHaveLength(1);
+    const problem = error.problems[0]!;
+    // &h is aliased 9 times by i, and each copy holds 9 aliases of &g, and so on down: it multiplies most.
+    expect(problem).toMatchObject({ path: 'x-bomb.i[0]', line: 13, column: 10 });
+    expect(problem.message).toMatch(/^Aliases of &h expand to \d+ copies; at most 100 are allowed/);
+    expect(error.message).toContain('/repo/prodguard.yaml:13:10  x-bomb.i[0]: Aliases of &h expand to');
+  });
+
+  it('an anchor aliased more than 100 times is refused too', () => {
+    const many = Array.from({ length: 101 }, (_, i) => `  - { name: e${i}, settings: *s }`).join('\n');
+    const error = problemsOf(
+      `version: 1\nproject: { name: api }\nx-defaults: &s { a: 1 }\nx-list:\n${many}\n`,
+    );
+    expect(error.problems[0]).toMatchObject({ path: 'x-list[0].settings', line: 5 });
+    expect(error.problems[0]!.message).toContain('Aliases of &s expand to 101 copies');
+  });
+
+  it('valid anchors and aliases still work', () => {
+    const text = `version: 1
+project: { name: api }
+environments:
+  staging:
+    health: &health { url: https://api.example.com/health, timeout: 3s }
+  production:
+    requires: staging
+    health: *health
+`;
+    const config = parseConfigText(text, '/repo/prodguard.yaml', RULE_IDS);
+    expect(config.environments.production?.health).toEqual({
+      url: 'https://api.example.com/health',
+      timeout: 3000,
+    });
+    expect(config.environments.production?.health).toEqual(config.environments.staging?.health);
+  });
 });
