@@ -160,4 +160,56 @@ environments:
     });
     expect(config.environments.production?.health).toEqual(config.environments.staging?.health);
   });
+
+  it('bounds every duration: a zero interval or a watch of 10^20 days is refused with the allowed range', () => {
+    const text = `${defaults.replace('watch: 10m', 'watch: 99999999999999999999d')}deploy:
+  analysis:
+    interval: 0ms
+    window: 0.5s
+  lockWait: 2h
+`;
+    const error = problemsOf(text);
+    const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(error.exitCode).toBe(2);
+    expect(error.problems).toEqual([
+      {
+        path: 'watch',
+        message: 'Expected a duration from 1s to 24h, got 99999999999999999999d',
+        line: lineOf('watch: 9999'),
+        column: 8,
+      },
+      {
+        path: 'deploy.analysis.interval',
+        message: 'Expected a duration from 100ms to 1m, got 0ms',
+        line: lineOf('interval: 0ms'),
+        column: 15,
+      },
+      {
+        path: 'deploy.analysis.window',
+        message: 'Expected a duration from 1s to 1h, got 0.5s',
+        line: lineOf('window: 0.5s'),
+        column: 13,
+      },
+      {
+        path: 'deploy.lockWait',
+        message: 'Expected a duration from 0s to 1h, got 2h',
+        line: lineOf('lockWait'),
+        column: 13,
+      },
+    ]);
+    expect(error.message).toContain(
+      `/repo/prodguard.yaml:${lineOf('interval: 0ms')}:15  deploy.analysis.interval: Expected a duration from 100ms to 1m, got 0ms`,
+    );
+  });
+
+  it('accepts durations at the edges of their ranges', () => {
+    const config = parseConfigText(
+      `${defaults.replace('watch: 10m', 'watch: 24h')}deploy:\n  analysis:\n    interval: 100ms\n  lockWait: 0s\n`,
+      '/repo/prodguard.yaml',
+      RULE_IDS,
+    );
+    expect(config.watch).toBe(86_400_000);
+    expect(config.deploy.analysis.interval).toBe(100);
+    expect(config.deploy.lockWait).toBe(0);
+  });
 });
