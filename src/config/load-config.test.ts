@@ -212,4 +212,21 @@ environments:
     expect(config.deploy.analysis.interval).toBe(100);
     expect(config.deploy.lockWait).toBe(0);
   });
+
+  it('an analysis window shorter than its interval, or a retry interval over its timeout, is refused', () => {
+    const text = `version: 1
+project: { name: api }
+environments: { staging: {} }
+deploy:
+  analysis: { interval: 30s, window: 10s }
+secrets:
+  propagationInterval: 1m
+  propagationTimeout: 30s
+`;
+    const messages = problemsOf(text).problems.map((p) => `${p.path}: ${p.message}`);
+    expect(messages).toEqual([
+      'deploy.analysis.window: Must be at least deploy.analysis.interval (30s), got 10s: each sample covers one window, so a shorter one leaves requests between samples uncounted',
+      'secrets.propagationTimeout: Must be at least secrets.propagationInterval (1m), got 30s: a rotation retries its login every interval until the timeout',
+    ]);
+  });
 });

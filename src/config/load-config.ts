@@ -15,6 +15,7 @@ import {
   parseDocument,
 } from 'yaml';
 import type { z } from 'zod';
+import { formatDuration } from '../kernel/duration.js';
 import { ConfigInvalidError, ConfigNotFoundError, type ConfigProblem } from './errors.js';
 import { type ParsedConfig, writtenConfigSchema } from './schema.js';
 
@@ -336,6 +337,7 @@ function crossFieldProblems(config: ParsedConfig, knownRuleIds?: readonly string
       }
     }
   }
+  problems.push(...durationOrderProblems(config));
   for (const [ruleId, setting] of Object.entries(config.rules)) {
     const segments = ['rules', ruleId];
     if (knownRuleIds && !knownRuleIds.includes(ruleId)) {
@@ -356,6 +358,31 @@ function crossFieldProblems(config: ParsedConfig, knownRuleIds?: readonly string
     }
   }
   return problems;
+}
+
+/** Durations that only make sense in order: a sample's window covers at least one interval; retries fit their timeout. */
+function durationOrderProblems(config: ParsedConfig): CrossFieldProblem[] {
+  const pairs = [
+    {
+      shorter: ['deploy', 'analysis', 'interval'],
+      longer: ['deploy', 'analysis', 'window'],
+      why: 'each sample covers one window, so a shorter one leaves requests between samples uncounted',
+    },
+    {
+      shorter: ['secrets', 'propagationInterval'],
+      longer: ['secrets', 'propagationTimeout'],
+      why: 'a rotation retries its login every interval until the timeout',
+    },
+  ] as const;
+  const valueAt = (segments: readonly string[]) =>
+    segments.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config) as number;
+  return pairs
+    .filter((p) => valueAt(p.longer) < valueAt(p.shorter))
+    .map((p) => ({
+      segments: [...p.longer],
+      path: formatPath(p.longer),
+      message: `Must be at least ${formatPath(p.shorter)} (${formatDuration(valueAt(p.shorter))}), got ${formatDuration(valueAt(p.longer))}: ${p.why}`,
+    }));
 }
 
 function requiresCycle(config: ParsedConfig, start: string): boolean {
