@@ -13,7 +13,7 @@ export class ConfigInvalidError extends UsageError {
   readonly file: string;
   readonly problems: readonly ConfigProblem[];
 
-  constructor(file: string, problems: readonly ConfigProblem[]) {
+  constructor(file: string, problems: readonly ConfigProblem[], options: { cause?: unknown } = {}) {
     const lines = problems.map(
       (p) => `  ${file}${p.line ? `:${p.line}:${p.column ?? 1}` : ''}  ${p.path || '(root)'}: ${p.message}`,
     );
@@ -23,6 +23,7 @@ export class ConfigInvalidError extends UsageError {
       {
         hint: 'Fix the keys above (prodguard config schema prints every allowed key), then run `prodguard config check`.',
         details: { file, problems },
+        ...(options.cause !== undefined ? { cause: options.cause } : {}),
       },
     );
     this.file = file;

@@ -1,18 +1,44 @@
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from '../kernel/duration.js';
+import { DURATION_PATTERN, MAX_DURATION_MS, parseDuration } from '../kernel/duration.js';
 
-/** `10m`, `90d`, `500ms` → milliseconds. */
-export function duration(description: string) {
+/**
+ * The values a duration key accepts, written as durations (`100ms`, `24h`). Every duration key states one:
+ * `0ms` for a sampling interval busy-loops, and a Node timer past 2^31-1 ms (24.8 days) fires at once,
+ * so keys used as timers stay at or under a day.
+ */
+export interface DurationRange {
+  min: string;
+  max: string;
+}
+
+/** `10m`, `90d`, `500ms` → milliseconds, within `range` (an out-of-range value names the range and what was written). */
+export function duration(description: string, range: DurationRange) {
+  const min = parseDuration(range.min);
+  const max = parseDuration(range.max);
+  if (min === undefined || max === undefined || min > max || max > MAX_DURATION_MS)
+    throw new Error(`Bad duration range ${range.min}..${range.max} for "${description}"`);
+  const allowed = `from ${range.min} to ${range.max}`;
   return z
     .string()
     .regex(DURATION_PATTERN, { message: 'Expected a duration such as 500ms, 30s, 10m, 2h or 90d' })
-    .transform((text) => parseDuration(text)!)
-    .describe(description);
+    .transform((text, ctx) => {
+      const ms = parseDuration(text)!;
+      if (ms < min || ms > max) {
+        ctx.issues.push({
+          code: 'custom',
+          input: text,
+          message: `Expected a duration ${allowed}, got ${text}`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .describe(`${description} Allowed: ${allowed}.`);
 }
 
 /** A duration with a default, written as the user would write it (`10m`). */
-export function durationOr(description: string, fallback: string) {
-  return duration(description)
+export function durationOr(description: string, fallback: string, range: DurationRange) {
+  return duration(description, range)
     .prefault(fallback)
     .meta({ default: fallback, examples: [fallback] });
 }

@@ -1,8 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
-import { type Document, isMap, isNode, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Alias,
+  type Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml';
 import type { z } from 'zod';
+import { formatDuration } from '../kernel/duration.js';
 import { ConfigInvalidError, ConfigNotFoundError, type ConfigProblem } from './errors.js';
 import { type ParsedConfig, writtenConfigSchema } from './schema.js';
 
@@ -65,7 +78,7 @@ export function parseConfigText(text: string, file: string, knownRuleIds?: reado
       })),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw = toPlainValue(doc, file, at);
   const result = writtenConfigSchema.safeParse(raw);
   const problems: ConfigProblem[] = [];
   if (!result.success) {
@@ -94,6 +107,112 @@ export function parseConfigText(text: string, file: string, knownRuleIds?: reado
 }
 
 type PathSegment = string | number;
+
+/**
+ * yaml's guard against alias bombs, here explicit: how many copies the aliases of one anchor may make, each
+ * alias counted with the aliases inside what it copies. A config needs a handful; a "billion laughs" file
+ * (anchors built from aliases of anchors, each level multiplying the last) fails fast instead of eating memory.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** The document as plain data; an alias that names no anchor, or that explodes, is a problem with its position. */
+function toPlainValue(
+  doc: Document,
+  file: string,
+  at: (offset: number | undefined) => { line?: number; column?: number },
+): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    // yaml throws a ReferenceError without a position: find the alias it is about.
+    const aliases = collectAliases(doc.contents);
+    const unresolved = aliases.find((a) => a.target === undefined);
+    const problem = unresolved
+      ? {
+          found: unresolved,
+          message: `Alias *${unresolved.alias.source} names no anchor: define &${unresolved.alias.source} before it (anchors must come first)`,
+        }
+      : explodingAlias(aliases);
+    throw new ConfigInvalidError(
+      file,
+      [
+        problem
+          ? {
+              path: formatPath(problem.found.segments),
+              message: problem.message,
+              ...at(problem.found.alias.range?.[0]),
+            }
+          : { path: '', message: `YAML: ${(error as Error).message}` },
+      ],
+      { cause: error },
+    );
+  }
+}
+
+interface FoundAlias {
+  alias: Alias;
+  /** The anchored node it copies, as yaml resolves it: the last `&name` before the alias. */
+  target: Node | undefined;
+  segments: PathSegment[];
+}
+
+/** Every alias in document order, with its key path and target, in one pass (Alias.resolve walks the whole document each call). */
+function collectAliases(root: unknown): FoundAlias[] {
+  const anchors = new Map<string, Node>();
+  const found: FoundAlias[] = [];
+  const walk = (node: unknown, segments: PathSegment[]): void => {
+    if (isAlias(node)) {
+      found.push({ alias: node, target: anchors.get(node.source), segments });
+      return;
+    }
+    if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        walk(pair.key, segments);
+        walk(pair.value, [...segments, isScalar(pair.key) ? String(pair.key.value) : '?']);
+      }
+    } else if (isCollection(node)) {
+      for (const [i, item] of node.items.entries()) walk(item, [...segments, i]);
+    }
+  };
+  walk(root, []);
+  return found;
+}
+
+/**
+ * The anchor whose aliases copy the most (each alias counts once plus the aliases inside what it copies),
+ * pointed at its first alias: in a "billion laughs" file, the anchor that multiplies the others.
+ */
+function explodingAlias(aliases: FoundAlias[]): { found: FoundAlias; message: string } | undefined {
+  const targets = new Map(aliases.map((a) => [a.alias, a.target]));
+  const nested = new Map<unknown, number>();
+  const aliasesWithin = (node: unknown): number => {
+    if (isAlias(node)) return 1 + aliasesWithin(targets.get(node));
+    if (!isPair(node) && !isCollection(node)) return 0;
+    const known = nested.get(node);
+    if (known !== undefined) return known;
+    nested.set(node, Number.POSITIVE_INFINITY); // an alias inside its own anchor never ends
+    const total = isPair(node)
+      ? aliasesWithin(node.key) + aliasesWithin(node.value)
+      : (node.items as unknown[]).reduce<number>((sum, item) => sum + aliasesWithin(item), 0);
+    nested.set(node, total);
+    return total;
+  };
+  const byAnchor = new Map<string, { first: FoundAlias; copies: number }>();
+  for (const found of aliases) {
+    const entry = byAnchor.get(found.alias.source) ?? { first: found, copies: 0 };
+    entry.copies += aliasesWithin(found.alias);
+    byAnchor.set(found.alias.source, entry);
+  }
+  let worst: { first: FoundAlias; copies: number } | undefined;
+  for (const entry of byAnchor.values()) if (!worst || entry.copies > worst.copies) worst = entry;
+  if (!worst) return undefined;
+  const amount = Number.isFinite(worst.copies) ? `${worst.copies} copies` : 'copies without end';
+  return {
+    found: worst.first,
+    message: `Aliases of &${worst.first.alias.source} expand to ${amount}; at most ${MAX_ALIAS_COUNT} are allowed (anchors built from aliases multiply)`,
+  };
+}
 
 function describeIssue(
   issue: z.core.$ZodIssue,
@@ -218,6 +337,7 @@ function crossFieldProblems(config: ParsedConfig, knownRuleIds?: readonly string
       }
     }
   }
+  problems.push(...durationOrderProblems(config));
   for (const [ruleId, setting] of Object.entries(config.rules)) {
     const segments = ['rules', ruleId];
     if (knownRuleIds && !knownRuleIds.includes(ruleId)) {
@@ -238,6 +358,31 @@ function crossFieldProblems(config: ParsedConfig, knownRuleIds?: readonly string
     }
   }
   return problems;
+}
+
+/** Durations that only make sense in order: a sample's window covers at least one interval; retries fit their timeout. */
+function durationOrderProblems(config: ParsedConfig): CrossFieldProblem[] {
+  const pairs = [
+    {
+      shorter: ['deploy', 'analysis', 'interval'],
+      longer: ['deploy', 'analysis', 'window'],
+      why: 'each sample covers one window, so a shorter one leaves requests between samples uncounted',
+    },
+    {
+      shorter: ['secrets', 'propagationInterval'],
+      longer: ['secrets', 'propagationTimeout'],
+      why: 'a rotation retries its login every interval until the timeout',
+    },
+  ] as const;
+  const valueAt = (segments: readonly string[]) =>
+    segments.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config) as number;
+  return pairs
+    .filter((p) => valueAt(p.longer) < valueAt(p.shorter))
+    .map((p) => ({
+      segments: [...p.longer],
+      path: formatPath(p.longer),
+      message: `Must be at least ${formatPath(p.shorter)} (${formatDuration(valueAt(p.shorter))}), got ${formatDuration(valueAt(p.longer))}: ${p.why}`,
+    }));
 }
 
 function requiresCycle(config: ParsedConfig, start: string): boolean {

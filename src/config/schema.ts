@@ -16,7 +16,10 @@ const healthSchema = z
       .string()
       .url({ message: 'Expected an absolute URL such as https://api-staging.example.com/health' })
       .describe('Health endpoint of this environment.'),
-    timeout: durationOr('How long the health endpoint may take to answer.', '5s'),
+    timeout: durationOr('How long the health endpoint may take to answer.', '5s', {
+      min: '100ms',
+      max: '5m',
+    }),
   })
   .strict()
   .describe('Where this environment reports its health (seed §5 step 4).');
@@ -51,7 +54,10 @@ export const environmentSchema = z
     thresholds: z
       .object({
         errorRate: percentage('Error-rate alert threshold for this environment.', '5%').optional(),
-        latencyP95: duration('p95 latency alert threshold for this environment.').optional(),
+        latencyP95: duration('p95 latency alert threshold for this environment.', {
+          min: '1ms',
+          max: '10m',
+        }).optional(),
       })
       .strict()
       .optional()
@@ -112,7 +118,7 @@ export const writtenConfigSchema = z
           .min(1)
           .default('npm test')
           .describe('The full test suite (seed §9: must pass 100%).'),
-        timeout: durationOr('Longest the test suite may run.', '30m'),
+        timeout: durationOr('Longest the test suite may run.', '30m', { min: '1s', max: '24h' }),
       })
       .strict()
       .prefault({})
@@ -143,7 +149,10 @@ export const writtenConfigSchema = z
     thresholds: z
       .object({
         errorRate: percentage('Error rate that trips an alert and a rollback (seed §6: >5%).', '5%'),
-        latencyP95: durationOr('p95 response time that trips an alert and a rollback (seed §6: >2s).', '2s'),
+        latencyP95: durationOr('p95 response time that trips an alert and a rollback (seed §6: >2s).', '2s', {
+          min: '1ms',
+          max: '10m',
+        }),
       })
       .strict()
       .prefault({})
@@ -151,6 +160,7 @@ export const writtenConfigSchema = z
     watch: durationOr(
       'How long to watch after a deploy before it is verified (seed §3 step 6: 10 minutes).',
       '10m',
+      { min: '1s', max: '24h' },
     ),
     coverage: z
       .object({

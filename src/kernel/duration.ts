@@ -7,6 +7,9 @@ const UNIT_MS: Record<string, number> = {
   w: 604_800_000,
 };
 
+/** Longest duration a config key may hold at all (100 years): ages and periods, never timers. */
+export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+
 export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
 
 /** Parses `500ms`, `10s`, `10m`, `2h`, `90d`, `1w`; returns undefined when the text is not a duration. */

@@ -26,8 +26,12 @@ export const databaseConfigSchema = z
     lockTimeout: durationOr(
       'lock_timeout for each migration: a DDL statement waiting longer for its lock fails instead of queueing all traffic behind it.',
       '5s',
+      { min: '100ms', max: '10m' },
     ),
-    statementTimeout: durationOr('statement_timeout for each migration statement.', '10m'),
+    statementTimeout: durationOr('statement_timeout for each migration statement.', '10m', {
+      min: '1s',
+      max: '24h',
+    }),
     backups: z
       .string()
       .optional()
@@ -35,6 +39,7 @@ export const databaseConfigSchema = z
     backupMaxAge: durationOr(
       'How old the newest verified backup may be for a production migration to skip taking a new one (0s: always take one).',
       '0s',
+      { min: '0s', max: '365d' },
     ),
   })
   .strict()

@@ -10,6 +10,7 @@ export const deployConfigSchema = z
     verificationMaxAge: durationOr(
       'How old a verification on the required environment may be and still allow promotion (seed §2: staging first).',
       '7d',
+      { min: '1m', max: '365d' },
     ),
     strategy: z
       .enum(['all-at-once', 'canary'])
@@ -21,7 +22,10 @@ export const deployConfigSchema = z
       .default([10, 50, 100])
       .describe('Canary traffic percentages, ascending, ending at 100.')
       .meta({ examples: [[10, 50, 100]] }),
-    stepDuration: durationOr('How long each canary step is analysed before the next one.', '30s'),
+    stepDuration: durationOr('How long each canary step is analysed before the next one.', '30s', {
+      min: '1s',
+      max: '1h',
+    }),
     smoke: z
       .object({
         command: z
@@ -29,15 +33,18 @@ export const deployConfigSchema = z
           .min(1)
           .optional()
           .describe("Smoke test run against the new revision's own URL (given as BASE_URL)."),
-        timeout: durationOr('Longest the smoke command may run.', '2m'),
+        timeout: durationOr('Longest the smoke command may run.', '2m', { min: '1s', max: '2h' }),
       })
       .strict()
       .prefault({})
       .describe('Smoke test run before any traffic moves (seed §9: manual smoke list).'),
     analysis: z
       .object({
-        interval: durationOr('How often metrics are sampled during analysis and the watch.', '5s'),
-        window: durationOr('Rolling window each sample covers.', '30s'),
+        interval: durationOr('How often metrics are sampled during analysis and the watch.', '5s', {
+          min: '100ms',
+          max: '1m',
+        }),
+        window: durationOr('Rolling window each sample covers.', '30s', { min: '1s', max: '1h' }),
         consecutiveBreaches: z
           .number()
           .int()
@@ -53,6 +60,7 @@ export const deployConfigSchema = z
         holdTimeout: durationOr(
           'How long analysis may hold on insufficient data (sending synthetic probes) before the step fails.',
           '2m',
+          { min: '1s', max: '1h' },
         ),
         probePaths: z
           .array(z.string().startsWith('/'))
@@ -76,14 +84,20 @@ export const deployConfigSchema = z
       .strict()
       .prefault({})
       .describe('Canary and watch analysis (seed §6 thresholds).'),
-    switchTimeout: durationOr('Budget for one traffic switch, used in the time-to-rollback estimate.', '2s'),
+    switchTimeout: durationOr('Budget for one traffic switch, used in the time-to-rollback estimate.', '2s', {
+      min: '100ms',
+      max: '10m',
+    }),
     keepRevisions: z
       .number()
       .int()
       .min(1)
       .default(3)
       .describe('Retired revisions kept restartable for rollback; older ones are forgotten.'),
-    lockWait: duration('How long a deploy waits for the environment lock.').optional(),
+    lockWait: duration('How long a deploy waits for the environment lock.', {
+      min: '0s',
+      max: '1h',
+    }).optional(),
   })
   .strict()
   .prefault({})

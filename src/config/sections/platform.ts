@@ -15,7 +15,7 @@ export const appConfigSchema = z
       .string()
       .optional()
       .describe('Command run once per release in the extracted artifact, e.g. `npm ci`.'),
-    buildTimeout: durationOr('Longest the build command may run.', '15m'),
+    buildTimeout: durationOr('Longest the build command may run.', '15m', { min: '1s', max: '2h' }),
     healthPath: z
       .string()
       .regex(/^\//, { message: 'Expected a path starting with /, such as /health' })
@@ -23,12 +23,19 @@ export const appConfigSchema = z
       .describe(
         'Path that answers 2xx when an instance is ready. Omit when the app has none: any HTTP answer then means ready.',
       ),
-    startupTimeout: durationOr('How long a new instance may take to become ready.', '60s'),
+    startupTimeout: durationOr('How long a new instance may take to become ready.', '60s', {
+      min: '1s',
+      max: '1h',
+    }),
     drainTimeout: durationOr(
       'How long in-flight requests may take to finish before an instance taken out of traffic is stopped.',
       '30s',
+      { min: '0s', max: '1h' },
     ),
-    stopGrace: durationOr('Time between SIGTERM and SIGKILL when an instance is stopped.', '10s'),
+    stopGrace: durationOr('Time between SIGTERM and SIGKILL when an instance is stopped.', '10s', {
+      min: '0s',
+      max: '10m',
+    }),
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
       .default({})

@@ -6,12 +6,19 @@ export const secretsConfigSchema = z
   .object({
     rotation: z
       .object({
-        postgres: durationOr('How often database passwords rotate (seed §7: every 90 days).', '90d'),
+        postgres: durationOr('How often database passwords rotate (seed §7: every 90 days).', '90d', {
+          min: '1h',
+          max: '3650d',
+        }),
         random: durationOr(
           'How often generated secrets such as JWT signing keys rotate (seed §7: every 180 days).',
           '180d',
+          { min: '1h', max: '3650d' },
         ),
-        external: durationOr('Reminder period for provider-issued API keys.', '365d'),
+        external: durationOr('Reminder period for provider-issued API keys.', '365d', {
+          min: '1h',
+          max: '3650d',
+        }),
       })
       .strict()
       .prefault({})
@@ -19,10 +26,12 @@ export const secretsConfigSchema = z
     wayOverdue: durationOr(
       'How far past its due date a secret may be before the preflight check blocks instead of warning.',
       '30d',
+      { min: '0s', max: '3650d' },
     ),
     destroyGracePeriod: durationOr(
       'Delay between `secrets destroy` and the value being erased (Secret Manager style scheduled destruction); `secrets enable` cancels it meanwhile.',
       '7d',
+      { min: '0s', max: '365d' },
     ),
     minEnabledVersions: z
       .number()
@@ -53,15 +62,21 @@ export const secretsConfigSchema = z
     stagingRotationMaxAge: durationOr(
       'A production rotation requires a successful rotation of the same secret on the required environment within this period.',
       '30d',
+      { min: '1m', max: '365d' },
     ),
     propagationTimeout: durationOr(
       'How long a rotation keeps trying to log in with a new password before giving up (Cloud SQL: 5-15 minutes).',
       '15m',
+      { min: '1s', max: '1h' },
     ),
-    propagationInterval: durationOr('Pause between login attempts while waiting for a new password.', '5s'),
+    propagationInterval: durationOr('Pause between login attempts while waiting for a new password.', '5s', {
+      min: '10ms',
+      max: '1m',
+    }),
     authWatch: durationOr(
       'How long the single-user protocol watches the service for authentication errors after changing the password (seed §4 step 8).',
       '2m',
+      { min: '1s', max: '1h' },
     ),
   })
   .strict()

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runProdguard } from '../../helpers/cli.js';
@@ -359,5 +360,39 @@ describe('config errors through the CLI', () => {
       /prodguard\.yaml:\d+:5 {2}environments\.production\.brnch: Unknown key "brnch"/,
     );
     expect(result.stderr).toMatch(/prodguard\.yaml:\d+:8 {2}watch: Expected a duration/);
+  });
+
+  it('an undefined or exploding YAML alias exits 2 with line and column on every command, without a stack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prodguard-alias-'));
+    try {
+      writeFileSync(
+        join(dir, 'prodguard.yaml'),
+        'version: 1\nproject:\n  name: *nope\nenvironments: { staging: {} }\n',
+      );
+      for (const args of [['config', 'check'], ['status'], ['preflight', 'staging']]) {
+        const result = await runProdguard(args, { cwd: dir });
+        expect(result.exitCode, args.join(' ')).toBe(2);
+        expect(result.stderr).toContain('prodguard.yaml:3:9  project.name: Alias *nope names no anchor');
+        expect(result.stderr).not.toMatch(/\n\s+at /);
+      }
+      const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+      const bomb = levels.map((name, i) =>
+        i === 0
+          ? `  ${name}: &${name} [lol, lol, lol, lol, lol, lol, lol, lol, lol]`
+          : `  ${name}: &${name} [${Array(9)
+              .fill(`*${levels[i - 1]}`)
+              .join(', ')}]`,
+      );
+      writeFileSync(
+        join(dir, 'prodguard.yaml'),
+        `version: 1\nproject: { name: api }\nenvironments: { staging: {} }\nx:\n${bomb.join('\n')}\n`,
+      );
+      const result = await runProdguard(['config', 'check'], { cwd: dir });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toMatch(/prodguard\.yaml:13:10 {2}x\.i\[0\]: Aliases of &h expand to \d+ copies/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

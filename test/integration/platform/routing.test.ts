@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Revision } from '../../../src/platform/index.js';
@@ -26,6 +26,38 @@ describe('local platform: routing', () => {
       expect((await httpGet(`${f.agent.url}${path}`, { authorization: 'Bearer wrong' })).status).toBe(401);
     }
     expect(statSync(f.agent.paths.token).mode & 0o777).toBe(0o600);
+  });
+
+  it('answers malformed API calls with a JSON 400 naming the field, over the socket and through the client', async () => {
+    const before = (await f.platform.getService('staging')).traffic;
+    const authorization = `Bearer ${readFileSync(f.agent.paths.token, 'utf8').trim()}`;
+    const raw = async (method: 'GET' | 'PUT', path: string, body?: string) => {
+      const res = await request(`${f.agent.url}${path}`, {
+        method,
+        headers: { authorization, 'content-type': 'application/json' },
+        ...(body !== undefined ? { body } : {}),
+      });
+      return { status: res.statusCode, body: (await res.body.json()) as { code: string; message: string } };
+    };
+    const badEscape = await raw('GET', '/v2/services/%E0%A4%A/revisions');
+    expect(badEscape.status).toBe(400);
+    expect(badEscape.body.message).toContain(':service: "%E0%A4%A" has a malformed percent escape');
+    const nullBody = await raw('PUT', '/v2/services/staging/traffic', 'null');
+    expect(nullBody).toMatchObject({ status: 400, body: { code: 'PRODGUARD_PLATFORM_BAD_REQUEST' } });
+    expect(nullBody.body.message).toContain('body: Expected object, received null');
+    const wrongMethod = await raw('PUT', '/v2/services');
+    expect(wrongMethod).toMatchObject({
+      status: 405,
+      body: { code: 'PRODGUARD_PLATFORM_METHOD_NOT_ALLOWED' },
+    });
+    // The client turns the answer back into the same error.
+    await expect(f.platform.waitReady('staging', a.name, -5)).rejects.toMatchObject({
+      code: 'PRODGUARD_PLATFORM_BAD_REQUEST',
+      kind: 'usage',
+      message: expect.stringContaining('timeoutMs: Expected a timeout of 0 ms or more'),
+    });
+    // The refused traffic call left the split as it was.
+    expect((await f.platform.getService('staging')).traffic).toEqual(before);
   });
 
   it('a new revision gets no traffic but answers at its own URL, with the env from config', async () => {
