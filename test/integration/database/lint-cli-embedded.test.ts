@@ -22,11 +22,11 @@ describe('migrate lint and new through the real CLI', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe(
       [
-        'prisma/migrations/20260301000000_index/migration.sql:2:34  error  require-concurrent-index-creation  CREATE INDEX on existing table "user" without CONCURRENTLY blocks writes while it builds.',
+        'prisma/migrations/20260301000000_index/migration.sql:2:34  error  require-concurrent-index-creation  CREATE INDEX on existing table "User" without CONCURRENTLY blocks writes while it builds.',
         '    CREATE INDEX "User_email_idx" ON "User"("email")',
         '    lock:  SHARE (blocks writes: INSERT, UPDATE, DELETE) for the whole index build',
         '    safer: CREATE INDEX CONCURRENTLY, alone in its own migration (it cannot run in a transaction).',
-        'prisma/migrations/20260301000000_index/migration.sql:4:1  ignored  ban-drop-column  Dropping column "legacy" of "user".',
+        'prisma/migrations/20260301000000_index/migration.sql:4:1  ignored  ban-drop-column  Dropping column "legacy" of "User".',
         '    ALTER TABLE "User" DROP COLUMN "legacy"',
         '    ignored: archived in ticket 7',
         '✗ 1 file(s), 1 blocking finding(s), 0 warning(s)',
