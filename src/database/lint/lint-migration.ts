@@ -119,6 +119,16 @@ function isVolatile(expr: Ast): boolean {
   return Object.values(expr).some(isVolatile);
 }
 
+function* stringConstants(node: Ast): Generator<string> {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const n of node) yield* stringConstants(n);
+    return;
+  }
+  if (typeof node.A_Const?.sval?.sval === 'string') yield node.A_Const.sval.sval;
+  for (const value of Object.values(node)) yield* stringConstants(value);
+}
+
 function isNotNullCheckOn(expr: Ast): string | undefined {
   const test = expr?.NullTest;
   if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
@@ -209,6 +219,9 @@ export async function lintMigrationWithSchema(
   let lockTimeoutSet = false;
   let warnedTimeout = false;
   let openedAt: number | undefined;
+  // enum values added in a transaction cannot be used until it commits
+  const newEnumValues = new Map<string, number>();
+  const createdTypes = new Set<string>();
 
   for (const { stmt, start, text } of stmts) {
     const lead = skipLeading(text);
@@ -281,6 +294,14 @@ export async function lintMigrationWithSchema(
       if (!robustInTx) report('prefer-robust-stmts', message);
     };
 
+    if (!stmt.TransactionStmt && newEnumValues.size > 0) {
+      const used = [...stringConstants(stmt)].find((v) => newEnumValues.get(v) === seg);
+      if (used !== undefined)
+        report(
+          'new-enum-value-in-transaction',
+          `Enum value '${used}' is used in the transaction that added it: PostgreSQL refuses ("unsafe use of new value").`,
+        );
+    }
     if (stmt.TransactionStmt) {
       const kind: string = stmt.TransactionStmt.kind;
       const begins = kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START';
@@ -468,12 +489,18 @@ export async function lintMigrationWithSchema(
         );
       continue;
     }
+    if (stmt.CreateEnumStmt) {
+      createdTypes.add(namesOf(stmt.CreateEnumStmt.typeName).join('.'));
+      continue;
+    }
     if (stmt.AlterEnumStmt) {
       const e = stmt.AlterEnumStmt;
       const type = namesOf(e.typeName).map(quoteIdent).join('.');
       if (e.oldVal !== undefined)
         report('renaming-enum-value', `Renaming value '${e.oldVal}' of ${type} to '${e.newVal}'.`);
-      else if (e.newVal !== undefined && e.newValNeighbor === undefined)
+      else if (e.newVal !== undefined && inTx && !createdTypes.has(namesOf(e.typeName).join('.')))
+        newEnumValues.set(e.newVal, seg);
+      if (e.oldVal === undefined && e.newVal !== undefined && e.newValNeighbor === undefined)
         report(
           'require-enum-value-ordering',
           `ALTER TYPE ${type} ADD VALUE '${e.newVal}' without BEFORE/AFTER appends it last.`,

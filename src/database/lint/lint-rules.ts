@@ -273,6 +273,14 @@ const rules: readonly LintRuleInfo[] = [
     sources: [strong('backfilling-data')],
   },
   {
+    id: 'new-enum-value-in-transaction',
+    severity: 'error',
+    flags: 'An enum value used in the same transaction as the ALTER TYPE … ADD VALUE that adds it',
+    lock: 'none: the statement fails ("unsafe use of new value")',
+    safer: 'Add the enum value in its own migration; use it in a later one.',
+    sources: [pg('sql-altertype.html')],
+  },
+  {
     id: 'ban-duplicate-column-assignments',
     severity: 'error',
     flags: 'A column declared or assigned twice in one statement (fails at run time)',

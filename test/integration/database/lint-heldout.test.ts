@@ -714,6 +714,25 @@ const HELD_OUT: readonly HeldOutCase[] = [
     sql: `UPDATE users SET plan = 'a', plan = 'b' WHERE id = 1;`,
     rules: ['ban-duplicate-column-assignments'],
   },
+  {
+    name: 'new enum value used in the same transaction',
+    source: 'PostgreSQL ALTER TYPE notes',
+    sql: `ALTER TYPE order_state ADD VALUE 'refunded' AFTER 'paid';\nUPDATE orders SET state = 'refunded' WHERE refunded_at IS NOT NULL;`,
+    rules: ['new-enum-value-in-transaction'],
+  },
+  {
+    name: 'new enum value used after a COMMIT',
+    source: 'PostgreSQL ALTER TYPE notes',
+    sql: `BEGIN;\nALTER TYPE order_state ADD VALUE 'refunded' AFTER 'paid';\nCOMMIT;\nUPDATE orders SET state = 'refunded' WHERE refunded_at IS NOT NULL;`,
+    assumeInTransaction: false,
+    rules: [],
+  },
+  {
+    name: 'enum created in the same transaction',
+    source: 'PostgreSQL ALTER TYPE notes',
+    sql: `CREATE TYPE ticket_state AS ENUM ('open');\nALTER TYPE ticket_state ADD VALUE 'closed' AFTER 'open';\nCREATE TABLE tickets (id bigint PRIMARY KEY, state ticket_state NOT NULL DEFAULT 'closed');`,
+    rules: [],
+  },
   // robustness and style rules are warnings, never blocking
   {
     name: 'prefer-robust-stmts outside a transaction',

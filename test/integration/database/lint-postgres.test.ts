@@ -182,6 +182,14 @@ describe('lint claims on real PostgreSQL', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('a new enum value cannot be used in the transaction that added it, as lint says', async () => {
+    await client.query("CREATE TYPE state_kind AS ENUM ('open'); CREATE TABLE states (s state_kind)");
+    const sql = "ALTER TYPE state_kind ADD VALUE 'closed' AFTER 'open';\nUPDATE states SET s = 'closed';";
+    await expect(client.query(sql)).rejects.toThrow(/unsafe use of new value/);
+    const [result] = await lintMigrationHistory([{ sql, file: 'm.sql' }]);
+    expect(result!.findings.map((f) => f.rule)).toContain('new-enum-value-in-transaction');
+  });
+
   it('CREATE INDEX CONCURRENTLY fails in a multi-statement query string, even after COMMIT, as lint says', async () => {
     await client.query('CREATE TABLE conc (a int)');
     const sql = "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY conc_a ON conc (a);";
