@@ -273,6 +273,15 @@ const rules: readonly LintRuleInfo[] = [
     sources: [strong('backfilling-data')],
   },
   {
+    id: 'unbatched-backfill',
+    severity: 'error',
+    flags:
+      'UPDATE or DELETE without WHERE on an existing table (every row rewritten or removed in one statement)',
+    lock: 'row locks on every row until the statement ends: concurrent writes to any of them wait',
+    safer: 'Backfill in batches (WHERE id BETWEEN …), throttled, outside the DDL transaction.',
+    sources: [strong('backfilling-data')],
+  },
+  {
     id: 'new-enum-value-in-transaction',
     severity: 'error',
     flags: 'An enum value used in the same transaction as the ALTER TYPE … ADD VALUE that adds it',
@@ -407,14 +416,6 @@ const rules: readonly LintRuleInfo[] = [
     lock: 'none; json has no equality operator, so SELECT DISTINCT and UNION on the table fail',
     safer: 'Use jsonb.',
     sources: [strong('adding-a-json-column')],
-  },
-  {
-    id: 'unbatched-backfill',
-    severity: 'warning',
-    flags: 'UPDATE or DELETE without WHERE on an existing table',
-    lock: 'row locks on every row for the whole statement; long on a large table',
-    safer: 'Backfill in batches (WHERE id BETWEEN …), throttled, outside the DDL transaction.',
-    sources: [strong('backfilling-data')],
   },
 ];
 

@@ -703,10 +703,16 @@ const HELD_OUT: readonly HeldOutCase[] = [
     rules: ['backfill-in-ddl-transaction'],
   },
   {
-    name: 'backfill in its own migration (warning only)',
+    name: 'backfill in batches, in its own migration',
     source: `${SM} backfilling data (Good)`,
     sql: `UPDATE users SET plan = 'free' WHERE plan IS NULL AND id BETWEEN 1 AND 10000;`,
     rules: [],
+  },
+  {
+    name: 'whole-table backfill in one statement',
+    source: `${SM} backfilling data`,
+    sql: `UPDATE users SET email = lower(email);`,
+    rules: ['unbatched-backfill'],
   },
   {
     name: 'duplicate assignment fails',
