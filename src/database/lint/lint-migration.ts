@@ -119,6 +119,22 @@ function isVolatile(expr: Ast): boolean {
   return Object.values(expr).some(isVolatile);
 }
 
+async function doBlockStatements(stmt: Ast): Promise<Ast[] | undefined> {
+  const args: Ast[] = stmt?.DoStmt?.args ?? [];
+  const language = args.find((a) => a.DefElem?.defname === 'language')?.DefElem?.arg?.String?.sval;
+  const body = args.find((a) => a.DefElem?.defname === 'as')?.DefElem?.arg?.String?.sval;
+  if (typeof body !== 'string' || (language !== undefined && language !== 'plpgsql')) return undefined;
+  const match = /^\s*(?:DECLARE\b[\s\S]*?)?\bBEGIN\b([\s\S]*)\bEND\s*;?\s*$/i.exec(body);
+  if (!match) return undefined;
+  try {
+    const inner = await parse(match[1]!);
+    const statements = (inner.stmts ?? []).map((s: Ast) => s.stmt);
+    return statements.length > 0 ? statements : undefined;
+  } catch {
+    return undefined; // PL/pgSQL control flow: not plain SQL, left to the reviewer
+  }
+}
+
 function* stringConstants(node: Ast): Generator<string> {
   if (node === null || typeof node !== 'object') return;
   if (Array.isArray(node)) {
@@ -188,11 +204,19 @@ export async function lintMigrationWithSchema(
   }
   const bytes = Buffer.from(sql);
   const position = positionMapper(bytes);
-  const stmts: { stmt: Ast; start: number; text: string }[] = (tree.stmts ?? []).map((s: Ast) => {
+  const topLevel: { stmt: Ast; start: number; text: string }[] = (tree.stmts ?? []).map((s: Ast) => {
     const start = s.stmt_location ?? 0;
     const end = s.stmt_len ? start + s.stmt_len : bytes.length;
     return { stmt: s.stmt, start, text: bytes.subarray(start, end).toString('utf8') };
   });
+  // A DO block's statements run inside that one statement's transaction; they are linted in its place,
+  // pointing at the DO, when its body is plain SQL between BEGIN and END (no IF, LOOP, … to interpret).
+  const stmts: { stmt: Ast; start: number; text: string; doBlock?: number }[] = [];
+  for (const [index, entry] of topLevel.entries()) {
+    const inner = await doBlockStatements(entry.stmt);
+    if (inner) for (const stmt of inner) stmts.push({ ...entry, stmt, doBlock: index });
+    else stmts.push(entry);
+  }
   const pgVersion = options.postgresVersion ?? 15;
   // squawk's file-level directive: this file's statements are not wrapped in one transaction
   const assumeTx =
@@ -205,7 +229,7 @@ export async function lintMigrationWithSchema(
   const created = new Set<string>();
   const createdIndexes = new Set<string>();
   // A multi-statement string is one implicit transaction: CONCURRENTLY fails anywhere in it, even after COMMIT.
-  const oneQueryString = assumeTx && stmts.length > 1;
+  const oneQueryString = assumeTx && topLevel.length > 1;
   let explicitTx = false;
   // Statements in the same segment share a transaction, and so its locks.
   let segment = 0;
@@ -223,7 +247,7 @@ export async function lintMigrationWithSchema(
   const newEnumValues = new Map<string, number>();
   const createdTypes = new Set<string>();
 
-  for (const { stmt, start, text } of stmts) {
+  for (const { stmt, start, text, doBlock } of stmts) {
     const lead = skipLeading(text);
     const stmtOffset = start + Buffer.byteLength(text.slice(0, lead));
     const firstLine = text.slice(lead).split('\n')[0]!.trim();
@@ -232,8 +256,8 @@ export async function lintMigrationWithSchema(
       for (const id of match[1]!.split(/[\s,]+/).filter(Boolean))
         for (const rule of [id, ...(LINT_RULE_ALIASES[id] ?? [])]) ignores.set(rule, match[2]?.trim() ?? '');
     }
-    const inTx = explicitTx || oneQueryString;
-    const seg = inTx ? segment : autoSegment++;
+    const inTx = explicitTx || oneQueryString || doBlock !== undefined;
+    const seg = explicitTx || oneQueryString ? segment : doBlock !== undefined ? -1 - doBlock : autoSegment++;
     const report = (ruleId: string, message: string, offset?: number) => {
       const rule = LINT_RULES[ruleId]!;
       const at = position(offset !== undefined && offset >= stmtOffset ? offset : stmtOffset);
@@ -291,7 +315,7 @@ export async function lintMigrationWithSchema(
       }
     };
     const robust = (message: string) => {
-      if (!robustInTx) report('prefer-robust-stmts', message);
+      if (!robustInTx && doBlock === undefined) report('prefer-robust-stmts', message);
     };
 
     if (!stmt.TransactionStmt && newEnumValues.size > 0) {
@@ -365,7 +389,7 @@ export async function lintMigrationWithSchema(
           idx.relation?.location,
         );
       }
-      if (!idx.if_not_exists && idx.idxname && (idx.concurrent || !robustInTx))
+      if (!idx.if_not_exists && idx.idxname && (idx.concurrent || (!robustInTx && doBlock === undefined)))
         report(
           'prefer-robust-stmts',
           `CREATE INDEX ${quoteIdent(idx.idxname)} without IF NOT EXISTS cannot be re-run after a failure.`,
@@ -400,7 +424,7 @@ export async function lintMigrationWithSchema(
       if (
         !drop.missing_ok &&
         ['OBJECT_INDEX', 'OBJECT_TABLE', 'OBJECT_TYPE'].includes(drop.removeType) &&
-        (!robustInTx || (drop.removeType === 'OBJECT_INDEX' && drop.concurrent))
+        ((!robustInTx && doBlock === undefined) || (drop.removeType === 'OBJECT_INDEX' && drop.concurrent))
       )
         report('prefer-robust-stmts', 'DROP without IF EXISTS cannot be re-run after a failure.');
       continue;

@@ -715,6 +715,19 @@ const HELD_OUT: readonly HeldOutCase[] = [
     rules: ['unbatched-backfill'],
   },
   {
+    name: 'DDL and backfill inside one DO block',
+    source: `${SM} backfilling data; PostgreSQL DO docs`,
+    sql: `DO $$\nDECLARE pick text := 'x';\nBEGIN\n  ALTER TABLE environments ADD COLUMN shortcode text;\n  UPDATE environments SET shortcode = pick || id::text;\nEND $$;`,
+    assumeInTransaction: false,
+    rules: ['backfill-in-ddl-transaction'],
+  },
+  {
+    name: 'DO block with control flow is left alone',
+    source: 'PostgreSQL DO docs',
+    sql: `DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN\n    CREATE TYPE mood AS ENUM ('ok');\n  END IF;\nEND $$;`,
+    rules: [],
+  },
+  {
     name: 'duplicate assignment fails',
     source: `${SQ} ban-duplicate-column-assignments`,
     sql: `UPDATE users SET plan = 'a', plan = 'b' WHERE id = 1;`,
