@@ -55,6 +55,32 @@ describe('migrate lint and new through the real CLI', () => {
     ]);
   });
 
+  it('lints a folder as a history: a type change is judged against the type an earlier migration created', async () => {
+    p.write(
+      'history/20260101000000_init/migration.sql',
+      'CREATE TABLE "Doc" ("id" BIGINT PRIMARY KEY, "Title" VARCHAR(50), "pages" INTEGER);\n',
+    );
+    p.write(
+      'history/20260102000000_wider/migration.sql',
+      `SET lock_timeout = '2s';\nALTER TABLE "Doc" ALTER COLUMN "Title" SET DATA TYPE VARCHAR(100);\n`,
+    );
+    const widened = await p.cli(['migrate', 'lint', '--json', 'history']);
+    expect(widened.exitCode).toBe(0);
+    p.write(
+      'history/20260103000000_bigger/migration.sql',
+      `SET lock_timeout = '2s';\nALTER TABLE "Doc" ALTER COLUMN "pages" SET DATA TYPE BIGINT;\n`,
+    );
+    const rewritten = await p.cli(['migrate', 'lint', 'history']);
+    expect(rewritten.exitCode).toBe(1);
+    expect(rewritten.stdout).toContain(
+      'history/20260103000000_bigger/migration.sql:2:32  error  changing-column-type  Changing the type of "Doc"."pages": int4 → int8 converts every value.',
+    );
+    // the same file alone: the old type is unknown, so the change is flagged, saying when it would be safe
+    const alone = await p.cli(['migrate', 'lint', 'history/20260102000000_wider']);
+    expect(alone.exitCode).toBe(1);
+    expect(alone.stdout).toContain('its current type is not known from this migration history');
+  });
+
   it('creates a migration folder with migration.sql and down.sql that lint clean', async () => {
     const r = await p.cli(['migrate', 'new', 'Add user email', '--json']);
     expect(r.exitCode).toBe(0);
