@@ -182,6 +182,17 @@ export async function lintMigrationWithSchema(
   file: string,
   options: LintOptions = {},
 ): Promise<{ result: LintResult; schema: LintSchema }> {
+  const schema = options.schema ? cloneLintSchema(options.schema) : emptyLintSchema();
+  return { result: await lintInto(sql, file, options, schema), schema };
+}
+
+/** The linter proper: updates `schema` (owned by the caller) with what the file creates and changes. */
+async function lintInto(
+  sql: string,
+  file: string,
+  options: LintOptions,
+  schema: LintSchema,
+): Promise<LintResult> {
   let tree: Ast;
   try {
     tree = await parse(sql);
@@ -213,7 +224,7 @@ export async function lintMigrationWithSchema(
   // pointing at the DO, when its body is plain SQL between BEGIN and END (no IF, LOOP, … to interpret).
   const stmts: { stmt: Ast; start: number; text: string; doBlock?: number }[] = [];
   for (const [index, entry] of topLevel.entries()) {
-    const inner = await doBlockStatements(entry.stmt);
+    const inner = entry.stmt?.DoStmt ? await doBlockStatements(entry.stmt) : undefined;
     if (inner) for (const stmt of inner) stmts.push({ ...entry, stmt, doBlock: index });
     else stmts.push(entry);
   }
@@ -222,7 +233,6 @@ export async function lintMigrationWithSchema(
   const assumeTx =
     (options.assumeInTransaction ?? true) &&
     !/^\s*--\s*(?:squawk|prodguard)-disable-assume-in-transaction\b/m.test(sql);
-  const schema = options.schema ? cloneLintSchema(options.schema) : emptyLintSchema();
   const findings: LintFinding[] = [];
 
   // Tables and indexes created by this file: no other session can be using them yet.
@@ -783,13 +793,10 @@ export async function lintMigrationWithSchema(
     });
   }
   return {
-    result: {
-      file,
-      findings,
-      blocking: findings.filter((f) => f.severity === 'error' && !f.ignored).length,
-      statements: stmts.length,
-    },
-    schema,
+    file,
+    findings,
+    blocking: findings.filter((f) => f.severity === 'error' && !f.ignored).length,
+    statements: topLevel.length,
   };
 }
 
@@ -830,11 +837,7 @@ export async function lintMigrationHistory(
   options: Omit<LintOptions, 'schema'> = {},
 ): Promise<LintResult[]> {
   const results: LintResult[] = [];
-  let schema = emptyLintSchema();
-  for (const f of files) {
-    const linted = await lintMigrationWithSchema(f.sql, f.file, { ...options, schema });
-    schema = linted.schema;
-    results.push(linted.result);
-  }
+  const schema = emptyLintSchema();
+  for (const f of files) results.push(await lintInto(f.sql, f.file, options, schema));
   return results;
 }
