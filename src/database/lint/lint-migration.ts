@@ -391,7 +391,9 @@ async function lintInto(
       for (const param of idx.indexParams ?? [])
         if (param.IndexElem?.name) tableOf(schema, table.key).indexed.add(param.IndexElem.name);
       if (idx.concurrent) concurrentlyFails('CREATE INDEX CONCURRENTLY');
-      else if (!created.has(table.key)) {
+      // ON ONLY a partitioned table (inh false, left out of the tree): an invalid parent index, completed by
+      // attaching partition indexes built CONCURRENTLY
+      else if (!created.has(table.key) && idx.relation?.inh) {
         strongLock(table);
         report(
           'require-concurrent-index-creation',

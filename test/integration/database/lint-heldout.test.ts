@@ -379,6 +379,12 @@ const HELD_OUT: readonly HeldOutCase[] = [
     rules: [],
   },
   {
+    name: 'index ON ONLY a partitioned table, then partition indexes built concurrently',
+    source: 'PostgreSQL CREATE INDEX docs (partitioned tables)',
+    sql: `CREATE INDEX measurements_at_idx ON ONLY measurements (at);`,
+    rules: [],
+  },
+  {
     name: 'CONCURRENTLY inside BEGIN',
     source: `${SQ} ban-concurrent-index-creation-in-transaction`,
     sql: `BEGIN;\nCREATE INDEX CONCURRENTLY users_created_idx ON users (created_at);\nCOMMIT;`,
