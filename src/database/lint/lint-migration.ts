@@ -1,9 +1,21 @@
 import { parse } from 'libpg-query';
 import { ProdguardError } from '../../kernel/errors.js';
-import { LINT_RULES } from './lint-rules.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: the PostgreSQL parse tree from libpg-query, walked by shape
-type Ast = any;
+import { type ColumnType, planColumnTypeChange, readColumnType } from './column-type.js';
+import { LINT_RULE_ALIASES, LINT_RULES } from './lint-rules.js';
+import { cloneLintSchema, emptyLintSchema, type LintSchema, tableOf } from './lint-schema.js';
+import {
+  type Ast,
+  doBlockStatements,
+  isNotNullCheckOn,
+  isVolatile,
+  namesOf,
+  positionMapper,
+  quoteIdent,
+  relationOf,
+  skipLeading,
+  stringConstants,
+  usingKeepsContents,
+} from './parse-tree.js';
 
 export interface LintFinding {
   rule: string;
@@ -22,10 +34,16 @@ export interface LintFinding {
 
 export interface LintOptions {
   /**
-   * Treat the whole file as one transaction, as Prisma sends a multi-statement migration.sql in one query
-   * string (PostgreSQL runs it as one implicit transaction). Default true.
+   * The tool sends a multi-statement file as one query string, so PostgreSQL runs it as one implicit
+   * transaction (Prisma does). Default true.
    */
   assumeInTransaction?: boolean;
+  /** Major version of the target server; the safe patterns differ before 11 and 12. Default 15. */
+  postgresVersion?: number;
+  /** The migration session's TimeZone is UTC (timestamp ↔ timestamptz then needs no rewrite, PG12+). */
+  sessionTimeZoneUtc?: boolean;
+  /** What earlier migrations of the same history created; see {@link lintMigrationHistory}. */
+  schema?: LintSchema;
 }
 
 export interface LintResult {
@@ -36,100 +54,42 @@ export interface LintResult {
   statements: number;
 }
 
-const VOLATILE_FUNCTIONS = new Set([
-  'random',
-  'gen_random_uuid',
-  'uuid_generate_v1',
-  'uuid_generate_v1mc',
-  'uuid_generate_v4',
-  'clock_timestamp',
-  'timeofday',
-  'nextval',
-  'txid_current',
-  'gen_random_bytes',
-  'setseed',
-]);
-
-const INT_TYPES = new Set([
-  'int2',
-  'int4',
-  'smallint',
-  'integer',
-  'int',
-  'serial',
-  'serial4',
-  'smallserial',
-  'serial2',
-]);
 const SERIAL_TYPES = new Set(['serial', 'serial4', 'serial8', 'bigserial', 'smallserial', 'serial2']);
-
-/** Byte offsets (the parser's) → line and column (1-based, in characters). */
-function positionMapper(bytes: Buffer): (offset: number) => { line: number; column: number } {
-  const lineStarts = [0];
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) lineStarts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    const column = bytes.subarray(lineStarts[lo]!, offset).toString('utf8').length + 1;
-    return { line: lo + 1, column };
-  };
-}
-
-/** Offset of the first token of a statement, past leading whitespace and comments. */
-function skipLeading(text: string): number {
-  let i = 0;
-  for (;;) {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (text.startsWith('--', i)) {
-      const end = text.indexOf('\n', i);
-      i = end === -1 ? text.length : end + 1;
-    } else if (text.startsWith('/*', i)) {
-      const end = text.indexOf('*/', i + 2);
-      i = end === -1 ? text.length : end + 2;
-    } else return i;
-  }
-}
 
 const IGNORE_COMMENT = /--\s*(?:prodguard|squawk)-ignore\s+([a-z0-9,\s-]+?)(?:\s+(\S.*))?$/gm;
 
-function namesOf(list: Ast[] | undefined): string[] {
-  return (list ?? [])
-    .map((n: Ast) => n?.String?.sval)
-    .filter((s: unknown): s is string => typeof s === 'string');
-}
-
-function typeNameOf(typeName: Ast): string {
-  const names = namesOf(typeName?.names);
-  return names[names.length - 1] ?? '';
-}
-
-function isVolatile(expr: Ast): boolean {
-  if (expr === null || typeof expr !== 'object') return false;
-  if (Array.isArray(expr)) return expr.some(isVolatile);
-  if (expr.FuncCall) {
-    const name = namesOf(expr.FuncCall.funcname).pop() ?? '';
-    if (VOLATILE_FUNCTIONS.has(name.toLowerCase())) return true;
-  }
-  return Object.values(expr).some(isVolatile);
-}
-
-function tableKey(relation: Ast): string {
-  return `${relation?.schemaname ? `${relation.schemaname}.` : ''}${relation?.relname ?? ''}`.toLowerCase();
-}
-
 /**
- * Lints one migration script with PostgreSQL's own parser. Pure apart from the parser's WASM: same text,
- * same findings.
+ * Lints one migration script with PostgreSQL's own parser. Pure apart from the parser's WASM: same text and
+ * options, same findings.
+ *
+ * @example
+ * const { findings } = await lintMigration('CREATE INDEX "i" ON "User"("email");', 'm.sql');
+ * findings[0].rule; // 'require-concurrent-index-creation'
  */
 export async function lintMigration(
   sql: string,
   file: string,
   options: LintOptions = {},
+): Promise<LintResult> {
+  return (await lintMigrationWithSchema(sql, file, options)).result;
+}
+
+/** {@link lintMigration}, also returning the schema as known after the file (input to the next file). */
+export async function lintMigrationWithSchema(
+  sql: string,
+  file: string,
+  options: LintOptions = {},
+): Promise<{ result: LintResult; schema: LintSchema }> {
+  const schema = options.schema ? cloneLintSchema(options.schema) : emptyLintSchema();
+  return { result: await lintInto(sql, file, options, schema), schema };
+}
+
+/** The linter proper: updates `schema` (owned by the caller) with what the file creates and changes. */
+async function lintInto(
+  sql: string,
+  file: string,
+  options: LintOptions,
+  schema: LintSchema,
 ): Promise<LintResult> {
   let tree: Ast;
   try {
@@ -153,30 +113,59 @@ export async function lintMigration(
   }
   const bytes = Buffer.from(sql);
   const position = positionMapper(bytes);
-  const stmts: { stmt: Ast; start: number; text: string }[] = (tree.stmts ?? []).map((s: Ast) => {
+  const topLevel: { stmt: Ast; start: number; text: string }[] = (tree.stmts ?? []).map((s: Ast) => {
     const start = s.stmt_location ?? 0;
     const end = s.stmt_len ? start + s.stmt_len : bytes.length;
     return { stmt: s.stmt, start, text: bytes.subarray(start, end).toString('utf8') };
   });
-  const assumeTx = options.assumeInTransaction ?? true;
-  const created = new Set<string>();
+  // A DO block's statements run inside that one statement's transaction; they are linted in its place,
+  // pointing at the DO, when its body is plain SQL between BEGIN and END (no IF, LOOP, … to interpret).
+  const stmts: { stmt: Ast; start: number; text: string; doBlock?: number }[] = [];
+  for (const [index, entry] of topLevel.entries()) {
+    const inner = entry.stmt?.DoStmt ? await doBlockStatements(entry.stmt) : undefined;
+    if (inner) for (const stmt of inner) stmts.push({ ...entry, stmt, doBlock: index });
+    else stmts.push(entry);
+  }
+  const pgVersion = options.postgresVersion ?? 15;
+  // squawk's file-level directive: this file's statements are not wrapped in one transaction
+  const assumeTx =
+    (options.assumeInTransaction ?? true) &&
+    !/^\s*--\s*(?:squawk|prodguard)-disable-assume-in-transaction\b/m.test(sql);
   const findings: LintFinding[] = [];
-  const notValidAdded = new Map<string, { table: string; check: Ast }>();
-  const validated: { table: string; name: string }[] = [];
+
+  // Tables and indexes created by this file: no other session can be using them yet.
+  const created = new Set<string>();
+  const createdIndexes = new Set<string>();
+  // A multi-statement string is one implicit transaction: CONCURRENTLY fails anywhere in it, even after COMMIT.
+  const oneQueryString = assumeTx && topLevel.length > 1;
   let explicitTx = false;
+  // Statements in the same segment share a transaction, and so its locks.
+  let segment = 0;
+  let autoSegment = 1_000_000;
+  const lockedIn = new Map<string, number>();
+  const notValidAdded = new Map<string, { table: string; segment: number }>();
+  const externallyValidated = new Set<string>();
+  // squawk's prefer-robust-stmts state: inside a transaction a failed migration rolls back whole.
+  let robustInTx = assumeTx;
+  const droppedConstraints = new Set<string>();
   let lockTimeoutSet = false;
   let warnedTimeout = false;
-  const meaningful = stmts.filter((s) => !s.stmt?.TransactionStmt && !s.stmt?.VariableSetStmt).length;
-  const inTransaction = () => explicitTx || (assumeTx && meaningful > 1);
+  let openedAt: number | undefined;
+  // enum values added in a transaction cannot be used until it commits
+  const newEnumValues = new Map<string, number>();
+  const createdTypes = new Set<string>();
 
-  for (const { stmt, start, text } of stmts) {
+  for (const { stmt, start, text, doBlock } of stmts) {
     const lead = skipLeading(text);
     const stmtOffset = start + Buffer.byteLength(text.slice(0, lead));
     const firstLine = text.slice(lead).split('\n')[0]!.trim();
     const ignores = new Map<string, string>();
     for (const match of text.matchAll(IGNORE_COMMENT)) {
-      for (const rule of match[1]!.split(/[\s,]+/).filter(Boolean)) ignores.set(rule, match[2]?.trim() ?? '');
+      for (const id of match[1]!.split(/[\s,]+/).filter(Boolean))
+        for (const rule of [id, ...(LINT_RULE_ALIASES[id] ?? [])]) ignores.set(rule, match[2]?.trim() ?? '');
     }
+    const inTx = explicitTx || oneQueryString || doBlock !== undefined;
+    const seg = explicitTx || oneQueryString ? segment : doBlock !== undefined ? -1 - doBlock : autoSegment++;
     const report = (ruleId: string, message: string, offset?: number) => {
       const rule = LINT_RULES[ruleId]!;
       const at = position(offset !== undefined && offset >= stmtOffset ? offset : stmtOffset);
@@ -194,35 +183,75 @@ export async function lintMigration(
         ...(reason !== undefined ? { ignored: { reason } } : {}),
       });
     };
-    const strongLock = (table: string) => {
-      if (lockTimeoutSet || warnedTimeout || created.has(table)) return;
+    const strongLock = (table: { key: string; shown: string }) => {
+      lockedIn.set(table.key, seg);
+      if (lockTimeoutSet || warnedTimeout || created.has(table.key)) return;
       warnedTimeout = true;
-      report('require-lock-timeout', `No lock_timeout is set before the first lock on "${table}".`);
+      report('require-lock-timeout', `No lock_timeout is set before the first lock on ${table.shown}.`);
     };
-    const checkColumnTypes = (columnDef: Ast) => {
-      const type = typeNameOf(columnDef?.typeName).toLowerCase();
-      const col = String(columnDef?.colname ?? '');
-      const loc = columnDef?.location;
-      if (type === 'varchar' && (columnDef.typeName.typmods ?? []).length > 0)
+    const concurrentlyFails = (what: string) => {
+      if (explicitTx || oneQueryString)
         report(
-          'prefer-text-field',
-          `Column "${col}" is varchar(n); changing n later rewrites the table.`,
-          loc,
+          'ban-concurrent-index-creation-in-transaction',
+          `${what} inside a transaction fails${explicitTx ? ' (BEGIN … COMMIT)' : ' (this file has other statements, and a multi-statement file runs as one transaction)'}.`,
         );
-      if (type === 'timestamp')
-        report('prefer-timestamp-tz', `Column "${col}" is timestamp without time zone.`, loc);
-      if (INT_TYPES.has(type) && (/^id$/i.test(col) || /(_id|Id)$/.test(col)))
-        report(
-          'prefer-bigint-over-int',
-          `Id column "${col}" is ${type}: 32-bit ids run out at 2.1 billion.`,
-          loc,
-        );
+    };
+    const checkColumnType = (def: Ast) => {
+      const names = namesOf(def?.typeName?.names);
+      const raw = (names[names.length - 1] ?? '').toLowerCase();
+      const type = readColumnType(def?.typeName);
+      const col = quoteIdent(String(def?.colname ?? ''));
+      const loc = def?.location;
+      if (type?.name === 'varchar' && type.mods.length > 0)
+        report('prefer-text-field', `Column ${col} is varchar(${type.mods[0]}).`, loc);
+      if (type?.name === 'bpchar' || raw === 'char' || raw === 'character')
+        report('ban-char-field', `Column ${col} is char(n): blank-padded.`, loc);
+      if (type?.name === 'timestamp')
+        report('prefer-timestamp-tz', `Column ${col} is timestamp without time zone.`, loc);
+      if (type?.name === 'int4') report('prefer-bigint-over-int', `Column ${col} is a 32-bit integer.`, loc);
+      if (type?.name === 'int2')
+        report('prefer-bigint-over-smallint', `Column ${col} is a 16-bit integer.`, loc);
+      if (SERIAL_TYPES.has(raw)) report('prefer-identity', `Column ${col} is ${raw}.`, loc);
+      if (type?.name === 'json') report('prefer-jsonb', `Column ${col} is json.`, loc);
+    };
+    const duplicateNames = (names: string[], what: string) => {
+      const seen = new Set<string>();
+      for (const name of names) {
+        if (seen.has(name))
+          report('ban-duplicate-column-assignments', `${what} names column ${quoteIdent(name)} twice.`);
+        seen.add(name);
+      }
+    };
+    const robust = (message: string) => {
+      if (!robustInTx && doBlock === undefined) report('prefer-robust-stmts', message);
     };
 
+    if (!stmt.TransactionStmt && newEnumValues.size > 0) {
+      const used = [...stringConstants(stmt)].find((v) => newEnumValues.get(v) === seg);
+      if (used !== undefined)
+        report(
+          'new-enum-value-in-transaction',
+          `Enum value '${used}' is used in the transaction that added it: PostgreSQL refuses ("unsafe use of new value").`,
+        );
+    }
     if (stmt.TransactionStmt) {
-      const kind = stmt.TransactionStmt.kind;
-      if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') explicitTx = true;
-      if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') explicitTx = false;
+      const kind: string = stmt.TransactionStmt.kind;
+      const begins = kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START';
+      const ends = kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK';
+      if (begins || ends) {
+        if (assumeTx)
+          report(
+            'transaction-nesting',
+            `${begins ? 'BEGIN' : 'COMMIT/ROLLBACK'} in a file the migration tool already runs as one transaction.`,
+          );
+        else if (begins && explicitTx) report('transaction-nesting', 'BEGIN inside an open transaction.');
+        else if (ends && !explicitTx)
+          report('transaction-nesting', 'COMMIT/ROLLBACK with no open transaction.');
+        explicitTx = begins;
+        robustInTx = begins;
+        segment++;
+        openedAt = begins ? stmtOffset : undefined;
+      }
       continue;
     }
     if (stmt.VariableSetStmt) {
@@ -230,54 +259,88 @@ export async function lintMigration(
       continue;
     }
     if (stmt.CreateStmt) {
-      const table = tableKey(stmt.CreateStmt.relation);
-      created.add(table);
-      for (const elt of stmt.CreateStmt.tableElts ?? []) if (elt.ColumnDef) checkColumnTypes(elt.ColumnDef);
+      const create = stmt.CreateStmt;
+      const table = relationOf(create.relation);
+      created.add(table.key);
+      schema.tables.delete(table.key);
+      const known = tableOf(schema, table.key);
+      const columns: string[] = [];
+      for (const elt of create.tableElts ?? []) {
+        if (elt.ColumnDef) {
+          columns.push(elt.ColumnDef.colname);
+          known.columns.set(elt.ColumnDef.colname, readColumnType(elt.ColumnDef.typeName) ?? null);
+          checkColumnType(elt.ColumnDef);
+        }
+      }
+      duplicateNames(columns, `CREATE TABLE ${table.shown}`);
+      const temporaryDropped = create.relation?.relpersistence === 't' && create.oncommit === 'ONCOMMIT_DROP';
+      if (!create.if_not_exists && !temporaryDropped)
+        robust(`CREATE TABLE ${table.shown} without IF NOT EXISTS cannot be re-run.`);
       continue;
     }
     if (stmt.CreateTableAsStmt) {
-      created.add(tableKey(stmt.CreateTableAsStmt.into?.rel));
+      created.add(relationOf(stmt.CreateTableAsStmt.into?.rel).key);
       continue;
     }
     if (stmt.IndexStmt) {
       const idx = stmt.IndexStmt;
-      const table = tableKey(idx.relation);
-      if (idx.concurrent) {
-        if (inTransaction())
-          report(
-            'ban-concurrent-index-creation-in-transaction',
-            `CREATE INDEX CONCURRENTLY on "${table}" inside a transaction${explicitTx ? ' (BEGIN … COMMIT)' : ' (this file has other statements, and Prisma runs a file as one transaction)'}.`,
-          );
-      } else if (!created.has(table)) {
+      const table = relationOf(idx.relation);
+      if (idx.idxname) createdIndexes.add(idx.idxname);
+      for (const param of idx.indexParams ?? [])
+        if (param.IndexElem?.name) tableOf(schema, table.key).indexed.add(param.IndexElem.name);
+      if (idx.concurrent) concurrentlyFails('CREATE INDEX CONCURRENTLY');
+      // ON ONLY a partitioned table (inh false, left out of the tree): an invalid parent index, completed by
+      // attaching partition indexes built CONCURRENTLY
+      else if (!created.has(table.key) && idx.relation?.inh) {
         strongLock(table);
         report(
           'require-concurrent-index-creation',
-          `CREATE ${idx.unique ? 'UNIQUE ' : ''}INDEX on existing table "${table}" without CONCURRENTLY blocks writes while it builds.`,
+          `CREATE ${idx.unique ? 'UNIQUE ' : ''}INDEX on existing table ${table.shown} without CONCURRENTLY blocks writes while it builds.`,
           idx.relation?.location,
         );
       }
+      if (!idx.if_not_exists && idx.idxname && (idx.concurrent || (!robustInTx && doBlock === undefined)))
+        report(
+          'prefer-robust-stmts',
+          `CREATE INDEX ${quoteIdent(idx.idxname)} without IF NOT EXISTS cannot be re-run after a failure.`,
+        );
       continue;
     }
     if (stmt.DropStmt) {
       const drop = stmt.DropStmt;
+      const names: string[][] = (drop.objects ?? []).map((o: Ast) =>
+        namesOf(o.List?.items ?? o.TypeName?.names),
+      );
       if (drop.removeType === 'OBJECT_INDEX') {
-        if (!drop.concurrent)
-          report('require-concurrent-index-deletion', 'DROP INDEX without CONCURRENTLY locks the table.');
-        else if (inTransaction())
+        const existing = names.filter((n) => !createdIndexes.has(n[n.length - 1]!));
+        if (drop.concurrent) concurrentlyFails('DROP INDEX CONCURRENTLY');
+        else if (existing.length > 0)
           report(
-            'ban-concurrent-index-creation-in-transaction',
-            'DROP INDEX CONCURRENTLY inside a transaction fails.',
+            'require-concurrent-index-deletion',
+            `DROP INDEX ${existing.map((n) => n.map(quoteIdent).join('.')).join(', ')} without CONCURRENTLY locks its table.`,
           );
       } else if (drop.removeType === 'OBJECT_TABLE') {
-        const names = (drop.objects ?? []).map((o: Ast) => namesOf(o.List?.items).join('.'));
-        const existing = names.filter((n: string) => !created.has(n.toLowerCase()));
+        const shown = names.map((n) =>
+          relationOf({ schemaname: n.length > 1 ? n[0] : undefined, relname: n[n.length - 1] }),
+        );
+        const existing = shown.filter((t) => !created.has(t.key));
+        for (const t of shown) schema.tables.delete(t.key);
         if (existing.length > 0)
-          report('ban-drop-table', `DROP TABLE ${existing.join(', ')}: its data is lost.`);
+          report(
+            'ban-drop-table',
+            `DROP TABLE ${existing.map((t) => t.shown).join(', ')}: its data is lost.`,
+          );
       }
+      if (
+        !drop.missing_ok &&
+        ['OBJECT_INDEX', 'OBJECT_TABLE', 'OBJECT_TYPE'].includes(drop.removeType) &&
+        ((!robustInTx && doBlock === undefined) || (drop.removeType === 'OBJECT_INDEX' && drop.concurrent))
+      )
+        report('prefer-robust-stmts', 'DROP without IF EXISTS cannot be re-run after a failure.');
       continue;
     }
     if (stmt.DropdbStmt) {
-      report('ban-drop-database', `DROP DATABASE ${stmt.DropdbStmt.dbname}.`);
+      report('ban-drop-database', `DROP DATABASE ${quoteIdent(stmt.DropdbStmt.dbname)}.`);
       continue;
     }
     if (stmt.TruncateStmt) {
@@ -287,27 +350,61 @@ export async function lintMigration(
     }
     if (stmt.RenameStmt) {
       const rename = stmt.RenameStmt;
-      const table = tableKey(rename.relation);
-      if (created.has(table)) continue;
-      if (rename.renameType === 'OBJECT_COLUMN')
+      if (rename.renameType === 'OBJECT_SCHEMA') {
         report(
-          'renaming-column',
-          `Renaming column "${rename.subname}" of "${table}" to "${rename.newname}".`,
+          'renaming-schema',
+          `Renaming schema ${quoteIdent(rename.subname)} to ${quoteIdent(rename.newname)}.`,
         );
-      else if (rename.renameType === 'OBJECT_TABLE')
-        report('renaming-table', `Renaming table "${table}" to "${rename.newname}".`);
+        continue;
+      }
+      const table = relationOf(rename.relation);
+      const known = schema.tables.get(table.key);
+      if (rename.renameType === 'OBJECT_COLUMN' && rename.relationType === 'OBJECT_TABLE') {
+        if (known?.columns.has(rename.subname)) {
+          known.columns.set(rename.newname, known.columns.get(rename.subname)!);
+          known.columns.delete(rename.subname);
+        }
+        if (!created.has(table.key))
+          report(
+            'renaming-column',
+            `Renaming column ${quoteIdent(rename.subname)} of ${table.shown} to ${quoteIdent(rename.newname)}.`,
+          );
+      } else if (rename.renameType === 'OBJECT_TABLE') {
+        const renamed = relationOf({ schemaname: rename.relation?.schemaname, relname: rename.newname });
+        if (known) {
+          schema.tables.set(renamed.key, known);
+          schema.tables.delete(table.key);
+        }
+        if (created.has(table.key)) created.add(renamed.key);
+        else report('renaming-table', `Renaming table ${table.shown} to ${quoteIdent(rename.newname)}.`);
+      }
       continue;
     }
     if (stmt.ReindexStmt) {
-      const concurrent = (stmt.ReindexStmt.params ?? []).some(
-        (p: Ast) => p.DefElem?.defname === 'concurrently',
+      const reindex = stmt.ReindexStmt;
+      if (reindex.kind === 'REINDEX_OBJECT_SYSTEM') continue;
+      const concurrent = (reindex.params ?? []).some(
+        (p: Ast) => p.DefElem?.defname === 'concurrently' && p.DefElem?.arg?.Boolean?.boolval !== false,
       );
-      if (!concurrent) report('require-concurrent-reindex', 'REINDEX without CONCURRENTLY.');
-      else if (inTransaction())
+      if (concurrent) concurrentlyFails('REINDEX CONCURRENTLY');
+      else if (!reindex.relation || !created.has(relationOf(reindex.relation).key))
         report(
-          'ban-concurrent-index-creation-in-transaction',
-          'REINDEX CONCURRENTLY inside a transaction fails.',
+          'require-concurrent-reindex',
+          'REINDEX without CONCURRENTLY blocks writes to the table and reads that use the index.',
         );
+      continue;
+    }
+    if (stmt.VacuumStmt) {
+      const full = (stmt.VacuumStmt.options ?? []).some(
+        (o: Ast) => o.DefElem?.defname === 'full' && o.DefElem?.arg?.Boolean?.boolval !== false,
+      );
+      if (stmt.VacuumStmt.is_vacuumcmd && full)
+        report('prefer-repack', 'VACUUM FULL rewrites the table under ACCESS EXCLUSIVE.');
+      continue;
+    }
+    if (stmt.ClusterStmt) {
+      if (!stmt.ClusterStmt.relation || !created.has(relationOf(stmt.ClusterStmt.relation).key))
+        report('prefer-repack', 'CLUSTER rewrites the table under ACCESS EXCLUSIVE.');
       continue;
     }
     if (stmt.AlterDomainStmt) {
@@ -318,160 +415,260 @@ export async function lintMigration(
         );
       continue;
     }
+    if (stmt.CreateDomainStmt) {
+      if ((stmt.CreateDomainStmt.constraints ?? []).length > 0)
+        report(
+          'ban-create-domain-with-constraint',
+          `Domain ${namesOf(stmt.CreateDomainStmt.domainname).map(quoteIdent).join('.')} carries a constraint.`,
+        );
+      continue;
+    }
+    if (stmt.CreateEnumStmt) {
+      createdTypes.add(namesOf(stmt.CreateEnumStmt.typeName).join('.'));
+      continue;
+    }
     if (stmt.AlterEnumStmt) {
       const e = stmt.AlterEnumStmt;
-      if (e.newVal !== undefined && e.newValNeighbor === undefined)
+      const type = namesOf(e.typeName).map(quoteIdent).join('.');
+      if (e.oldVal !== undefined)
+        report('renaming-enum-value', `Renaming value '${e.oldVal}' of ${type} to '${e.newVal}'.`);
+      else if (e.newVal !== undefined && inTx && !createdTypes.has(namesOf(e.typeName).join('.')))
+        newEnumValues.set(e.newVal, seg);
+      if (e.oldVal === undefined && e.newVal !== undefined && e.newValNeighbor === undefined)
         report(
           'require-enum-value-ordering',
-          `ALTER TYPE ${namesOf(e.typeName).join('.')} ADD VALUE '${e.newVal}' without BEFORE/AFTER appends it last.`,
+          `ALTER TYPE ${type} ADD VALUE '${e.newVal}' without BEFORE/AFTER appends it last.`,
+        );
+      continue;
+    }
+    if (stmt.UpdateStmt || stmt.DeleteStmt) {
+      const dml = stmt.UpdateStmt ?? stmt.DeleteStmt;
+      const table = relationOf(dml.relation);
+      if (stmt.UpdateStmt)
+        duplicateNames(
+          (dml.targetList ?? []).map((t: Ast) => t.ResTarget?.name).filter(Boolean),
+          `UPDATE ${table.shown}`,
+        );
+      if (created.has(table.key)) continue;
+      if (inTx && lockedIn.get(table.key) === seg)
+        report(
+          'backfill-in-ddl-transaction',
+          `${stmt.UpdateStmt ? 'UPDATE' : 'DELETE'} of ${table.shown} in the transaction that altered it keeps the table locked until the data change ends.`,
+        );
+      else if (!dml.whereClause)
+        report(
+          'unbatched-backfill',
+          `${stmt.UpdateStmt ? 'UPDATE' : 'DELETE'} of every row of ${table.shown} in one statement.`,
         );
       continue;
     }
     if (stmt.AlterTableStmt) {
       const alter = stmt.AlterTableStmt;
-      const table = tableKey(alter.relation);
       if (alter.objtype && alter.objtype !== 'OBJECT_TABLE') continue;
-      const isNew = created.has(table);
+      const table = relationOf(alter.relation);
+      const known = tableOf(schema, table.key);
+      const isNew = created.has(table.key);
       for (const entry of alter.cmds ?? []) {
         const cmd = entry.AlterTableCmd;
         if (!cmd) continue;
+        alterTableRobustness(cmd, robust, droppedConstraints);
+        if (!isNew && cmd.subtype !== 'AT_ValidateConstraint') strongLock(table);
         switch (cmd.subtype) {
           case 'AT_AddColumn': {
             const def = cmd.def?.ColumnDef;
-            checkColumnTypes(def);
+            const col = quoteIdent(String(def?.colname ?? ''));
+            known.columns.set(def?.colname, readColumnType(def?.typeName) ?? null);
+            checkColumnType(def);
             if (isNew) break;
             const constraints: Ast[] = (def?.constraints ?? []).map((c: Ast) => c.Constraint).filter(Boolean);
-            const col = def?.colname;
             const loc = def?.location;
-            const hasDefault = constraints.find((c) => c.contype === 'CONSTR_DEFAULT');
-            const generated = constraints.find((c) => c.contype === 'CONSTR_GENERATED');
-            const type = typeNameOf(def?.typeName).toLowerCase();
+            const has = (type: string) => constraints.find((c) => c.contype === type);
+            const withDefault = has('CONSTR_DEFAULT');
+            const generated = has('CONSTR_GENERATED');
+            const identity = has('CONSTR_IDENTITY');
+            const names = namesOf(def?.typeName?.names);
+            const serial = SERIAL_TYPES.has((names[names.length - 1] ?? '').toLowerCase());
             if (generated)
               report(
                 'adding-field-with-default',
-                `Adding generated column "${col}" rewrites "${table}".`,
+                `Adding stored generated column ${col} rewrites ${table.shown}.`,
                 loc,
               );
-            else if (hasDefault && isVolatile(hasDefault.raw_expr))
+            else if (identity || serial)
               report(
                 'adding-field-with-default',
-                `Column "${col}" gets a volatile DEFAULT: every row of "${table}" is rewritten.`,
+                `Adding ${identity ? 'identity' : 'serial'} column ${col} fills every row of ${table.shown} from a sequence: a full rewrite.`,
                 loc,
               );
-            if (
-              constraints.some((c) => c.contype === 'CONSTR_NOTNULL') &&
-              !hasDefault &&
-              !generated &&
-              !SERIAL_TYPES.has(type)
-            )
+            else if (withDefault && (pgVersion < 11 || isVolatile(withDefault.raw_expr)))
+              report(
+                'adding-field-with-default',
+                pgVersion < 11
+                  ? `Column ${col} gets a DEFAULT: before PostgreSQL 11 every row of ${table.shown} is rewritten.`
+                  : `Column ${col} gets a volatile DEFAULT: every row of ${table.shown} is rewritten.`,
+                loc,
+              );
+            if (has('CONSTR_NOTNULL') && !withDefault && !generated && !identity && !serial)
               report(
                 'adding-required-field',
-                `NOT NULL column "${col}" without a DEFAULT fails on a table that has rows.`,
+                `NOT NULL column ${col} without a DEFAULT fails on a table that has rows.`,
                 loc,
               );
-            if (constraints.some((c) => c.contype === 'CONSTR_PRIMARY'))
+            if (has('CONSTR_PRIMARY'))
               report(
                 'adding-serial-primary-key-field',
-                `Adding PRIMARY KEY column "${col}" to "${table}".`,
+                `Adding PRIMARY KEY column ${col} to ${table.shown}.`,
                 loc,
               );
-            if (constraints.some((c) => c.contype === 'CONSTR_UNIQUE'))
-              report('disallowed-unique-constraint', `Adding UNIQUE column "${col}" to "${table}".`, loc);
-            if (constraints.some((c) => c.contype === 'CONSTR_FOREIGN'))
-              report('adding-foreign-key-constraint', `Column "${col}" REFERENCES another table.`, loc);
-            strongLock(table);
+            if (has('CONSTR_UNIQUE'))
+              report('disallowed-unique-constraint', `Adding UNIQUE column ${col} to ${table.shown}.`, loc);
+            if (has('CONSTR_FOREIGN'))
+              report(
+                'adding-foreign-key-constraint',
+                `Column ${col} REFERENCES another table, checked at once.`,
+                loc,
+              );
+            if (has('CONSTR_CHECK'))
+              report(
+                'constraint-missing-not-valid',
+                `Column ${col} comes with a CHECK that scans ${table.shown}.`,
+                loc,
+              );
             break;
           }
           case 'AT_AddConstraint': {
             const c = cmd.def?.Constraint;
-            if (!c || isNew) break;
+            if (!c) break;
+            const notNullColumn = c.contype === 'CONSTR_CHECK' ? isNotNullCheckOn(c.raw_expr) : undefined;
+            if (c.conname)
+              known.checks.set(c.conname, {
+                ...(notNullColumn ? { notNullColumn } : {}),
+                validated: !c.skip_validation || isNew,
+              });
+            if (isNew) break;
             const loc = c.location;
-            const name = c.conname ?? '(unnamed)';
+            const name = c.conname ? quoteIdent(c.conname) : '(unnamed)';
             if (c.skip_validation && c.conname)
-              notValidAdded.set(c.conname.toLowerCase(), { table, check: c.raw_expr });
+              notValidAdded.set(c.conname, { table: table.key, segment: seg });
             if (c.contype === 'CONSTR_CHECK' && !c.skip_validation)
               report(
                 'constraint-missing-not-valid',
-                `CHECK constraint "${name}" on "${table}" without NOT VALID.`,
+                `CHECK constraint ${name} on ${table.shown} without NOT VALID.`,
                 loc,
               );
             if (c.contype === 'CONSTR_FOREIGN' && !c.skip_validation) {
               report(
                 'constraint-missing-not-valid',
-                `FOREIGN KEY "${name}" on "${table}" without NOT VALID.`,
+                `FOREIGN KEY ${name} on ${table.shown} without NOT VALID.`,
                 loc,
               );
               report(
                 'adding-foreign-key-constraint',
-                `FOREIGN KEY "${name}" checks every row of "${table}" while locking both tables.`,
+                `FOREIGN KEY ${name} checks every row of ${table.shown} while locking both tables.`,
                 loc,
               );
             }
             if (c.contype === 'CONSTR_UNIQUE' && !c.indexname)
               report(
                 'disallowed-unique-constraint',
-                `UNIQUE constraint "${name}" builds its index on "${table}" under ACCESS EXCLUSIVE.`,
+                `UNIQUE constraint ${name} builds its index on ${table.shown} under ACCESS EXCLUSIVE.`,
                 loc,
               );
             if (c.contype === 'CONSTR_PRIMARY' && !c.indexname)
               report(
                 'adding-serial-primary-key-field',
-                `PRIMARY KEY on existing table "${table}" builds its index under ACCESS EXCLUSIVE.`,
+                `PRIMARY KEY on existing table ${table.shown} builds its index under ACCESS EXCLUSIVE.`,
                 loc,
               );
-            strongLock(table);
+            if (c.contype === 'CONSTR_EXCLUSION')
+              report(
+                'adding-exclusion-constraint',
+                `EXCLUDE constraint ${name} checks every row of ${table.shown}.`,
+                loc,
+              );
             break;
           }
           case 'AT_ValidateConstraint': {
-            const name = String(cmd.name ?? '').toLowerCase();
-            validated.push({ table, name });
-            if (notValidAdded.has(name) && inTransaction())
+            const name = String(cmd.name ?? '');
+            const added = notValidAdded.get(name);
+            if (added && added.table === table.key && added.segment === seg && inTx)
               report(
                 'constraint-missing-not-valid',
-                `VALIDATE CONSTRAINT "${cmd.name}" runs in the same transaction as its ADD … NOT VALID, so the strong lock is held through the scan.`,
+                `VALIDATE CONSTRAINT ${quoteIdent(name)} runs in the same transaction as its ADD … NOT VALID, so the strong lock is held through the scan.`,
               );
+            const check = known.checks.get(name);
+            if (check) check.validated = true;
+            else externallyValidated.add(table.key);
             break;
           }
           case 'AT_SetNotNull': {
             if (isNew) break;
             const col = String(cmd.name ?? '');
-            const proven = validated.some((v) => {
-              if (v.table !== table) return false;
-              const added = notValidAdded.get(v.name);
-              if (added) return isNotNullCheckOn(added.check, col);
-              return v.name.includes(col.toLowerCase());
-            });
+            const proven =
+              pgVersion >= 12 &&
+              (externallyValidated.has(table.key) ||
+                [...known.checks.values()].some((c) => c.validated && c.notNullColumn === col));
             if (!proven)
               report(
                 'adding-not-nullable-field',
-                `SET NOT NULL on "${table}"."${col}" scans the whole table under ACCESS EXCLUSIVE.`,
+                `SET NOT NULL on ${table.shown}.${quoteIdent(col)} scans the whole table under ACCESS EXCLUSIVE.`,
               );
-            strongLock(table);
             break;
           }
-          case 'AT_AlterColumnType':
-            if (!isNew) {
+          case 'AT_DropNotNull':
+            if (!isNew)
+              report(
+                'ban-drop-not-null',
+                `DROP NOT NULL on ${table.shown}.${quoteIdent(String(cmd.name ?? ''))}.`,
+              );
+            break;
+          case 'AT_AlterColumnType': {
+            const col = String(cmd.name ?? '');
+            const def = cmd.def?.ColumnDef;
+            const to = readColumnType(def?.typeName);
+            const from = known.columns.get(col);
+            known.columns.set(col, to ?? null);
+            if (isNew) break;
+            const verdict = !to
+              ? { rewrite: undefined, why: 'the new type is not understood' }
+              : !usingKeepsContents(def?.raw_default, col)
+                ? { rewrite: true, why: 'USING computes every value again' }
+                : planColumnTypeChange(from ?? undefined, to as ColumnType, {
+                    ...(options.sessionTimeZoneUtc && pgVersion >= 12 ? { sessionTimeZoneUtc: true } : {}),
+                    indexed: known.indexed.has(col),
+                  });
+            if (verdict.rewrite !== false)
               report(
                 'changing-column-type',
-                `Changing the type of "${table}"."${cmd.name}".`,
-                cmd.def?.ColumnDef?.location,
+                `Changing the type of ${table.shown}.${quoteIdent(col)}: ${verdict.why}${verdict.rewrite === undefined ? ' (safe only if binary coercible, e.g. varchar(n) → varchar(m ≥ n) or text)' : ''}.`,
+                def?.location,
               );
-              strongLock(table);
-            }
             break;
+          }
           case 'AT_DropColumn':
-            if (!isNew) report('ban-drop-column', `Dropping column "${cmd.name}" of "${table}".`);
+            known.columns.delete(cmd.name);
+            if (!isNew)
+              report(
+                'ban-drop-column',
+                `Dropping column ${quoteIdent(String(cmd.name ?? ''))} of ${table.shown}.`,
+              );
             break;
           case 'AT_DetachPartition':
             if (!cmd.def?.PartitionCmd?.concurrent)
               report(
                 'require-concurrent-partition-detach',
-                `DETACH PARTITION from "${table}" without CONCURRENTLY.`,
+                `DETACH PARTITION from ${table.shown} without CONCURRENTLY.`,
               );
-            else if (inTransaction())
+            else concurrentlyFails('DETACH PARTITION CONCURRENTLY');
+            break;
+          case 'AT_SetLogged':
+          case 'AT_SetUnLogged':
+          case 'AT_SetTableSpace':
+          case 'AT_SetAccessMethod':
+            if (!isNew)
               report(
-                'ban-concurrent-index-creation-in-transaction',
-                'DETACH PARTITION CONCURRENTLY inside a transaction fails.',
+                'rewriting-table',
+                `${cmd.subtype.replace('AT_', '')} copies every row of ${table.shown}.`,
               );
             break;
           default:
@@ -480,17 +677,67 @@ export async function lintMigration(
       }
     }
   }
+  if (explicitTx && openedAt !== undefined) {
+    const at = position(openedAt);
+    const rule = LINT_RULES['ban-uncommitted-transaction']!;
+    findings.push({
+      rule: rule.id,
+      severity: rule.severity,
+      message: 'BEGIN is never followed by COMMIT or ROLLBACK.',
+      lock: rule.lock,
+      safer: rule.safer,
+      file,
+      line: at.line,
+      column: at.column,
+      statement: 'BEGIN',
+    });
+  }
   return {
     file,
     findings,
     blocking: findings.filter((f) => f.severity === 'error' && !f.ignored).length,
-    statements: stmts.length,
+    statements: topLevel.length,
   };
 }
 
-function isNotNullCheckOn(expr: Ast, column: string): boolean {
-  const test = expr?.NullTest;
-  if (test?.nulltesttype !== 'IS_NOT_NULL') return false;
-  const fields = namesOf(test.arg?.ColumnRef?.fields);
-  return fields[fields.length - 1] === column;
+/** squawk's prefer-robust-stmts for one ALTER TABLE action (reported only outside a transaction). */
+function alterTableRobustness(cmd: Ast, robust: (message: string) => void, dropped: Set<string>): void {
+  switch (cmd.subtype) {
+    case 'AT_DropConstraint':
+      if (cmd.name) dropped.add(cmd.name);
+      if (!cmd.missing_ok) robust('DROP CONSTRAINT without IF EXISTS cannot be re-run after a failure.');
+      return;
+    case 'AT_AddColumn':
+      if (!cmd.missing_ok) robust('ADD COLUMN without IF NOT EXISTS cannot be re-run after a failure.');
+      return;
+    case 'AT_DropColumn':
+      if (!cmd.missing_ok) robust('DROP COLUMN without IF EXISTS cannot be re-run after a failure.');
+      return;
+    case 'AT_ValidateConstraint':
+      if (!dropped.has(cmd.name))
+        robust('VALIDATE CONSTRAINT outside a transaction cannot be re-run safely.');
+      return;
+    case 'AT_AddConstraint': {
+      const name = cmd.def?.Constraint?.conname;
+      if (name && dropped.has(name)) return;
+      robust('ADD CONSTRAINT outside a transaction cannot be re-run; drop it IF EXISTS first.');
+      return;
+    }
+    default:
+      robust('ALTER TABLE outside a transaction cannot be re-run after a partial failure.');
+  }
+}
+
+/**
+ * Lints the files of one migration history in order, each knowing the schema the earlier ones built (so a
+ * varchar(50) → varchar(100) change is recognized as catalog-only).
+ */
+export async function lintMigrationHistory(
+  files: readonly { sql: string; file: string }[],
+  options: Omit<LintOptions, 'schema'> = {},
+): Promise<LintResult[]> {
+  const results: LintResult[] = [];
+  const schema = emptyLintSchema();
+  for (const f of files) results.push(await lintInto(f.sql, f.file, options, schema));
+  return results;
 }

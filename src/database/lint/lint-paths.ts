@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../../kernel/errors.js';
 import { compareMigrationNames } from '../migration-files.js';
-import { type LintResult, lintMigration } from './lint-migration.js';
+import { type LintResult, lintMigrationHistory } from './lint-migration.js';
 
 /** Expands lint arguments: a .sql file, a migration folder, or a folder of migration folders. */
 export function expandLintPaths(paths: readonly string[], cwd: string): string[] {
@@ -31,13 +31,30 @@ export function expandLintPaths(paths: readonly string[], cwd: string): string[]
   return out;
 }
 
-/** Lints files; findings name paths relative to `root` so output is stable across machines. */
+/** The folder a migration belongs to the history of: `<dir>/<name>/migration.sql` → dir, `<dir>/V1__x.sql` → dir. */
+function historyOf(file: string): string {
+  return basename(file) === 'migration.sql' ? dirname(dirname(file)) : dirname(file);
+}
+
+/**
+ * Lints files; the files of one history (one migrations folder) are linted in order, each knowing the
+ * schema the earlier ones built. Findings name paths relative to `root` so output is stable across machines.
+ */
 export async function lintFiles(files: readonly string[], root: string): Promise<LintResult[]> {
-  const results: LintResult[] = [];
-  for (const file of files) {
+  const histories = new Map<string, { sql: string; file: string; index: number }[]>();
+  files.forEach((file, index) => {
     const shown = relative(root, file);
     const name = shown === '' || shown.startsWith('..') || isAbsolute(shown) ? file : shown;
-    results.push(await lintMigration(readFileSync(file, 'utf8'), name));
+    const history = histories.get(historyOf(file)) ?? [];
+    history.push({ sql: readFileSync(file, 'utf8'), file: name, index });
+    histories.set(historyOf(file), history);
+  });
+  const results: LintResult[] = new Array(files.length);
+  for (const history of histories.values()) {
+    const linted = await lintMigrationHistory(history);
+    history.forEach((h, i) => {
+      results[h.index] = linted[i]!;
+    });
   }
   return results;
 }
@@ -45,7 +62,7 @@ export async function lintFiles(files: readonly string[], root: string): Promise
 /** SARIF 2.1.0, for code scanning UIs. */
 export function toSarif(
   results: readonly LintResult[],
-  rules: Readonly<Record<string, { safer: string; lock: string }>>,
+  rules: Readonly<Record<string, { safer: string; lock: string; sources?: readonly string[] }>>,
 ) {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -60,6 +77,7 @@ export function toSarif(
               id,
               shortDescription: { text: id },
               help: { text: `Lock: ${r.lock}. Safer: ${r.safer}` },
+              ...(r.sources?.[0] ? { helpUri: r.sources[0] } : {}),
             })),
           },
         },

@@ -22,11 +22,11 @@ describe('migrate lint and new through the real CLI', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe(
       [
-        'prisma/migrations/20260301000000_index/migration.sql:2:34  error  require-concurrent-index-creation  CREATE INDEX on existing table "user" without CONCURRENTLY blocks writes while it builds.',
+        'prisma/migrations/20260301000000_index/migration.sql:2:34  error  require-concurrent-index-creation  CREATE INDEX on existing table "User" without CONCURRENTLY blocks writes while it builds.',
         '    CREATE INDEX "User_email_idx" ON "User"("email")',
         '    lock:  SHARE (blocks writes: INSERT, UPDATE, DELETE) for the whole index build',
         '    safer: CREATE INDEX CONCURRENTLY, alone in its own migration (it cannot run in a transaction).',
-        'prisma/migrations/20260301000000_index/migration.sql:4:1  ignored  ban-drop-column  Dropping column "legacy" of "user".',
+        'prisma/migrations/20260301000000_index/migration.sql:4:1  ignored  ban-drop-column  Dropping column "legacy" of "User".',
         '    ALTER TABLE "User" DROP COLUMN "legacy"',
         '    ignored: archived in ticket 7',
         '✗ 1 file(s), 1 blocking finding(s), 0 warning(s)',
@@ -53,6 +53,32 @@ describe('migrate lint and new through the real CLI', () => {
         ],
       }),
     ]);
+  });
+
+  it('lints a folder as a history: a type change is judged against the type an earlier migration created', async () => {
+    p.write(
+      'history/20260101000000_init/migration.sql',
+      'CREATE TABLE "Doc" ("id" BIGINT PRIMARY KEY, "Title" VARCHAR(50), "pages" INTEGER);\n',
+    );
+    p.write(
+      'history/20260102000000_wider/migration.sql',
+      `SET lock_timeout = '2s';\nALTER TABLE "Doc" ALTER COLUMN "Title" SET DATA TYPE VARCHAR(100);\n`,
+    );
+    const widened = await p.cli(['migrate', 'lint', '--json', 'history']);
+    expect(widened.exitCode).toBe(0);
+    p.write(
+      'history/20260103000000_bigger/migration.sql',
+      `SET lock_timeout = '2s';\nALTER TABLE "Doc" ALTER COLUMN "pages" SET DATA TYPE BIGINT;\n`,
+    );
+    const rewritten = await p.cli(['migrate', 'lint', 'history']);
+    expect(rewritten.exitCode).toBe(1);
+    expect(rewritten.stdout).toContain(
+      'history/20260103000000_bigger/migration.sql:2:32  error  changing-column-type  Changing the type of "Doc"."pages": int4 → int8 converts every value.',
+    );
+    // the same file alone: the old type is unknown, so the change is flagged, saying when it would be safe
+    const alone = await p.cli(['migrate', 'lint', 'history/20260102000000_wider']);
+    expect(alone.exitCode).toBe(1);
+    expect(alone.stdout).toContain('its current type is not known from this migration history');
   });
 
   it('creates a migration folder with migration.sql and down.sql that lint clean', async () => {
