@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
+import { serverUrl } from '../../helpers/postgres.js';
 
 /**
  * Every bench in bench/ runs in its --quick mode as a real child process, so a bench cannot rot between
@@ -108,7 +109,8 @@ describe.runIf(enabled)('bench --quick (real child processes; needs `npm run bui
       }
       const result = await nodeProcessRunner.run(process.execPath, [`bench/${name}.mjs`, '--quick'], {
         cwd: ROOT,
-        env: { ...process.env, NO_COLOR: '1' },
+        // drift and migrate-deploy create their databases on the run's cluster instead of starting their own.
+        env: { ...process.env, NO_COLOR: '1', BENCH_SERVER_URL: serverUrl() },
         timeoutMs: 110_000,
         maxBuffer: 1024 * 1024,
       });
