@@ -3,7 +3,9 @@
 // goal: ≤ 5 s) and with prodguard's default 5 s samples as the baseline. Flagger's default analysis
 // (1 min interval) is printed as a computed reference, not measured.
 //
-//   npm run build && node bench/deploy-detection.mjs [--concurrency 8]
+//   npm run build && node bench/deploy-detection.mjs [--concurrency 8] [--quick]
+//   --quick: 2 s samples as the baseline, 0.5 s as the fast run, 2 in a row, 4 clients (CI runs it so the
+//   bench keeps working; not a measurement).
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,9 +24,10 @@ const { systemClock } = await import(join(ROOT, 'dist/kernel/clock.js'));
 const { silentLogger } = await import(join(ROOT, 'dist/kernel/logger.js'));
 const { nodeProcessRunner } = await import(join(ROOT, 'dist/kernel/process-runner.js'));
 
+const quickMode = process.argv.includes('--quick');
 const concurrency = (() => {
   const i = process.argv.indexOf('--concurrency');
-  return i >= 0 ? Number(process.argv[i + 1]) : 8;
+  return i >= 0 ? Number(process.argv[i + 1]) : quickMode ? 4 : 8;
 })();
 
 function freePort() {
@@ -204,15 +207,19 @@ environments:
 }
 
 const base = {
-  window: '5s',
-  consecutiveBreaches: 3,
-  minRequests: 20,
-  holdTimeout: '30s',
+  window: quickMode ? '2s' : '5s',
+  consecutiveBreaches: quickMode ? 2 : 3,
+  minRequests: quickMode ? 10 : 20,
+  holdTimeout: quickMode ? '10s' : '30s',
   probePaths: ['/', '/health'],
 };
 // Baseline first, so any warm-up cost falls on it rather than on the figure the goal is about.
-const baseline = await scenario('baseline: 5 s samples (default), 3 in a row', { ...base, interval: '5s' });
-const fast = await scenario('1 s samples, 3 in a row', { ...base, interval: '1s' });
+const baseline = quickMode
+  ? await scenario('baseline: 2 s samples, 2 in a row', { ...base, interval: '2s' })
+  : await scenario('baseline: 5 s samples (default), 3 in a row', { ...base, interval: '5s' });
+const fast = quickMode
+  ? await scenario('0.5 s samples, 2 in a row', { ...base, interval: '500ms' })
+  : await scenario('1 s samples, 3 in a row', { ...base, interval: '1s' });
 const flagger = deploy.planDetectionTimes(
   { intervalMs: 60_000, consecutiveBreaches: 1, holdTimeoutMs: 0 },
   0,

@@ -3,7 +3,8 @@
 //   1. alternating users (prodguard's default): two roles, so old and new revisions both log in;
 //   2. the seed's single-user protocol (new secret version → roll out → ALTER ROLE → wait);
 //   3. a naive ALTER ROLE on production, the Nov 7 outage.
-// Usage: npm run build && node bench/rotation.mjs [--clients 50] [--requests 20000]
+// Usage: npm run build && node bench/rotation.mjs [--clients 50] [--requests 20000] [--quick]
+//   --quick: 5 clients, 500-request windows (CI runs it so the bench keeps working; not a measurement).
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +17,10 @@ import { freePort } from '../dist/kernel/free-port.js';
 import { nodeProcessRunner } from '../dist/kernel/process-runner.js';
 
 const { values } = parseArgs({
-  options: { clients: { type: 'string', default: '50' }, requests: { type: 'string', default: '20000' } },
+  options: { clients: { type: 'string' }, requests: { type: 'string' }, quick: { type: 'boolean' } },
 });
-const clients = Number(values.clients);
-const windowRequests = Number(values.requests);
+const clients = Number(values.clients ?? (values.quick ? 5 : 50));
+const windowRequests = Number(values.requests ?? (values.quick ? 500 : 20_000));
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(ROOT, '.demo', `bench-rotation-${process.pid}`);
 const repo = join(work, 'cvstomize-api');
@@ -36,7 +37,7 @@ const git = async (...args) => {
 const database = await startDemoDatabase(join(work, 'postgres'));
 let load;
 try {
-  const adminUrl = database.adminUrl.replace(/\/postgres$/, '/cvstomize_production');
+  const adminUrl = database.adminUrl('production');
   cpSync(join(ROOT, 'examples', 'cvstomize-api'), repo, {
     recursive: true,
     filter: (p) => !/node_modules|FAULTY_RELEASE|[/\\]test([/\\]|$)/.test(p),
@@ -52,6 +53,7 @@ watch: 5s
 app:
   start: node server.js
   healthPath: /health
+  startupTimeout: ${values.quick ? '10s' : '60s'}  # how long the single-user rollout's revision may fail its health check
   agentPort: ${await freePort()}
   env:
     DB_MAX_LIFETIME_SECONDS: "2"   # pools retire connections quickly, so a stale password shows within seconds

@@ -2,7 +2,8 @@
 // against nginx as a reference reverse proxy when it is installed. Everything is measured in this run,
 // on loopback, with the same bounded load generator (undici, fixed concurrency, fixed duration).
 //
-//   npm run build && node bench/router.mjs [--seconds 5] [--concurrency 50]
+//   npm run build && node bench/router.mjs [--seconds 5] [--concurrency 50] [--quick]
+//   --quick: 1 slice per target at concurrency 10 (CI runs it so the bench keeps working; not a measurement).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -245,8 +246,9 @@ function fmt(n, digits = 0) {
 }
 
 async function main() {
-  const seconds = arg('seconds', 5);
-  const concurrency = arg('concurrency', 50);
+  const quick = process.argv.includes('--quick');
+  const seconds = arg('seconds', quick ? 1 : 5);
+  const concurrency = arg('concurrency', quick ? 10 : 50);
   const repo = await createBenchRepo();
   const { platform, deploy, stop } = await startPlatform(repo);
   const directPort = await freePort();
@@ -277,7 +279,7 @@ async function main() {
         `\n${title}: loopback, ${concurrency} concurrent keep-alive connections, ${seconds} interleaved 1 s slices per target`,
       );
       const slices = targets.map(() => []);
-      for (const [, url] of targets) await runLoad({ url, seconds: 0.5, concurrency, path }); // warm-up
+      for (const [, url] of targets) await runLoad({ url, seconds: quick ? 0.2 : 0.5, concurrency, path }); // warm-up
       // Interleaved one-second slices: a neighbour's load spike hits every target alike.
       for (let round = 0; round < seconds; round++) {
         for (const [i, [, url]] of targets.entries())

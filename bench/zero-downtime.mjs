@@ -2,12 +2,14 @@
 // traffic moves A→B→A again and again (all at once and in canary steps), with the revision taken out of
 // traffic stopped (drained) and restarted in between. Counts failed requests: non-2xx or socket errors.
 //
-//   npm run build && node bench/zero-downtime.mjs [--requests 20000] [--concurrency 50]
+//   npm run build && node bench/zero-downtime.mjs [--requests 20000] [--concurrency 50] [--quick]
+//   --quick: 3,000 requests at concurrency 10 (CI runs it so the bench keeps working; not a measurement).
 import { arg, createBenchRepo, runLoad, startPlatform } from './router.mjs';
 
 async function main() {
-  const requests = Math.max(20_000, arg('requests', 20_000));
-  const concurrency = Math.max(50, arg('concurrency', 50));
+  const quick = process.argv.includes('--quick');
+  const requests = quick ? arg('requests', 3_000) : Math.max(20_000, arg('requests', 20_000));
+  const concurrency = quick ? arg('concurrency', 10) : Math.max(50, arg('concurrency', 50));
   const repo = await createBenchRepo();
   const { platform, deploy, stop } = await startPlatform(repo);
   try {

@@ -364,11 +364,18 @@ describe('locks, Ctrl-C, hotfix, rollback, maintenance', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let reached!: () => void;
+    // The first deploy holds the lock once it waits for its revision to be ready.
+    const holding = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
     h.platform.afterAct = async (method) => {
-      if (method === 'waitReady') await gate;
+      if (method !== 'waitReady') return;
+      reached();
+      await gate;
     };
     const first = runDeploy(h.config, { environment: 'staging', commit: a }, h.deps());
-    await new Promise((r) => setTimeout(r, 50));
+    await holding;
     const b = await h.commit('b');
     const error = await errorOf(runDeploy(h.config, { environment: 'staging', commit: b }, h.deps()));
     expect(isProdguardError(error) && error.code).toBe('PRODGUARD_LOCK_HELD');

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers/wait-for.js';
 import { ManualClock } from '../kernel/clock.js';
 import { acquireEnvironmentLock, LockHeldError } from './environment-lock.js';
 import { StateStore } from './state-store.js';
@@ -53,7 +55,11 @@ describe('environment locks', () => {
     const zombie = await new Promise<number>((resolve) =>
       shell.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The child has exited once /proc shows it as a zombie (state Z): that is the state under test.
+    await waitFor(`pid ${zombie} to become a zombie`, () => {
+      const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    });
     try {
       await acquireEnvironmentLock(store, {
         ...base,

@@ -6,7 +6,9 @@ import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
 import { APP_FILES, appConfig } from './deploy-fixture.js';
 
 // The real CLI from dist/ (build first) against a real agent started with `prodguard up --detach`.
-// prodguard.yaml has no `deploy:` section here, so the defaults apply: 5 s samples, 20 requests minimum.
+// prodguard.yaml sets only deploy.analysis.interval (1 s instead of the default 5 s, which makes every quiet
+// watch last three 5 s samples); everything else is the default: 3 breaches in a row, 20 requests minimum,
+// 10 probes per sample, a 2 min hold.
 describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)', () => {
   let repo: TempRepo;
   let routers: { staging: number; production: number };
@@ -70,7 +72,10 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
       'behavior.json': '{ "version": "v1" }\n',
       'prodguard.yaml': appConfig(agentPort, '').replace(
         /environments:[\s\S]*$/,
-        `environments:
+        `deploy:
+  analysis:
+    interval: 1s
+environments:
   staging:
     protected: true
     platform:
@@ -97,7 +102,7 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
     expect(staging.exitCode, staging.stderr).toBe(0);
     expect(staging.stdout).toMatch(/Deploying [0-9a-f]{12} to staging \(op-[\w-]+\): all at once, watch 1s/);
     expect(staging.stdout).toContain(
-      'worst case: detect 15s, roll back 17s; with too little traffic: detect 125s',
+      'worst case: detect 3s, roll back 5s; with too little traffic: detect 121s',
     );
     expect(staging.stdout).toMatch(/insufficient data: sent 10 probes to staging-00001-\w{3} \(0 failed\)/);
     expect(staging.stdout).toMatch(/✓ staging-00001-\w{3} is serving 100 % of staging and is known-good\./);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestRole, strongPassword, type TestRole } from '../runtime/runtime-fixtures.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import { adminQuery, createTestRole, strongPassword, type TestRole } from '../runtime/runtime-fixtures.js';
 import {
   APP_DIR,
   dbEnv,
@@ -193,21 +194,34 @@ describe('examples/cvstomize-api as a real process on PostgreSQL', () => {
         DB_PASSWORD: '',
         DB_PASSWORD_FILE: file,
         DB_MAX_LIFETIME_SECONDS: '1',
+        // Names its sessions (application_name), apart from those of the apps earlier tests started.
+        RELEASE: 'rotation-check',
       });
       expect((await fetch(`${url}/api/templates`)).status).toBe(200);
       const next = strongPassword();
       // The database changes first and the secret file follows (ALTER ROLE, then the secret update): a
       // connection opened in between fails with 28P01 once and succeeds on the retry, which re-reads the file.
+      const rotatedAt = await serverNow();
       await role.setPassword(next);
       writeFileSync(file, next);
+      // Requests keep coming until the pool has retired every session opened with the old password (its
+      // 1 s lifetime) and served on one opened with the new password; none may fail meanwhile.
       const statuses = new Set<number>();
-      const until = performance.now() + 1_800;
-      while (performance.now() < until) {
+      const request = async () => {
         const res = await fetch(`${url}/api/templates`);
         statuses.add(res.status);
         await res.arrayBuffer();
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      };
+      await waitFor(
+        "the app's sessions to be replaced by ones opened after the rotation",
+        async () => {
+          await request();
+          const { old, fresh } = await sessionsOf('cvstomize-api@rotation-check', rotatedAt);
+          return old === 0 && fresh > 0;
+        },
+        { intervalMs: 10 },
+      );
+      await request();
       expect([...statuses]).toEqual([200]);
       expect(JSON.stringify(app.lines)).not.toContain(next);
     } finally {
@@ -215,6 +229,19 @@ describe('examples/cvstomize-api as a real process on PostgreSQL', () => {
     }
   });
 });
+
+/** The server's clock: backend_start in pg_stat_activity is compared against it. */
+async function serverNow(): Promise<Date> {
+  return (await adminQuery('SELECT clock_timestamp() AS now')).rows[0].now as Date;
+}
+
+/** Sessions of one application opened before and after `at`. */
+async function sessionsOf(applicationName: string, at: Date): Promise<{ old: number; fresh: number }> {
+  const { rows } = await adminQuery(
+    `SELECT count(*) FILTER (WHERE backend_start < '${at.toISOString()}')::int AS old, count(*) FILTER (WHERE backend_start >= '${at.toISOString()}')::int AS fresh FROM pg_stat_activity WHERE application_name = '${applicationName}'`,
+  );
+  return rows[0] as { old: number; fresh: number };
+}
 
 function dbEnvClient(role: TestRole): pg.ClientConfig {
   return {

@@ -1,10 +1,15 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { runGuarded } from '../../../src/guarded-run/index.js';
+import { type Clock, systemClock } from '../../../src/kernel/clock.js';
+import { silentLogger } from '../../../src/kernel/logger.js';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
+import { openWorkspace } from '../../../src/workspace/index.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { createTempRepo } from '../../helpers/git-repo.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { useProjects } from './project.js';
 
 const { project, track } = useProjects();
@@ -130,12 +135,13 @@ describe('prodguard run: the environment lock between processes', () => {
       [PRODGUARD_BIN, ...common, '--', 'sh', '-c', holdScript],
       { cwd: repo.dir, env, timeoutMs: 60_000 },
     );
-    // Wait until the first process holds the lock.
-    for (let i = 0; i < 200; i++) {
-      const status = await runProdguard(['lock', 'status', '--json'], { cwd: repo.dir });
-      if (JSON.parse(status.stdout).locks.length > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const holders = async () =>
+      JSON.parse((await runProdguard(['lock', 'status', '--json'], { cwd: repo.dir })).stdout).locks as {
+        pid: number;
+      }[];
+    await waitFor('the first run to hold the lock', async () => (await holders()).length > 0, {
+      timeoutMs: 30_000,
+    });
     const second = await runProdguard([...common, '--', 'true'], {
       cwd: repo.dir,
       env: { PRODGUARD_ACTOR: 'bob@example.com' },
@@ -145,13 +151,45 @@ describe('prodguard run: the environment lock between processes', () => {
       /Environment staging is locked by "run sh -c .*" \(alice@example\.com, pid \d+ on /,
     );
     expect(second.stderr).toContain('--wait');
-
-    const waiting = runProdguard([...common, '--wait', '30s', '--', 'true'], {
+    // --wait gives up after the duration it was given, naming the holder and how long it waited.
+    const impatient = await runProdguard([...common, '--wait', '1s', '--', 'true'], {
       cwd: repo.dir,
-      env: { PRODGUARD_ACTOR: 'carol@example.com' },
+      env: { PRODGUARD_ACTOR: 'dave@example.com' },
     });
-    await new Promise((r) => setTimeout(r, 300));
-    const { unlinkSync } = await import('node:fs');
+    expect(impatient.exitCode).toBe(1);
+    expect(impatient.stderr).toMatch(/locked by "run sh -c .*" \(alice@example\.com, .*; waited 1/);
+
+    // A third run waits for the lock (in this process, so its clock tells the test when it starts waiting).
+    let startedWaiting!: () => void;
+    const waitingForLock = new Promise<void>((resolve) => {
+      startedWaiting = resolve;
+    });
+    const clock: Clock = {
+      now: () => systemClock.now(),
+      nowMs: () => systemClock.nowMs(),
+      // In a run, only the lock wait sleeps.
+      sleep: (ms, signal) => {
+        startedWaiting();
+        return systemClock.sleep(ms, signal);
+      },
+    };
+    const ws = openWorkspace({
+      cwd: repo.dir,
+      clock,
+      env: { ...process.env, PRODGUARD_ACTOR: 'carol@example.com' },
+      log: silentLogger,
+    });
+    const waiting = runGuarded(
+      { ...ws, logsDir: ws.paths.logs, actor: () => ws.actor() },
+      {
+        environment: 'staging',
+        command: ['true'],
+        overrides: [{ ruleId: 'clean-tree', reason: 'marker file' }],
+        waitMs: 30_000,
+      },
+    ).finally(() => ws.close());
+    await waitingForLock;
+    expect(await holders()).toHaveLength(1);
     unlinkSync(marker);
     const [firstResult, waited] = await Promise.all([first, waiting]);
     expect(firstResult.exitCode).toBe(0);
@@ -186,14 +224,14 @@ describe('prodguard run: the environment lock between processes', () => {
       ],
       { cwd: repo.dir, env, timeoutMs: 60_000 },
     );
-    let pid: number | undefined;
-    for (let i = 0; i < 200 && pid === undefined; i++) {
-      const status = JSON.parse((await runProdguard(['lock', 'status', '--json'], { cwd: repo.dir })).stdout);
-      pid = status.locks[0]?.pid;
-      if (pid === undefined) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(pid).toBeDefined();
-    process.kill(pid!, 'SIGKILL');
+    const pid = await waitFor(
+      'the victim to hold the lock',
+      async () =>
+        JSON.parse((await runProdguard(['lock', 'status', '--json'], { cwd: repo.dir })).stdout).locks[0]
+          ?.pid as number | undefined,
+      { timeoutMs: 30_000 },
+    );
+    process.kill(pid, 'SIGKILL');
     await victim;
     const next = await runProdguard(
       ['run', 'staging', '--override', 'clean-tree', '--reason', 'test holder', '--', 'true'],

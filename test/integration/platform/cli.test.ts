@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,8 +7,9 @@ import { systemClock } from '../../../src/kernel/clock.js';
 import { freePort } from '../../../src/kernel/free-port.js';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { buildRelease, connectLocalPlatform } from '../../../src/platform/index.js';
-import { runProdguard } from '../../helpers/cli.js';
+import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { eventually, httpGet, TINY_FILES } from './platform-fixture.js';
 
 function isAlive(pid: number): boolean {
@@ -120,10 +122,36 @@ environments:
     });
     expect(unknown.stderr).toContain('PRODGUARD_PLATFORM_REVISION_NOT_FOUND');
     expect(unknown.exitCode).toBe(2);
-    // -f prints lines written after it started (the CLI is stopped by the timeout, as Ctrl-C would)
-    const following = runProdguard(['logs', 'staging', '-f'], { cwd: repo.dir, timeoutMs: 4000 });
-    setTimeout(() => void httpGet(`http://127.0.0.1:${routerPort}/log?line=followed-line`), 2000);
-    expect((await following).stdout).toMatch(/out followed-line/);
+    // -f prints lines written after it started, until Ctrl-C. The line is written once the CLI has printed
+    // the existing ones (it then follows the files), so it can only reach the output by being followed.
+    const following = spawn(process.execPath, [PRODGUARD_BIN, 'logs', 'staging', '-f'], {
+      cwd: repo.dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const followed = { stdout: '', stderr: '' };
+    following.stdout.setEncoding('utf8').on('data', (c: string) => {
+      followed.stdout += c;
+    });
+    following.stderr.setEncoding('utf8').on('data', (c: string) => {
+      followed.stderr += c;
+    });
+    const followExit = new Promise<number | null>((resolve) =>
+      following.on('close', (code) => resolve(code)),
+    );
+    try {
+      await waitFor('logs -f to print the existing lines', () =>
+        followed.stdout.includes('out connecting with password=[redacted]'),
+      );
+      const history = followed.stdout.length;
+      await httpGet(`http://127.0.0.1:${routerPort}/log?line=followed-line`);
+      await waitFor('logs -f to print the new line', () =>
+        /out followed-line/.test(followed.stdout.slice(history)),
+      );
+    } finally {
+      following.kill('SIGINT');
+    }
+    expect(await followExit, followed.stderr).toBe(0);
     const since = await runProdguard(['logs', 'staging', '--since', '2000-01-01T00:00:00Z', '--json'], {
       cwd: repo.dir,
     });

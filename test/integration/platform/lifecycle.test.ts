@@ -3,7 +3,13 @@ import { Agent, request, WebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Revision } from '../../../src/platform/index.js';
 import { revisionLogFile } from '../../../src/platform/local/revision-log.js';
-import { createPlatformFixture, eventually, httpGet, type PlatformFixture } from './platform-fixture.js';
+import {
+  createPlatformFixture,
+  eventually,
+  httpGet,
+  inFlight,
+  type PlatformFixture,
+} from './platform-fixture.js';
 
 describe('local platform: revision lifecycle', () => {
   let f: PlatformFixture;
@@ -74,7 +80,15 @@ describe('local platform: revision lifecycle', () => {
     const failures: string[] = [];
     const seen = new Set<string>();
     let sent = 0;
+    let completed = 0;
     let stop = false;
+    // Phases last a number of completed requests, not a time: each traffic split serves its share of the
+    // load however fast or slow the machine is.
+    let waiter: { until: () => boolean; resolve: () => void } | undefined;
+    const served = (until: () => boolean) =>
+      new Promise<void>((resolve) => {
+        waiter = { until, resolve };
+      });
     const worker = async () => {
       while (!stop) {
         sent++;
@@ -86,25 +100,35 @@ describe('local platform: revision lifecycle', () => {
         } catch (error) {
           failures.push(String(error));
         }
+        completed++;
+        if (waiter?.until()) {
+          waiter.resolve();
+          waiter = undefined;
+        }
       }
     };
+    const PHASE = 60;
+    const phase = (extra: () => boolean = () => true) => {
+      const from = completed;
+      return served(() => completed - from >= PHASE && extra());
+    };
     const workers = Array.from({ length: 12 }, worker);
-    const pause = () => new Promise((r) => setTimeout(r, 250));
-    await pause();
+    await phase();
     await f.platform.setTraffic('staging', [{ revision: b.name, percent: 100 }]);
-    await pause();
+    await phase(() => seen.has(b.name));
     await f.platform.setTraffic('staging', [
       { revision: a.name, percent: 50 },
       { revision: b.name, percent: 50 },
     ]);
-    await pause();
+    await phase();
     await f.platform.setTraffic('staging', [{ revision: a.name, percent: 100 }]);
     // a slow request pinned to b is in flight while b is drained and stopped
+    await eventually(async () => ((await inFlight(f, b.name)) === 0 ? true : undefined));
     const slow = httpGet(`${routerUrl}/slow?ms=600`, { 'x-prodguard-revision': b.name });
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(async () => ((await inFlight(f, b.name)) === 1 ? true : undefined));
     await f.platform.stopRevision('staging', b.name);
     expect((await slow).status).toBe(200);
-    await pause();
+    await phase();
     stop = true;
     await Promise.all(workers);
     await dispatcher.close();

@@ -12,6 +12,7 @@ import type { SecretResolver } from '../../../src/platform/local/local-agent.js'
 import { LocalPlatform } from '../../../src/platform/local/local-platform.js';
 import { type RunningAgent, runAgent } from '../../../src/platform/local/run-agent.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const TINY = fileURLToPath(new URL('../../fixtures/apps/tiny/', import.meta.url));
 
@@ -151,13 +152,13 @@ export function httpGet(url: string, headers: Record<string, string> = {}): Prom
   });
 }
 
-/** Polls until check() passes or the deadline; returns its last value. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls until check() returns a value or the deadline; returns that value. */
+export function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  return waitFor('a platform condition', check, { timeoutMs, intervalMs: 50 });
+}
+
+/** Requests the router is proxying to a revision right now (its drain waits for them). */
+export async function inFlight(f: PlatformFixture, revision: string): Promise<number> {
+  const metrics = await f.platform.getMetrics('staging', 60_000);
+  return metrics.find((m) => m.revision === revision)?.inFlight ?? 0;
 }

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revisionLogFile } from '../../../src/platform/local/revision-log.js';
-import { createPlatformFixture, httpGet, type PlatformFixture, tinyConfig } from './platform-fixture.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import {
+  createPlatformFixture,
+  httpGet,
+  inFlight,
+  type PlatformFixture,
+  tinyConfig,
+} from './platform-fixture.js';
 
 describe('local platform: an app without a health endpoint, with a short drain', () => {
   let f: PlatformFixture;
@@ -34,10 +41,11 @@ describe('local platform: an app without a health endpoint, with a short drain',
       (r) => r.status,
       () => 'socket error',
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor('the slow request to reach the router', async () => (await inFlight(f, rev.name)) === 1);
     const started = Date.now();
-    const stopping = f.platform.stopRevision('staging', rev.name);
-    await new Promise((r) => setTimeout(r, 300));
+    // Called on the agent itself: the revision is marked as stopping before the call returns, so the
+    // refusal below does not race the stop request over HTTP.
+    const stopping = f.agent.agent.stopRevision('staging', rev.name);
     // while it drains it still answers, but cannot be given traffic again
     await expect(
       f.platform.setTraffic('staging', [{ revision: rev.name, percent: 100 }]),

@@ -1,7 +1,7 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -56,6 +56,8 @@ describe('createPool on PostgreSQL with scram-sha-256', () => {
       createPool({ ...base(), password: passwordFromFile(file), maxLifetimeSeconds: 1, max: 2, log }),
     );
     const first = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    // pg-pool emits 'remove' once the lifetime timer has retired the idle connection.
+    const retired = once(pool, 'remove');
 
     const next = strongPassword();
     await role.setPassword(next);
@@ -65,7 +67,7 @@ describe('createPool on PostgreSQL with scram-sha-256', () => {
     const during = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     expect(during.rows[0]?.pid).toBe(first.rows[0]?.pid);
 
-    await delay(1_300);
+    await retired;
     const after = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     expect(after.rows[0]?.pid).not.toBe(first.rows[0]?.pid);
     expect(pool.metrics().authFailures).toBe(0);
@@ -85,8 +87,9 @@ describe('createPool on PostgreSQL with scram-sha-256', () => {
       }),
     );
     await pool.query('SELECT 1');
+    const retired = once(pool, 'remove');
     await role.setPassword(strongPassword());
-    await delay(1_300);
+    await retired;
     await expect(pool.query('SELECT 1')).rejects.toMatchObject({ code: '28P01' });
     expect(pool.metrics()).toMatchObject({ authFailures: 2, retries: 1, recovered: 0 });
     const text = log.lines.join('\n');
@@ -218,7 +221,7 @@ describe('createPool on PostgreSQL with scram-sha-256', () => {
     );
     const held = await pool.connect();
     const queued = pool.query('SELECT 1');
-    await delay(50);
+    // The request joins pg-pool's queue synchronously: no wait is needed to observe it.
     expect(pool.metrics()).toMatchObject({
       total: 1,
       idle: 0,
@@ -254,8 +257,9 @@ describe('createPool on PostgreSQL with scram-sha-256', () => {
     const pool = track(createPool({ ...base(), password: role.password, log }));
     const { rows } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     const killer = track(createPool({ ...base(), password: role.password, log: captureLog() }));
+    const lost = once(pool, 'error');
     await killer.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
-    await delay(100);
+    await lost;
     expect(log.entries.some((e) => e.fields.event === 'db.idle_connection_lost')).toBe(true);
     await expect(pool.query('SELECT 1 AS ok')).resolves.toMatchObject({ rows: [{ ok: 1 }] });
   });

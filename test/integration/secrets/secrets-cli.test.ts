@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessResult } from '../../../src/kernel/process-runner.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { createTestDatabase, postgresServer, serverUrl, type TestDatabase } from '../../helpers/postgres.js';
+import { untilPast, waitFor } from '../../helpers/wait-for.js';
 import { dropRoles, loginCode, passwordOf } from './secrets-harness.js';
 
 function yaml(group: string, extra = ''): string {
@@ -171,11 +172,13 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
     const ok = await run(['secrets', 'destroy', 'STRIPE_KEY', '2', '--env', 'staging']);
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('its value is erased after');
-    expect((await run(['secrets', 'destroy', 'STRIPE_KEY', '3', '--env', 'staging'])).exitCode).toBe(0);
+    const v3 = await run(['--json', 'secrets', 'destroy', 'STRIPE_KEY', '3', '--env', 'staging']);
+    expect(v3.exitCode, v3.stderr).toBe(0);
     const few = await run(['secrets', 'destroy', 'STRIPE_KEY', '4', '--env', 'staging']);
     expect(few.exitCode).toBe(1);
     expect(few.stderr).toContain('it would leave 2 enabled versions; at least 3 must remain');
-    await new Promise((r) => setTimeout(r, 1200));
+    // The event is the end of the grace period the CLI reported (destroyGracePeriod: 1s); v3's ends last.
+    await untilPast(new Date(JSON.parse(v3.stdout).destroyAfter as string));
     const versions = JSON.parse(
       (await run(['--json', 'secrets', 'versions', 'STRIPE_KEY', '--env', 'staging'])).stdout,
     ) as {
@@ -230,12 +233,9 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
       },
     );
     try {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        if (setStarted(state) > before) break;
-        if (Date.now() > deadline) throw new Error('the rotation never reached the set step');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor('the rotation to reach the set step', () => setStarted(state) > before, {
+        timeoutMs: 15_000,
+      });
       state.close();
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
