@@ -242,6 +242,17 @@ export function register(program: Command, io: CliIo): void {
         options: { env?: string; kind?: string; fromFile?: string },
         command: Command,
       ) => {
+        // `secrets add NAME=VALUE`: the value is glued to the name; name only what precedes '='.
+        if (name.includes('=')) {
+          const shown = name.slice(0, name.indexOf('='));
+          throw new UsageError(
+            'PRODGUARD_SECRET_VALUE_IN_ARGV',
+            `Refusing a value for ${shown || 'the secret'} on the command line (NAME=VALUE): it is now in your shell history and visible to \`ps\`.`,
+            {
+              hint: `Pipe it instead: prodguard secrets add ${shown || 'NAME'} --env <env> < file (or --from-file <file>), and consider the value you typed exposed.`,
+            },
+          );
+        }
         if (argvValue.length > 0) {
           throw new UsageError(
             'PRODGUARD_SECRET_VALUE_IN_ARGV',
