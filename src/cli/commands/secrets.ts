@@ -687,8 +687,12 @@ export function register(program: Command, io: CliIo): void {
     .option('--env <env>', 'environment')
     .action(async (name: string, options: { env?: string }, command: Command) => {
       const env = requireEnv(options.env, 'prodguard secrets setup-roles --env <env>');
-      await withSecrets(io, command, {}, async ({ ctx }) => {
-        const result = await setupRoles(ctx, { name, environment: env }, { postgres: pgRoleAdmin });
+      await withSecrets(io, command, {}, async ({ ws, ctx }) => {
+        const result = await setupRoles(
+          ctx,
+          { name, environment: env, readonlySecret: ws.config.database.readonlySecret },
+          { postgres: pgRoleAdmin },
+        );
         if (globalsOf(command).json) return printJson(io, { ok: true, ...result });
         const s = styleOf(command, io);
         io.stdout(
@@ -699,6 +703,11 @@ export function register(program: Command, io: CliIo): void {
             `${s.ok(SYMBOL.pass)} Added and pinned ${name} v${result.addedVersion} (${env}) logging in as ${result.members[0]}\n`,
           );
         }
+        const ro = result.readonly;
+        io.stdout(
+          `${s.ok(SYMBOL.pass)} Read-only role ${ro.role} for \`prodguard sql\`${ro.created ? ' (created)' : ''}${ro.addedVersion !== undefined ? `; added and pinned ${ro.secret} v${ro.addedVersion} (${env})` : ''}\n`,
+        );
+        for (const warning of ro.warnings) io.stdout(`${s.warn(SYMBOL.warn)} ${warning}\n`);
       });
     });
 
