@@ -153,7 +153,7 @@ export async function runSqlSession(
     const facts = await readConsoleRoleFacts(db);
     const problems = judgeConsoleRole(facts, reason !== undefined ? 'write' : 'read');
     if (problems.length > 0) {
-      audit('refused', { role: facts.sessionUser, refusals: problems.map(() => 'role') });
+      audit('refused', { role: facts.sessionUser, roleProblems: problems });
       throw new ProdguardError(
         'PRODGUARD_SQL_ROLE_REFUSED',
         `The console will not run on ${options.environment} with this connection: ${problems.join('; ')}. Nothing ran.`,

@@ -83,7 +83,7 @@ const ALLOWED = [
 
 /** Functions named here are refused with their own reason (the rest of the world is refused generically). */
 const REFUSED_WITH_REASON: Readonly<Record<string, string>> = {
-  lo: 'reads or writes large objects, which live outside the tables and persist',
+  lo: 'works on large objects (stored outside the tables, and persistent)',
   pg_terminate_backend: 'terminates another session',
   pg_cancel_backend: 'cancels another session’s query',
   pg_notify: 'sends a NOTIFY to other sessions',
@@ -148,7 +148,7 @@ export interface FunctionVerdict {
  *
  * @example
  * judgeFunction('lower', []) // { allowed: true }
- * judgeFunction('lo_create', []) // { allowed: false, reason: 'reads or writes large objects, …' }
+ * judgeFunction('lo_create', []) // { allowed: false, reason: 'works on large objects …' }
  * judgeFunction('app.slugify', ['app.slugify']) // { allowed: true } (listed in database.consoleFunctions)
  */
 export function judgeFunction(name: string, extra: readonly string[]): FunctionVerdict {

@@ -36,7 +36,7 @@ describe('planConsoleSession', () => {
     const p = await plan("INSERT INTO t SELECT lo_create(0), nextval('s'), app.x()", true);
     expect(p.refusals.map((r) => r.message)).toEqual([
       'statement 1 (InsertStmt) calls app.x(), which is outside pg_catalog and not listed in database.consoleFunctions; refused whatever the flags',
-      'statement 1 (InsertStmt) calls lo_create(), which reads or writes large objects, which live outside the tables and persist; refused whatever the flags',
+      'statement 1 (InsertStmt) calls lo_create(), which works on large objects (stored outside the tables, and persistent); refused whatever the flags',
       'statement 1 (InsertStmt) calls nextval(), which advances a sequence (not undone by ROLLBACK); refused whatever the flags',
     ]);
   });
