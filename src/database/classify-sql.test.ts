@@ -46,7 +46,7 @@ describe('classifySql', () => {
     const [s] = await classifySql(`WITH x AS (SELECT pg_catalog.lower(name) AS n FROM t WHERE upper(a) = 'A')
       SELECT count(*) FILTER (WHERE length(n) > coalesce(abs(1), 2)), app.slugify(n)
       FROM x, generate_series(1, 3) g WHERE EXISTS (SELECT lo_create(0)) AND n ~~ 'a%'
-      AND a OPERATOR(app.===) b AND c === d`);
+      AND a OPERATOR(app.===) b AND c === d AND 1 OPERATOR(app.<<<) ANY (SELECT 1) ORDER BY n USING OPERATOR(app.<<<)`);
     expect(s!.functions).toEqual([
       'abs',
       'app.slugify',
@@ -60,7 +60,15 @@ describe('classifySql', () => {
     expect(s!.findings).toEqual([
       { what: 'operator', name: 'app.===' },
       { what: 'operator', name: '===' },
+      { what: 'operator', name: 'app.<<<' },
+      { what: 'operator', name: 'app.<<<' },
     ]);
+  });
+
+  it('fails closed on a statement nested deeper than it inspects', async () => {
+    const deep = `SELECT ${'abs('.repeat(800)}1${')'.repeat(800)}`;
+    const [s] = await classifySql(deep);
+    expect(s!.findings).toEqual([{ what: 'depth', name: '2000' }]);
   });
 });
 

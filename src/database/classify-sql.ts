@@ -27,7 +27,7 @@ export type SqlStatementKind =
 
 /** Something inside a statement that the production console refuses whatever the statement kind. */
 export interface SqlConstructFinding {
-  what: 'operator' | 'tablesample';
+  what: 'operator' | 'tablesample' | 'depth';
   name: string;
 }
 
@@ -98,22 +98,37 @@ interface Walk {
   into: boolean;
 }
 
+/** An operator is a function call: only built-in symbols, unqualified or in pg_catalog. */
+function checkOperator(name: readonly string[], state: Walk): void {
+  const symbol = name.at(-1) ?? '';
+  const qualified = name.length > 1 && name[0]!.toLowerCase() !== 'pg_catalog';
+  if (qualified || !ALLOWED_OPERATORS.has(symbol))
+    state.findings.push({ what: 'operator', name: name.join('.') });
+}
+
+const MAX_DEPTH = 2_000;
+
 /** Visits every node of a statement, collecting what a policy needs to judge it. Bounded by the tree size. */
 function walk(node: Ast, state: Walk, depth: number): void {
-  if (node === null || typeof node !== 'object' || depth > 10_000) return;
+  if (node === null || typeof node !== 'object') return;
+  if (depth > MAX_DEPTH) {
+    // Fail closed: what is not walked is not judged.
+    if (!state.findings.some((f) => f.what === 'depth'))
+      state.findings.push({ what: 'depth', name: String(MAX_DEPTH) });
+    return;
+  }
   if (Array.isArray(node)) {
     for (const child of node) walk(child, state, depth + 1);
     return;
   }
   for (const [key, value] of Object.entries(node)) {
     if (key === 'FuncCall') state.functions.add(normalizeFunctionName(strings((value as Ast).funcname)));
-    else if (key === 'A_Expr' && ['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL'].includes((value as Ast).kind)) {
-      const name = strings((value as Ast).name);
-      const symbol = name.at(-1) ?? '';
-      const qualified = name.length > 1 && name[0]!.toLowerCase() !== 'pg_catalog';
-      if (qualified || !ALLOWED_OPERATORS.has(symbol))
-        state.findings.push({ what: 'operator', name: name.join('.') });
-    } else if (key === 'RangeTableSample') {
+    else if (key === 'A_Expr' && ['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL'].includes((value as Ast).kind))
+      checkOperator(strings((value as Ast).name), state);
+    else if (key === 'SubLink' && (value as Ast).operName)
+      checkOperator(strings((value as Ast).operName), state);
+    else if (key === 'SortBy' && (value as Ast).useOp) checkOperator(strings((value as Ast).useOp), state);
+    else if (key === 'RangeTableSample') {
       const method = normalizeFunctionName(strings((value as Ast).method));
       if (method !== 'system' && method !== 'bernoulli')
         state.findings.push({ what: 'tablesample', name: method });

@@ -114,7 +114,9 @@ export function planConsoleSession(
         message:
           finding.what === 'operator'
             ? `${where} uses operator ${finding.name}, which is not a built-in operator; an operator runs a function`
-            : `${where} samples with method ${finding.name}; only SYSTEM and BERNOULLI are built in`,
+            : finding.what === 'depth'
+              ? `${where} nests deeper than ${finding.name} levels, more than the console inspects`
+              : `${where} samples with method ${finding.name}; only SYSTEM and BERNOULLI are built in`,
         hint: 'Use built-in operators and functions, or list the function in database.consoleFunctions.',
         unlockable: false,
       });

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEventInput, AuditLog } from '../../../src/audit/index.js';
 import { runSqlSession, type SqlSessionOptions, type SqlWriteSummary } from '../../../src/database/index.js';
 import { systemClock } from '../../../src/kernel/clock.js';
-import { runProdguard } from '../../helpers/cli.js';
+import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
+import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { serverUrl } from '../../helpers/postgres.js';
 import { createDbProject, type DbProject } from './project.js';
 
@@ -317,6 +318,21 @@ describe('production SQL console: allowlist (real PostgreSQL)', () => {
     },
     { id: 'own function in FROM', sql: 'SELECT * FROM app.wipe()', tag: 'function:app.wipe' },
     { id: 'own operator (runs a function)', sql: 'SELECT 1 OPERATOR(app.===) 1', tag: 'operator:app.===' },
+    {
+      id: 'own operator in ANY (subquery)',
+      sql: 'SELECT 1 OPERATOR(app.===) ANY (SELECT 1)',
+      tag: 'operator:app.===',
+    },
+    {
+      id: 'own operator in ORDER BY … USING',
+      sql: 'SELECT id FROM account ORDER BY id USING OPERATOR(app.===)',
+      tag: 'operator:app.===',
+    },
+    {
+      id: 'lo_create hidden 800 calls deep',
+      sql: `SELECT ${'abs('.repeat(800)}lo_create(0)${')'.repeat(800)}`,
+      tag: 'depth:2000',
+    },
     {
       id: 'data-modifying CTE',
       sql: 'WITH d AS (DELETE FROM account RETURNING *) SELECT count(*) FROM d',
@@ -734,6 +750,37 @@ describe('production SQL console: allowlist (real PostgreSQL)', () => {
     expect(write.stderr).toContain(
       'About to COMMIT on production (1 row(s) changed; reason: refund ticket 4312)',
     );
+    // On a terminal (a real pty through util-linux `script`): the row counts, then a typed confirmation.
+    const onTerminal = (answer: string) =>
+      nodeProcessRunner.run(
+        'script',
+        [
+          '-qec',
+          `${process.execPath} ${PRODGUARD_BIN} sql production --write "refund ticket 4312" -c "UPDATE account SET balance = 13 WHERE id = 1"`,
+          '/dev/null',
+        ],
+        {
+          cwd: p.dir,
+          env: { ...process.env, ...p.env, DATABASE_URL_PRODUCTION: appUrl, NO_COLOR: '1' },
+          input: `${answer}\n`,
+          timeoutMs: 60_000,
+        },
+      );
+    const declined = await onTerminal('no');
+    expect(declined.exitCode, declined.stdout).toBe(1);
+    expect(declined.stdout).toContain(
+      'About to COMMIT on production (1 row(s) changed; reason: refund ticket 4312)',
+    );
+    expect(declined.stdout).toContain('PRODGUARD_SQL_NOT_CONFIRMED');
+    expect(await p.query('production', 'SELECT balance FROM account WHERE id = 1')).toEqual([
+      { balance: 11 },
+    ]);
+    const confirmed = await onTerminal('commit');
+    expect(confirmed.exitCode, confirmed.stdout).toBe(0);
+    expect(confirmed.stdout).toContain('UPDATE 1');
+    expect(await p.query('production', 'SELECT balance FROM account WHERE id = 1')).toEqual([
+      { balance: 13 },
+    ]);
     const adminWrite = await cli([
       '--write',
       'refund ticket 4312',
@@ -747,6 +794,15 @@ describe('production SQL console: allowlist (real PostgreSQL)', () => {
       (await runProdguard(['audit', 'log', '--json'], { cwd: p.dir, env: p.env })).stdout,
     );
     const sqlEvents = log.events.filter((e: { action: string }) => e.action === 'sql.session');
+    expect(sqlEvents.slice(-7).map((e: { outcome: string }) => e.outcome)).toEqual([
+      'started',
+      'success',
+      'started',
+      'rolled-back',
+      'started',
+      'success',
+      'refused',
+    ]);
     expect(sqlEvents.at(-2)).toMatchObject({
       outcome: 'success',
       reason: 'refund ticket 4312',
@@ -767,12 +823,13 @@ describe('production SQL console: allowlist (real PostgreSQL)', () => {
 
 function renderTable(rows: { id: string; sql: string; ro: string; admin: string; write: string }[]): string {
   const cell = (s: string) => s.replaceAll('|', '\\|').replace('PRODGUARD_SQL_REFUSED ', 'refused: ');
+  const short = (sql: string) => (sql.length > 100 ? `${sql.slice(0, 40)}…${sql.slice(-30)}` : sql);
   return [
     '| # | Attempt | SQL | Read-only role (no flags) | Admin / superuser URL | `--write "<reason>"` as the app role |',
     '|---|---|---|---|---|---|',
     ...rows.map(
       (r, i) =>
-        `| ${i + 1} | ${r.id} | \`${cell(r.sql)}\` | ${cell(r.ro)} | ${cell(r.admin)} | ${r.write ? cell(r.write) : '—'} |`,
+        `| ${i + 1} | ${r.id} | \`${cell(short(r.sql))}\` | ${cell(r.ro)} | ${cell(r.admin)} | ${r.write ? cell(r.write) : '—'} |`,
     ),
   ].join('\n');
 }
