@@ -101,7 +101,7 @@ interface Walk {
 /** An operator is a function call: only built-in symbols, unqualified or in pg_catalog. */
 function checkOperator(name: readonly string[], state: Walk): void {
   const symbol = name.at(-1) ?? '';
-  const qualified = name.length > 1 && name[0]!.toLowerCase() !== 'pg_catalog';
+  const qualified = name.length > 1 && name[0] !== 'pg_catalog';
   if (qualified || !ALLOWED_OPERATORS.has(symbol))
     state.findings.push({ what: 'operator', name: name.join('.') });
 }

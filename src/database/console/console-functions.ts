@@ -130,11 +130,13 @@ function reasonKey(name: string): string | undefined {
 
 const ALLOWED_SET: ReadonlySet<string> = new Set(ALLOWED.flatMap((line) => line.split(/\s+/)));
 
-/** `pg_catalog.lower` → `lower`; other schemas keep their qualifier. Lower-cased as PostgreSQL folds names. */
+/**
+ * `pg_catalog.lower` → `lower`; other schemas keep their qualifier. The parser has already folded unquoted
+ * names to lower case; a quoted `"LO_CREATE"` is another function, so case is kept (and it is not on the list).
+ */
 export function normalizeFunctionName(parts: readonly string[]): string {
-  const names = parts.map((p) => p.toLowerCase());
-  if (names.length === 2 && names[0] === 'pg_catalog') return names[1]!;
-  return names.join('.');
+  if (parts.length === 2 && parts[0] === 'pg_catalog') return parts[1]!;
+  return parts.join('.');
 }
 
 export interface FunctionVerdict {

@@ -63,6 +63,17 @@ describe('judgeFunction', () => {
     expect(judgeFunction('other.slugify', ['app.slugify']).allowed).toBe(false);
     expect(judgeFunction('slugify', ['app.slugify']).allowed).toBe(false);
   });
+
+  it('keeps the case of quoted names: "LO_CREATE" and "PG_CATALOG".lower are not the built-ins', async () => {
+    const p = await plan(
+      'SELECT "LO_CREATE"(0), "PG_CATALOG".lower(\'a\'), LOWER(\'a\'), 1 OPERATOR("PG_CATALOG".+) 1',
+    );
+    expect(p.refusals.map((r) => r.tag)).toEqual([
+      'function:LO_CREATE',
+      'function:PG_CATALOG.lower',
+      'operator:PG_CATALOG.+',
+    ]);
+  });
 });
 
 describe('judgeConsoleRole', () => {
