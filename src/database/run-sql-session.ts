@@ -44,6 +44,8 @@ export interface SqlSessionOptions {
   /** Set for `--write "<reason>"`. */
   write?: { reason: string };
   statementTimeoutMs: number;
+  /** lock_timeout for writes (database.lockTimeout); 5s when omitted. */
+  lockTimeoutMs?: number;
   /** database.consoleFunctions */
   consoleFunctions?: readonly string[];
 }
@@ -71,6 +73,9 @@ export function assertWriteReason(reason: string | undefined): string {
     );
   return text;
 }
+
+/** How long a write transaction may wait for its confirmation before the server ends it. */
+export const WRITE_IDLE_TIMEOUT_MS = 120_000;
 
 function countKinds(statements: readonly ClassifiedStatement[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -171,6 +176,12 @@ export async function runSqlSession(
     const results: SqlStatementResult[] = [];
     await db.exec(`BEGIN${reason === undefined ? ' READ ONLY' : ''}`);
     await db.exec(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.statementTimeoutMs))}`);
+    if (reason !== undefined) {
+      // A hand-written UPDATE must not queue behind a lock (and all traffic behind it), nor hold its row locks
+      // while nobody answers the confirmation: the server ends a transaction left idle that long.
+      await db.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(options.lockTimeoutMs ?? 5_000))}`);
+      await db.exec(`SET LOCAL idle_in_transaction_session_timeout = ${WRITE_IDLE_TIMEOUT_MS}`);
+    }
     try {
       for (const statement of statements) results.push(await runOne(db, statement));
     } catch (error) {
@@ -227,7 +238,19 @@ export async function runSqlSession(
         { kind: 'refused', hint: 'Nothing was written.' },
       );
     }
-    await db.exec('COMMIT');
+    try {
+      await db.exec('COMMIT');
+    } catch (error) {
+      audit('failed', { role: facts.sessionUser, rowsAffected, sqlstate: sqlstateOf(error) });
+      throw new ProdguardError(
+        'PRODGUARD_SQL_FAILED',
+        `COMMIT failed on ${options.environment}; nothing was written: ${describePgError(error)}`,
+        {
+          cause: error,
+          hint: `The server ends a write transaction left waiting ${WRITE_IDLE_TIMEOUT_MS / 1000}s for its confirmation; run it again and answer sooner.`,
+        },
+      );
+    }
     audit('success', { role: facts.sessionUser, rowsAffected, perStatement: counts.map((c) => c.rowCount) });
     return {
       environment: options.environment,

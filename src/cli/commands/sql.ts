@@ -6,6 +6,7 @@ import {
   resolveReadonlyUrl,
   runSqlSession,
   type SqlWriteSummary,
+  WRITE_IDLE_TIMEOUT_MS,
 } from '../../database/index.js';
 import { UsageError } from '../../kernel/errors.js';
 import type { Workspace } from '../../workspace/index.js';
@@ -66,6 +67,7 @@ export function register(program: Command, io: CliIo): void {
               sql,
               ...(options.write !== undefined ? { write: { reason: options.write } } : {}),
               statementTimeoutMs: ws.config.database.statementTimeout,
+              lockTimeoutMs: ws.config.database.lockTimeout,
               consoleFunctions: ws.config.database.consoleFunctions,
             },
             {
@@ -143,9 +145,12 @@ async function promptCommit(io: CliIo, summary: SqlWriteSummary): Promise<boolea
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`${renderSummary(summary)}Commit? Type "commit" to confirm: `, {
-      signal: io.signal,
-    });
+    // Unanswered, it rolls back before the server's idle timeout would end the transaction.
+    const signal = AbortSignal.any([io.signal, AbortSignal.timeout(WRITE_IDLE_TIMEOUT_MS - 10_000)]);
+    const answer = await rl.question(
+      `${renderSummary(summary)}Commit? Type "commit" within ${(WRITE_IDLE_TIMEOUT_MS - 10_000) / 1000}s to confirm: `,
+      { signal },
+    );
     return answer.trim().toLowerCase() === 'commit';
   } catch {
     return false;

@@ -685,6 +685,30 @@ describe('production SQL console: allowlist (real PostgreSQL)', () => {
     });
     expect(JSON.stringify(events)).not.toContain('a@example.com');
     await p.query('production', "UPDATE account SET balance = 10 WHERE email = 'a@example.com'");
+    // A row locked elsewhere: the write gives up after lock_timeout instead of queueing, and writes nothing.
+    await victim.query('BEGIN');
+    await victim.query('SELECT * FROM account WHERE id = 2 FOR UPDATE');
+    try {
+      const started = Date.now();
+      await expect(
+        core(
+          {
+            sql: 'UPDATE account SET balance = 0 WHERE id = 2',
+            write: { reason: 'refund ticket 4312' },
+            lockTimeoutMs: 200,
+          },
+          async () => true,
+        ),
+      ).rejects.toMatchObject({ code: 'PRODGUARD_SQL_FAILED', message: expect.stringContaining('55P03') });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await victim.query('ROLLBACK');
+    }
+    expect(audit.at(-1)).toMatchObject({
+      outcome: 'failed',
+      details: { sqlstate: '55P03', failedStatement: 1 },
+    });
+    expect(await snapshot()).toEqual(before);
   });
 
   it('through the real CLI: the issue probes are refused, reads work, writes need --yes off a terminal, --override is gone', async () => {
