@@ -218,6 +218,21 @@ describe('production SQL console: allowlist (real PostgreSQL)', () => {
     } finally {
       await ro.end();
     }
+    // Privileges added by hand are taken back when setup-roles runs again; the password is kept.
+    await p.query('production', `GRANT ${group} TO ${group}_readonly; ALTER ROLE ${group}_readonly CREATEDB`);
+    expect(await attempt({ sql: 'SELECT 1' })).toBe('PRODGUARD_SQL_ROLE_REFUSED');
+    const again = await p.cli(['secrets', 'setup-roles', '--env', 'production']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`Read-only role ${group}_readonly for \`prodguard sql\`\n`);
+    expect(
+      await p.query(
+        'production',
+        `SELECT r.rolcreatedb, (SELECT count(*)::int FROM pg_auth_members m WHERE m.member = r.oid) AS memberships
+         FROM pg_roles r WHERE r.rolname = $1`,
+        [`${group}_readonly`],
+      ),
+    ).toEqual([{ rolcreatedb: false, memberships: 0 }]);
+    expect(await attempt({ sql: 'SELECT 1' })).toBe('RAN');
     // Tables created later by the app's group are readable without running setup-roles again.
     const app = new pg.Client({ connectionString: appUrl });
     await app.connect();
