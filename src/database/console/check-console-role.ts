@@ -29,6 +29,8 @@ export interface ConsoleRoleFacts {
   canCreate: boolean;
   /** The schema searched first for functions; must be pg_catalog for the function allowlist to hold. */
   firstSchema: string;
+  /** Must be on: the console's parser reads string literals as standard-conforming. */
+  standardStrings: boolean;
 }
 
 export async function readConsoleRoleFacts(
@@ -44,6 +46,7 @@ export async function readConsoleRoleFacts(
     writable: number;
     can_create: boolean;
     first_schema: string;
+    scs: string;
   }>(
     `SELECT session_user::text AS session_user, current_user::text AS current_user,
        bool_or(r.rolsuper) AS superuser,
@@ -64,7 +67,8 @@ export async function readConsoleRoleFacts(
        (has_database_privilege(current_database(), 'CREATE')
          OR EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname NOT LIKE 'pg_%'
            AND n.nspname <> 'information_schema' AND has_schema_privilege(n.oid, 'CREATE'))) AS can_create,
-       (current_schemas(true))[1]::text AS first_schema
+       (current_schemas(true))[1]::text AS first_schema,
+       current_setting('standard_conforming_strings') AS scs
      FROM pg_roles r WHERE r.rolname IN (session_user, current_user)`,
     [DANGEROUS_ROLES],
   );
@@ -79,6 +83,7 @@ export async function readConsoleRoleFacts(
     writableTables: r.writable,
     canCreate: r.can_create,
     firstSchema: r.first_schema,
+    standardStrings: r.scs === 'on',
   };
 }
 
@@ -99,6 +104,10 @@ export function judgeConsoleRole(facts: ConsoleRoleFacts, path: 'read' | 'write'
   if (facts.firstSchema !== 'pg_catalog')
     problems.push(
       `the search_path puts ${facts.firstSchema} before pg_catalog, so function names could resolve elsewhere`,
+    );
+  if (!facts.standardStrings)
+    problems.push(
+      "standard_conforming_strings is off, so the server would read a string literal with a backslash differently from the console's parser",
     );
   if (path === 'read') {
     if (!facts.defaultReadOnly)

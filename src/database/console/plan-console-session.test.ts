@@ -87,6 +87,7 @@ describe('judgeConsoleRole', () => {
     writableTables: 0,
     canCreate: false,
     firstSchema: 'pg_catalog',
+    standardStrings: true,
   };
   it('accepts the read-only role, and refuses superusers, elevated roles, writers and a shadowing search_path', () => {
     expect(judgeConsoleRole(readonly, 'read')).toEqual([]);
@@ -112,6 +113,9 @@ describe('judgeConsoleRole', () => {
       'app_a (as app) can CREATE in this database or one of its schemas',
     ]);
     expect(judgeConsoleRole({ ...readonly, defaultReadOnly: false, writableTables: 3 }, 'write')).toEqual([]);
+    expect(judgeConsoleRole({ ...readonly, standardStrings: false }, 'write')).toEqual([
+      "standard_conforming_strings is off, so the server would read a string literal with a backslash differently from the console's parser",
+    ]);
     expect(
       judgeConsoleRole(
         { ...readonly, firstSchema: 'app', dangerousMemberships: ['pg_signal_backend'] },

@@ -554,7 +554,16 @@ describe('production SQL console: allowlist (real PostgreSQL)', () => {
     expect(await refusedAs({ readonlyUrl: sneakyUrl.toString() })).toMatch(
       /PRODGUARD_SQL_ROLE_REFUSED: .*search_path puts app before pg_catalog/,
     );
-    await p.query('production', `ALTER ROLE ${sneaky} RESET search_path`);
+    await p.query(
+      'production',
+      `ALTER ROLE ${sneaky} RESET search_path; ALTER ROLE ${sneaky} SET standard_conforming_strings = off`,
+    );
+    // One string literal to libpg-query; to a server without standard strings, a string, then a call, then a comment.
+    const smuggled = "SELECT 'x\\'', lo_create(0) --'";
+    expect(await refusedAs({ readonlyUrl: sneakyUrl.toString(), sql: smuggled })).toMatch(
+      /PRODGUARD_SQL_ROLE_REFUSED: .*standard_conforming_strings is off/,
+    );
+    await p.query('production', `ALTER ROLE ${sneaky} RESET standard_conforming_strings`);
     expect(await refusedAs({ readonlyUrl: sneakyUrl.toString() })).toBe('RAN');
     await p.query(
       'production',
