@@ -106,3 +106,18 @@ export async function resolveReadonlyUrl(
   }
   return readPinnedSecret(config.database.readonlySecret, environment);
 }
+
+/**
+ * Whether `prodguard sql` applies the production console's allowlist here: always on the final environment
+ * (its rule's severity cannot be lowered for the console), and on any environment listed in
+ * `rules.no-direct-production-changes.environments` (a team may widen it, e.g. to staging).
+ */
+export function isStrictConsole(
+  config: Pick<Config, 'environments' | 'rules'>,
+  environment: string,
+  final: boolean,
+): boolean {
+  return (
+    final || (config.rules['no-direct-production-changes']?.environments?.includes(environment) ?? false)
+  );
+}

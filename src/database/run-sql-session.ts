@@ -39,6 +39,7 @@ export interface SqlSessionOptions {
   url: string;
   /** The read-only role's URL: reads on the final environment. */
   readonlyUrl?: string;
+  /** The allowlist applies: the final environment, or one listed in rules.no-direct-production-changes.environments. */
   final: boolean;
   sql: string;
   /** Set for `--write "<reason>"`. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
+  isStrictConsole,
   resolveDatabaseTarget,
   resolveReadonlyUrl,
   runSqlSession,
@@ -43,8 +44,9 @@ export function register(program: Command, io: CliIo): void {
               hint: 'Use -c "SELECT …", --file q.sql, or pipe it on stdin.',
             });
           const target = resolveDatabaseTarget(ws.config, environment, ws.env);
+          const strict = isStrictConsole(ws.config, environment, target.final);
           const readonlyUrl =
-            target.final && options.write === undefined
+            strict && options.write === undefined
               ? await resolveReadonlyUrl(ws.config, environment, ws.env, (name, env) =>
                   readPinnedSecret(ws, name, env),
                 )
@@ -63,7 +65,7 @@ export function register(program: Command, io: CliIo): void {
               environment,
               url: target.url,
               ...(readonlyUrl ? { readonlyUrl } : {}),
-              final: target.final,
+              final: strict,
               sql,
               ...(options.write !== undefined ? { write: { reason: options.write } } : {}),
               statementTimeoutMs: ws.config.database.statementTimeout,
