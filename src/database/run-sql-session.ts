@@ -151,7 +151,7 @@ export async function runSqlSession(
       `No read-only credential for ${options.environment}: the console does not read production with the app's or an admin's role.`,
       {
         kind: 'usage',
-        hint: `Create the read-only role and its secret: prodguard secrets setup-roles --env ${options.environment} (or set environments.${options.environment}.database.readonlyUrlEnv).`,
+        hint: `Create the read-only role and the vault entry holding its URL with \`prodguard secrets setup-roles --env ${options.environment}\` (or set environments.${options.environment}.database.readonlyUrlEnv).`,
       },
     );
   const db = await openConsoleConnection(url);

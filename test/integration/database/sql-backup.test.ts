@@ -27,7 +27,7 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
     const r = await p.cli(['sql', 'production', '-c', 'SELECT email, balance FROM account ORDER BY id']);
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr).toContain('PRODGUARD_SQL_READONLY_MISSING');
-    expect(r.stderr).toContain('secrets setup-roles --env production');
+    expect(r.stderr).toContain('`prodguard secrets setup-roles --env production`');
     // The superuser URL of the environment is refused for writes too (the attempt list is in sql-console.test.ts).
     const write = await p.cli(
       ['sql', 'production', '--write', 'refund ticket #42', '--yes'],
