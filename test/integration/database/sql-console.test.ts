@@ -433,7 +433,7 @@ describe('production SQL console: allowlist (real PostgreSQL)', () => {
     { id: 'DROP TABLE', sql: 'DROP TABLE account', tag: 'kind:ddl', withWrite: true },
     { id: 'TRUNCATE', sql: 'TRUNCATE account CASCADE', tag: 'kind:ddl', withWrite: true },
     { id: 'CREATE EXTENSION', sql: 'CREATE EXTENSION dblink', tag: 'kind:ddl' },
-    { id: 'SECURITY LABEL / COMMENT', sql: "COMMENT ON TABLE account IS 'x'", tag: 'kind:ddl' },
+    { id: 'COMMENT ON', sql: "COMMENT ON TABLE account IS 'x'", tag: 'kind:ddl' },
     { id: 'GRANT', sql: 'GRANT ALL ON account TO PUBLIC', tag: 'kind:role', withWrite: true },
     { id: 'REVOKE', sql: 'REVOKE SELECT ON account FROM PUBLIC', tag: 'kind:role' },
     {
