@@ -79,3 +79,45 @@ export function previousEnvironment(
   const index = config.environmentOrder.indexOf(environment);
   return index > 0 ? config.environmentOrder[index - 1] : undefined;
 }
+
+/**
+ * The read-only role URL for the console: the variable named by `environments.<env>.database.readonlyUrlEnv`,
+ * else the vault secret `database.readonlySecret` pinned in that environment (`readPinnedSecret` reads it).
+ */
+export async function resolveReadonlyUrl(
+  config: Pick<Config, 'environments' | 'database'>,
+  environment: string,
+  env: NodeJS.ProcessEnv,
+  readPinnedSecret: (name: string, environment: string) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const variable = config.environments[environment]?.database?.readonlyUrlEnv;
+  if (variable) {
+    const value = env[variable];
+    if (!value)
+      throw new ProdguardError(
+        'PRODGUARD_DB_URL_MISSING',
+        `Environment ${environment}: the variable ${variable} (environments.${environment}.database.readonlyUrlEnv) is not set.`,
+        {
+          kind: 'usage',
+          hint: `Export ${variable} with the read-only role's URL, or remove readonlyUrlEnv to use the vault secret ${config.database.readonlySecret}.`,
+        },
+      );
+    return value;
+  }
+  return readPinnedSecret(config.database.readonlySecret, environment);
+}
+
+/**
+ * Whether `prodguard sql` applies the production console's allowlist here: always on the final environment
+ * (its rule's severity cannot be lowered for the console), and on any environment listed in
+ * `rules.no-direct-production-changes.environments` (a team may widen it, e.g. to staging).
+ */
+export function isStrictConsole(
+  config: Pick<Config, 'environments' | 'rules'>,
+  environment: string,
+  final: boolean,
+): boolean {
+  return (
+    final || (config.rules['no-direct-production-changes']?.environments?.includes(environment) ?? false)
+  );
+}

@@ -25,9 +25,12 @@ export function rotationAad(rotationId: string): string {
 export const KEY_CHECK_AAD = 'prodguard/master-key-check/v1';
 export const KEY_CHECK_PLAINTEXT = 'prodguard master key check';
 
+const TAG_BYTES = 16;
+const NONCE_BYTES = 12;
+
 export function sealValue(key: MasterKey, plaintext: string, aad: string): SealedValue {
-  const nonce = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key.bytes, nonce);
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key.bytes, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return { keyId: key.id, nonce, ciphertext, tag: cipher.getAuthTag() };
@@ -40,7 +43,10 @@ export function sealValue(key: MasterKey, plaintext: string, aad: string): Seale
 export function openSealedValue(key: MasterKey, sealed: SealedValue, aad: string, where: string): string {
   if (sealed.keyId !== key.id) throw keyMismatch(key, sealed.keyId);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key.bytes, sealed.nonce);
+    // GCM accepts truncated tags (down to 4 bytes) unless told otherwise; a short tag is forgeable, so it is tampering.
+    if (sealed.tag.length !== TAG_BYTES || sealed.nonce.length !== NONCE_BYTES)
+      throw new Error(`tag of ${sealed.tag.length} bytes or nonce of ${sealed.nonce.length} bytes`);
+    const decipher = createDecipheriv('aes-256-gcm', key.bytes, sealed.nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(sealed.tag);
     return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('utf8');

@@ -36,7 +36,9 @@ export function assertEnvironment(ctx: Pick<SecretsContext, 'config'>, environme
 
 export function assertSecretName(name: string): void {
   if (!SECRET_NAME_PATTERN.test(name)) {
-    throw new ProdguardError('PRODGUARD_SECRET_NAME_INVALID', `"${name}" is not a valid secret name.`, {
+    // NAME=VALUE typed as a name: never echo what follows '='.
+    const shown = name.includes('=') ? `${name.slice(0, name.indexOf('='))}=…` : name;
+    throw new ProdguardError('PRODGUARD_SECRET_NAME_INVALID', `"${shown}" is not a valid secret name.`, {
       kind: 'usage',
       hint: 'Secret names are the environment variable the app reads: upper case, digits and underscores, e.g. DATABASE_URL.',
     });

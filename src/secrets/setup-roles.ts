@@ -8,6 +8,8 @@ import { assertEnvironment, type SecretsContext } from './secrets-context.js';
 export interface SetupRolesInput {
   name: string;
   environment: string;
+  /** Vault secret for the console's read-only login (database.readonlySecret); default DATABASE_URL_READONLY. */
+  readonlySecret?: string;
 }
 
 export interface SetupRolesResult {
@@ -16,6 +18,8 @@ export interface SetupRolesResult {
   created: string[];
   /** Set when the secret had no version: v1 now logs in as the first member. */
   addedVersion?: number;
+  /** The console's read-only login and the secret holding its URL. */
+  readonly: { role: string; secret: string; created: boolean; addedVersion?: number; warnings: string[] };
 }
 
 /**
@@ -76,13 +80,65 @@ export async function setupRoles(
     });
     addedVersion = added.version.version;
   }
+  const readonly = await setupReadonlyLogin(ctx, input, adminUrl, group, deps);
   ctx.audit.append({
     actor: ctx.actor,
     environment: input.environment,
     action: 'secrets.setup-roles',
     target: input.name,
     outcome: 'success',
-    details: { group, members, created, addedVersion: addedVersion ?? null },
+    details: {
+      group,
+      members,
+      created,
+      addedVersion: addedVersion ?? null,
+      readonly: {
+        role: readonly.role,
+        created: readonly.created,
+        addedVersion: readonly.addedVersion ?? null,
+      },
+    },
   });
-  return { group, members, created, ...(addedVersion !== undefined ? { addedVersion } : {}) };
+  return { group, members, created, ...(addedVersion !== undefined ? { addedVersion } : {}), readonly };
+}
+
+/**
+ * `<group>_readonly`: the login `prodguard sql` reads production with. Its URL is stored as a secret and
+ * pinned; an existing role keeps its password unless the secret is missing or the role had to be created.
+ */
+async function setupReadonlyLogin(
+  ctx: SecretsContext,
+  input: SetupRolesInput,
+  adminUrl: string,
+  group: string,
+  deps: { postgres: PostgresRoleAdmin },
+): Promise<SetupRolesResult['readonly']> {
+  const secret = input.readonlySecret ?? 'DATABASE_URL_READONLY';
+  const role = `${group}_readonly`;
+  const ref = { name: secret, environment: input.environment };
+  const existing = await ctx.vault.getSecret(ref);
+  const password = generatePassword();
+  ctx.knownSecrets.add(password);
+  const result = await deps.postgres.setupReadonlyRole(adminUrl, {
+    role,
+    password,
+    owners: [group],
+    resetPassword: !existing,
+  });
+  if (existing && !result.created) return { role, secret, created: false, warnings: result.warnings };
+  const added = await addSecretVersion(ctx, {
+    name: secret,
+    environment: input.environment,
+    kind: 'external',
+    value: withCredentials(adminUrl, role, password),
+    action: 'secrets.setup-roles.add',
+  });
+  if (!added.pinned) ctx.pins.set(ref, added.version.version, ctx.actor);
+  return {
+    role,
+    secret,
+    created: result.created,
+    addedVersion: added.version.version,
+    warnings: result.warnings,
+  };
 }

@@ -173,6 +173,17 @@ export function register(program: Command, io: CliIo): void {
         options: { env?: string; kind?: string; fromFile?: string },
         command: Command,
       ) => {
+        // `secrets add NAME=VALUE`: the value is glued to the name; name only what precedes '='.
+        if (name.includes('=')) {
+          const shown = name.slice(0, name.indexOf('='));
+          throw new UsageError(
+            'PRODGUARD_SECRET_VALUE_IN_ARGV',
+            `Refusing a value for ${shown || 'the secret'} on the command line (NAME=VALUE): it is now in your shell history and visible to \`ps\`.`,
+            {
+              hint: `Pipe it instead: prodguard secrets add ${shown || 'NAME'} --env <env> < file (or --from-file <file>), and consider the value you typed exposed.`,
+            },
+          );
+        }
         if (argvValue.length > 0) {
           throw new UsageError(
             'PRODGUARD_SECRET_VALUE_IN_ARGV',
@@ -607,8 +618,12 @@ export function register(program: Command, io: CliIo): void {
     .option('--env <env>', 'environment')
     .action(async (name: string, options: { env?: string }, command: Command) => {
       const env = requireEnv(options.env, 'prodguard secrets setup-roles --env <env>');
-      await withSecrets(io, command, {}, async ({ ctx }) => {
-        const result = await setupRoles(ctx, { name, environment: env }, { postgres: pgRoleAdmin });
+      await withSecrets(io, command, {}, async ({ ws, ctx }) => {
+        const result = await setupRoles(
+          ctx,
+          { name, environment: env, readonlySecret: ws.config.database.readonlySecret },
+          { postgres: pgRoleAdmin },
+        );
         if (globalsOf(command).json) return printJson(io, { ok: true, ...result });
         const s = styleOf(command, io);
         io.stdout(
@@ -619,6 +634,11 @@ export function register(program: Command, io: CliIo): void {
             `${s.ok(SYMBOL.pass)} Added and pinned ${name} v${result.addedVersion} (${env}) logging in as ${result.members[0]}\n`,
           );
         }
+        const ro = result.readonly;
+        io.stdout(
+          `${s.ok(SYMBOL.pass)} Read-only role ${ro.role} for \`prodguard sql\`${ro.created ? ' (created)' : ''}${ro.addedVersion !== undefined ? `; added and pinned ${ro.secret} v${ro.addedVersion} (${env})` : ''}\n`,
+        );
+        for (const warning of ro.warnings) io.stdout(`${s.warn(SYMBOL.warn)} ${warning}\n`);
       });
     });
 

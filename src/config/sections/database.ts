@@ -41,6 +41,31 @@ export const databaseConfigSchema = z
       '0s',
       { min: '0s', max: '365d' },
     ),
+    readonlySecret: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]{0,62}$/, { message: 'Expected a secret name such as DATABASE_URL_READONLY' })
+      .default('DATABASE_URL_READONLY')
+      .describe(
+        'Vault secret (pinned per environment) holding the read-only role URL that `prodguard sql` uses on the final environment; `prodguard secrets setup-roles` creates the role and this secret. An environment can instead name a variable with readonlyUrlEnv.',
+      )
+      .meta({ default: 'DATABASE_URL_READONLY', examples: ['DATABASE_URL_READONLY'] }),
+    consoleFunctions: z
+      .array(
+        z.string().regex(/^[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*$/, {
+          message: 'Expected a schema-qualified lowercase function name such as app.slugify',
+        }),
+      )
+      .default([])
+      .refine(
+        (names) => names.every((n) => !n.startsWith('pg_catalog.') && !n.startsWith('information_schema.')),
+        {
+          message: 'Built-in functions cannot be added; only your own schema-qualified functions',
+        },
+      )
+      .describe(
+        'Your own functions (schema.name) that the production console may call because they only compute a value. Built-in functions come from a fixed list.',
+      )
+      .meta({ default: [], examples: [['app.slugify']] }),
   })
   .strict()
   .prefault({})
@@ -56,6 +81,12 @@ export const environmentDatabaseSchema = z
       .string()
       .optional()
       .describe("Name of the environment variable holding this environment's connection URL."),
+    readonlyUrlEnv: z
+      .string()
+      .optional()
+      .describe(
+        'Name of the environment variable holding the read-only role URL for `prodguard sql` (instead of the vault secret database.readonlySecret).',
+      ),
   })
   .strict()
   .optional()

@@ -104,7 +104,7 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
     expect(status.exitCode).toBe(0);
     expect(
       JSON.parse(status.stdout).secrets.map((r: { name: string; state: string }) => `${r.name}:${r.state}`),
-    ).toEqual(['DATABASE_URL:ok', 'DATABASE_URL_ADMIN:ok']);
+    ).toEqual(['DATABASE_URL:ok', 'DATABASE_URL_ADMIN:ok', 'DATABASE_URL_READONLY:ok']);
     expect(
       (
         await run(

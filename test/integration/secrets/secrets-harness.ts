@@ -221,7 +221,7 @@ export async function dropRoles(group: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl() });
   await client.connect();
   try {
-    for (const role of [`${group}_a`, `${group}_b`, group]) {
+    for (const role of [`${group}_readonly`, `${group}_a`, `${group}_b`, group]) {
       await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(role)}`).catch(() => {});
     }
   } finally {
