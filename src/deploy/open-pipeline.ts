@@ -28,6 +28,9 @@ export interface OpenedPipeline {
  */
 export async function openPipeline(ws: Workspace, options: OpenPipelineOptions): Promise<OpenedPipeline> {
   const actor = await ws.actor();
+  // Credentials for prodguard itself (rotations' admin URL, the console's read-only login) never reach the app.
+  const isToolSecret = (name: string) =>
+    isAdminSecretName(ws, name) || name === ws.config.database.readonlySecret;
   const platform = connectLocalPlatform(ws.config);
   const builder: ReleaseBuilder = {
     build: (commit, signal) =>
@@ -59,10 +62,8 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.checks ? { checks: options.checks } : {}),
       pinnedSecrets: (environment) =>
-        new SecretPins(ws.store, ws.clock).revisionSecrets(environment, (name) =>
-          isAdminSecretName(ws, name),
-        ),
-      isAdminSecret: (name) => isAdminSecretName(ws, name),
+        new SecretPins(ws.store, ws.clock).revisionSecrets(environment, isToolSecret),
+      isAdminSecret: isToolSecret,
     },
     close: async () => {
       await platform.close();
