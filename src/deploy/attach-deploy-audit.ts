@@ -1,4 +1,4 @@
-import type { AuditLog, AuditOutcome } from '../audit/index.js';
+import { type AuditLog, type AuditOutcome, parseAuditAction } from '../audit/index.js';
 import type { Breach } from './analyze-sample.js';
 import type { DeployEventMap, DeployEvents } from './deploy-events.js';
 
@@ -28,7 +28,7 @@ export function attachDeployAudit(
         audit.append({
           actor,
           environment: e.environment,
-          action: 'deploy.override',
+          action: 'rule.override',
           target: v.id,
           reason: v.overrideReason,
           outcome: 'overridden',
@@ -55,7 +55,7 @@ export function attachDeployAudit(
       audit.append({
         actor,
         environment: e.environment,
-        action: e.action ?? e.kind,
+        action: parseAuditAction(e.action ?? e.kind),
         target: e.target ?? breach?.revision ?? commits.get(e.operationId),
         reason: e.reason,
         outcome: OUTCOME[e.outcome],

@@ -1,3 +1,4 @@
+import { runAudited } from '../audit/run-audited.js';
 import type { SecretVersionInfo } from './secret-vault.js';
 import type { SecretsContext } from './secrets-context.js';
 
@@ -5,16 +6,21 @@ import type { SecretsContext } from './secrets-context.js';
 export async function purgeDueVersions(
   ctx: Pick<SecretsContext, 'vault' | 'audit' | 'actor'>,
 ): Promise<SecretVersionInfo[]> {
-  const destroyed = await ctx.vault.purgeDue();
-  for (const v of destroyed) {
-    ctx.audit.append({
-      actor: ctx.actor,
-      environment: v.environment,
-      action: 'secrets.destroyed',
-      target: `${v.name} v${v.version}`,
-      outcome: 'success',
-      details: { name: v.name, version: v.version, scheduledFor: v.destroyAfter ?? null },
-    });
-  }
-  return destroyed;
+  // Which versions are due is known only once the vault erases them: the intent names the rule, the outcome the versions.
+  const { value } = await runAudited(
+    ctx.audit,
+    { actor: ctx.actor, action: 'secrets.purge', target: 'versions past their destruction time' },
+    () => ctx.vault.purgeDue(),
+    (destroyed) => ({
+      details: {
+        destroyed: destroyed.map((v) => ({
+          environment: v.environment,
+          name: v.name,
+          version: v.version,
+          scheduledFor: v.destroyAfter ?? null,
+        })),
+      },
+    }),
+  );
+  return value;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runAudited, withAuditAnchor } from '../../audit/index.js';
 import {
   backupsDirOf,
   openScratchServer,
@@ -25,45 +26,34 @@ export function register(program: Command, io: CliIo): void {
     .action(async (environment: string, options: { reason?: string }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
         const target = resolveDatabaseTarget(ws.config, environment, ws.env);
-        const actor = await ws.actor();
-        try {
-          const record = await runBackup(
-            {
-              environment,
-              url: target.url,
-              dir: backupsDirOf(ws.config),
-              ...(options.reason ? { reason: options.reason } : {}),
-            },
-            { processes: ws.processes, clock: ws.clock, store: ws.store, cwd: ws.config.root, env: ws.env },
-          );
-          ws.audit.append({
-            actor,
-            environment,
-            action: 'db.backup',
-            target: record.path,
-            reason: options.reason,
-            outcome: 'success',
+        const { value: record } = await runAudited(
+          ws.audit,
+          { actor: await ws.actor(), environment, action: 'db.backup', reason: options.reason },
+          () =>
+            runBackup(
+              {
+                environment,
+                url: target.url,
+                dir: backupsDirOf(ws.config),
+                ...(options.reason ? { reason: options.reason } : {}),
+              },
+              { processes: ws.processes, clock: ws.clock, store: ws.store, cwd: ws.config.root, env: ws.env },
+            ),
+          (backup) => ({
+            target: backup.path,
             details: {
-              id: record.id,
-              sizeBytes: record.sizeBytes,
-              sha256: record.sha256,
-              durationMs: record.durationMs,
+              id: backup.id,
+              sizeBytes: backup.sizeBytes,
+              sha256: backup.sha256,
+              durationMs: backup.durationMs,
             },
-          });
-          if (globalsOf(command).json) return printJson(io, { ok: true, backup: record });
-          io.stdout(
-            `${styleOf(command, io).ok(SYMBOL.pass)} backup #${record.id} of ${environment}: ${record.path}\n    ${record.sizeBytes} bytes · ${record.entries} entries read back · ${record.durationMs}ms · sha256 ${record.sha256}\n`,
-          );
-        } catch (error) {
-          ws.audit.append({
-            actor,
-            environment,
-            action: 'db.backup',
-            outcome: 'failed',
-            details: { error: error instanceof Error ? error.message : String(error) },
-          });
-          throw error;
-        }
+          }),
+        );
+        if (globalsOf(command).json)
+          return printJson(io, withAuditAnchor({ ok: true, backup: record }, ws.audit));
+        io.stdout(
+          `${styleOf(command, io).ok(SYMBOL.pass)} backup #${record.id} of ${environment}: ${record.path}\n    ${record.sizeBytes} bytes · ${record.entries} entries read back · ${record.durationMs}ms · sha256 ${record.sha256}\n`,
+        );
       }),
     );
 
@@ -115,18 +105,20 @@ export function register(program: Command, io: CliIo): void {
             // an environment without a reachable URL cannot be the target either
           }
         }
-        const result = await runRestore(
-          { backup, intoUrl: into, environmentUrls },
-          { processes: ws.processes, clock: ws.clock, store: ws.store, cwd: ws.config.root, env: ws.env },
+        const { value: result } = await runAudited(
+          ws.audit,
+          { actor: await ws.actor(), action: 'db.restore', target: redactUrl(into), details: { backup } },
+          () =>
+            runRestore(
+              { backup, intoUrl: into, environmentUrls },
+              { processes: ws.processes, clock: ws.clock, store: ws.store, cwd: ws.config.root, env: ws.env },
+            ),
+          (restored) => ({
+            details: { backup: restored.backup?.id ?? restored.path, durationMs: restored.durationMs },
+          }),
         );
-        ws.audit.append({
-          actor: await ws.actor(),
-          action: 'db.restore',
-          target: redactUrl(into),
-          outcome: 'success',
-          details: { backup: result.backup?.id ?? result.path, durationMs: result.durationMs },
-        });
-        if (globalsOf(command).json) return printJson(io, { ok: true, ...result, into: redactUrl(into) });
+        if (globalsOf(command).json)
+          return printJson(io, withAuditAnchor({ ok: true, ...result, into: redactUrl(into) }, ws.audit));
         io.stdout(
           `${styleOf(command, io).ok(SYMBOL.pass)} restored ${result.backup ? `backup #${result.backup.id}` : result.path} into ${redactUrl(into)} in ${result.durationMs}ms\n`,
         );
