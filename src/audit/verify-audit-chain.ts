@@ -57,8 +57,14 @@ export function verifyAuditChain(
   const result = checkChain(events, head, options.expectedHead);
   const last = events.at(-1)?.seq ?? 0;
   if (!result.ok) return { ...result, anchors, warnings };
-  const differs = anchors.filter((a) => a.status === 'differs').sort((a, b) => a.seq - b.seq)[0];
-  const beyond = anchors.filter((a) => a.status === 'beyond-chain').sort((a, b) => b.seq - a.seq)[0];
+  // Anchors outside the store name the problem first: the store's own records could have been forged too.
+  const rank = (a: AnchorCheck) => (a.external ? 0 : 1);
+  const differs = anchors
+    .filter((a) => a.status === 'differs')
+    .sort((a, b) => rank(a) - rank(b) || a.seq - b.seq)[0];
+  const beyond = anchors
+    .filter((a) => a.status === 'beyond-chain')
+    .sort((a, b) => rank(a) - rank(b) || b.seq - a.seq)[0];
   if (events.length === 0 && (beyond || (head?.seq ?? 0) > 0)) {
     const seq = beyond?.seq ?? head?.seq ?? 0;
     return {
@@ -88,20 +94,19 @@ export function verifyAuditChain(
 }
 
 function hashAt(events: readonly AuditEvent[], seq: number): string {
-  return events[seq - 1]?.hash ?? '';
+  return events.find((e) => e.seq === seq)?.hash ?? '(none)';
 }
 
 function checkAnchors(events: readonly AuditEvent[], anchors: readonly AuditAnchor[]): AnchorCheck[] {
+  const bySeq = new Map(events.map((e) => [e.seq, e]));
+  const last = events.at(-1)?.seq ?? 0;
   return anchors.map((a) => {
-    const event = events[a.seq - 1];
     const status: AnchorCheck['status'] =
       a.seq === 0
         ? 'matches'
-        : !event || event.seq !== a.seq
-          ? a.seq > events.length
-            ? 'beyond-chain'
-            : 'differs'
-          : event.hash === a.hash
+        : a.seq > last
+          ? 'beyond-chain'
+          : bySeq.get(a.seq)?.hash === a.hash
             ? 'matches'
             : 'differs';
     return { source: a.source, seq: a.seq, hash: a.hash, external: a.external, status };
