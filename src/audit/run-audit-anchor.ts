@@ -1,7 +1,13 @@
+import type { Config } from '../config/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
 import type { StateStore } from '../store/index.js';
-import { type AnchorDestination, describeDestination, writeAnchor } from './anchor-destinations.js';
+import {
+  type AnchorDestination,
+  describeDestination,
+  parseAnchorDestination,
+  writeAnchor,
+} from './anchor-destinations.js';
 import { recordAuditAnchor } from './anchor-store.js';
 import type { AuditHead } from './audit-event.js';
 import type { AuditLog } from './audit-log.js';
@@ -75,4 +81,25 @@ export async function runAuditAnchor(
     writes.push({ destination: name, ok: true });
   }
   return { head, at, writes, ok: writes.every((w) => w.ok) };
+}
+
+export interface AutoAnchorDeps extends AuditAnchorDeps {
+  config: Pick<Config, 'root' | 'audit'>;
+}
+
+/**
+ * With `audit.autoAnchor`, the head is anchored to every configured destination after a command that wrote
+ * audit events (`before` is the head when the command started). Returns undefined when there is nothing to do.
+ */
+export async function runAutoAnchor(
+  deps: AutoAnchorDeps,
+  before: AuditHead | undefined,
+): Promise<AuditAnchorResult | undefined> {
+  if (!deps.config.audit.autoAnchor || deps.config.audit.anchors.length === 0) return undefined;
+  const head = deps.audit.head();
+  if (!head || head.seq === before?.seq) return undefined;
+  return runAuditAnchor(
+    deps,
+    deps.config.audit.anchors.map((d) => parseAnchorDestination(d, deps.config.root)),
+  );
 }

@@ -335,3 +335,29 @@ describe('prodguard audit anchor to a URL (real HTTP on loopback)', () => {
     failing = false;
   });
 });
+
+describe('audit.autoAnchor', () => {
+  it('anchors the head after each command that wrote events, and warns (without failing it) when a destination is unreachable', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'prodguard-auto-anchor-')));
+    const file = join(dir, 'anchors.jsonl');
+    const repo = await project({
+      extraConfig: `audit:\n  autoAnchor: true\n  anchors: [${JSON.stringify(file)}, "http://127.0.0.1:9/unreachable"]\n`,
+    });
+    const cli = (...args: string[]) => runProdguard(args, { cwd: repo.dir });
+    const on = await cli('freeze', 'on', '--reason', 'INC-5 auto');
+    expect(on.exitCode).toBe(0);
+    expect(on.stderr).toMatch(
+      /^warning: could not anchor the audit head to url http:\/\/127\.0\.0\.1:9\/unreachable: /,
+    );
+    const status = await cli('freeze', 'status');
+    expect(status.exitCode).toBe(0);
+    expect(status.stderr).toBe(''); // a read wrote no event: nothing to anchor
+    expect((await cli('freeze', 'off')).exitCode).toBe(0);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number });
+    expect(lines.map((l) => l.seq)).toEqual([2, 4]);
+    rmSync(dir, { recursive: true });
+  });
+});
