@@ -91,7 +91,7 @@ export class AuditLog {
     try {
       return fn();
     } catch (cause) {
-      throw new AuditUnavailableError(what, this.#store.path, cause);
+      throw new AuditUnavailableError(what, this.#store.path, cause, 'read');
     }
   }
 

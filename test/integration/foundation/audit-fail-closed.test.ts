@@ -53,7 +53,7 @@ function expectRefusedByAudit(result: ProcessResult, cause: RegExp): void {
     /^error PRODGUARD_AUDIT_UNAVAILABLE: Could not record [a-z.-]+ \(started\): the audit trail in .*state\.db is unavailable/,
   );
   expect(result.stderr).toMatch(cause);
-  expect(result.stderr).toContain('hint: Nothing happens without an audit record.');
+  expect(result.stderr).toContain('hint: Nothing was done: nothing happens without an audit record.');
   // An expected error: no stack, no "please report".
   expect(result.stderr).not.toMatch(/\n\s+at |prodguard bug|SqliteError/);
 }
@@ -113,6 +113,7 @@ describe('fail-closed audit (real CLI, real SQLite)', () => {
       expect(result.stderr).toMatch(
         /^error PRODGUARD_AUDIT_UNAVAILABLE: Could not read the audit log: the audit trail in .*state\.db is unavailable \(no such table: audit_events\)/,
       );
+      expect(result.stderr).toContain('hint: The audit trail cannot be read, so it cannot be trusted;');
       expect(result.stderr).not.toMatch(/\n\s+at |prodguard bug/);
     }
     for (const args of [
