@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runAudited } from '../../audit/index.js';
+import { runAudited, withAuditAnchor } from '../../audit/index.js';
 import { prodguardBin } from '../../kernel/package-root.js';
 import type { Service } from '../../platform/index.js';
 import { readAgentStatus, runAgent, type SecretResolver, startAgentDetached } from '../../platform/index.js';
@@ -58,7 +58,8 @@ export function register(program: Command, io: CliIo): void {
           (started) => ({ target: started.url }),
         );
         const services = await agent.agent.listServices();
-        if (globals.json) printJson(io, { ok: true, url: agent.url, pid: process.pid, services });
+        if (globals.json)
+          printJson(io, withAuditAnchor({ ok: true, url: agent.url, pid: process.pid, services }, ws.audit));
         else {
           io.stdout(`${s.ok('✓')} Agent listening on ${agent.url} (pid ${process.pid})\n`);
           io.stdout(`${renderServices(services, s)}\n`);
