@@ -7,9 +7,9 @@ import {
   redactUrl,
   resolveDatabaseTarget,
   resolveShadowUrl,
-  runBackup,
   runDriftCheck,
   runRestore,
+  takeBackup,
 } from '../../database/index.js';
 import { UsageError } from '../../kernel/errors.js';
 import type { CliIo } from '../io.js';
@@ -26,28 +26,22 @@ export function register(program: Command, io: CliIo): void {
     .action(async (environment: string, options: { reason?: string }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
         const target = resolveDatabaseTarget(ws.config, environment, ws.env);
-        const { value: record } = await runAudited(
-          ws.audit,
-          { actor: await ws.actor(), environment, action: 'db.backup', reason: options.reason },
-          () =>
-            runBackup(
-              {
-                environment,
-                url: target.url,
-                dir: backupsDirOf(ws.config),
-                ...(options.reason ? { reason: options.reason } : {}),
-              },
-              { processes: ws.processes, clock: ws.clock, store: ws.store, cwd: ws.config.root, env: ws.env },
-            ),
-          (backup) => ({
-            target: backup.path,
-            details: {
-              id: backup.id,
-              sizeBytes: backup.sizeBytes,
-              sha256: backup.sha256,
-              durationMs: backup.durationMs,
-            },
-          }),
+        const record = await takeBackup(
+          {
+            environment,
+            url: target.url,
+            dir: backupsDirOf(ws.config),
+            ...(options.reason ? { reason: options.reason } : {}),
+          },
+          {
+            processes: ws.processes,
+            clock: ws.clock,
+            store: ws.store,
+            cwd: ws.config.root,
+            env: ws.env,
+            audit: ws.audit,
+            actor: await ws.actor(),
+          },
         );
         if (globalsOf(command).json)
           return printJson(io, withAuditAnchor({ ok: true, backup: record }, ws.audit));
