@@ -152,7 +152,7 @@ export async function readAnchorsFromGit(
   const result = await processes.run(
     'git',
     ['for-each-ref', 'refs/tags', '--format=%(objecttype) %(refname:short)%0a%(contents)%00'],
-    { cwd: root, timeoutMs: 30_000 },
+    { cwd: root, timeoutMs: 30_000, maxBuffer: 64 * 1024 * 1024 },
   );
   if (result.failed) {
     return {
