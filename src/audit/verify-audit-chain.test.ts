@@ -141,4 +141,23 @@ describe('verifyAuditChain', () => {
     for (const secret of ['Sup3r-Secret-Value', 'pw-in-url', 'another-pw']) expect(raw).not.toContain(secret);
     expect(event.details.password).toBe('[redacted]');
   });
+
+  it('lists intents without an outcome (running or interrupted), pairing outcomes that do not name their intent', () => {
+    const store = StateStore.open(':memory:');
+    const log = new AuditLog(store, new ManualClock('2026-03-01T10:00:00Z'));
+    const base = { actor: 'a@x', environment: 'production' } as const;
+    log.append({ ...base, action: 'deploy', outcome: 'started' }); // #1 paired by an unlinked outcome
+    log.append({ ...base, action: 'deploy', outcome: 'success' }); // #2
+    log.append({ ...base, action: 'freeze.on', outcome: 'started' }); // #3 linked below
+    log.append({ ...base, action: 'freeze.on', outcome: 'success', details: { intentSeq: 3 } }); // #4
+    log.append({ ...base, action: 'migrate.deploy', outcome: 'started', target: '2 migrations' }); // #5 killed
+    log.append({ ...base, action: 'deploy', outcome: 'started' }); // #6 still running
+    const { events, head } = log.readAllForVerification();
+    const result = verifyAuditChain(events, head);
+    expect(result.ok).toBe(true);
+    expect(result.unfinished.map((u) => `#${u.seq} ${u.action} ${u.target ?? ''}`)).toEqual([
+      '#5 migrate.deploy 2 migrations',
+      '#6 deploy ',
+    ]);
+  });
 });

@@ -21,6 +21,15 @@ export interface AnchorCheck {
   status: 'matches' | 'differs' | 'beyond-chain';
 }
 
+/** An intent (outcome `started`) that no outcome event names in `details.intentSeq`: running, or interrupted. */
+export interface UnfinishedAction {
+  seq: number;
+  at: string;
+  action: string;
+  environment: string | null;
+  target: string | null;
+}
+
 export interface AuditVerification {
   ok: boolean;
   events: number;
@@ -31,6 +40,8 @@ export interface AuditVerification {
   message: string;
   anchors: AnchorCheck[];
   warnings: string[];
+  /** Not a break in the chain: actions whose intent was written and whose outcome was not (yet). */
+  unfinished: UnfinishedAction[];
 }
 
 export interface VerifyAuditChainOptions {
@@ -54,9 +65,10 @@ export function verifyAuditChain(
 ): AuditVerification {
   const anchors = checkAnchors(events, options.anchors ?? []);
   const warnings = anchorWarnings(events, anchors);
+  const unfinished = findUnfinished(events);
   const result = checkChain(events, head, options.expectedHead);
   const last = events.at(-1)?.seq ?? 0;
-  if (!result.ok) return { ...result, anchors, warnings };
+  if (!result.ok) return { ...result, anchors, warnings, unfinished };
   // Anchors outside the store name the problem first: the store's own records could have been forged too.
   const rank = (a: AnchorCheck) => (a.external ? 0 : 1);
   const differs = anchors
@@ -72,6 +84,7 @@ export function verifyAuditChain(
       message: `The log is empty but ${beyond ? beyond.source : 'its head record'} shows ${seq} event(s): every event was deleted.`,
       anchors,
       warnings,
+      unfinished,
     };
   }
   if (differs) {
@@ -80,6 +93,7 @@ export function verifyAuditChain(
       message: `Event #${differs.seq} does not match ${differs.source} (hash ${differs.hash.slice(0, 12)}…, stored ${hashAt(events, differs.seq).slice(0, 12)}…): the log was rewritten at or before #${differs.seq}.`,
       anchors,
       warnings,
+      unfinished,
     };
   }
   if (beyond) {
@@ -88,9 +102,43 @@ export function verifyAuditChain(
       message: `The log ends at #${last} but ${beyond.source} records event #${beyond.seq}: events were removed from the end.`,
       anchors,
       warnings,
+      unfinished,
     };
   }
-  return { ...result, anchors, warnings };
+  return { ...result, anchors, warnings, unfinished };
+}
+
+/**
+ * Intents no outcome points back to (`details.intentSeq`). Outcomes written without that link (by older
+ * versions, or by code that pairs by action) are matched to the latest earlier intent of the same action
+ * and environment instead.
+ */
+function findUnfinished(events: readonly AuditEvent[]): UnfinishedAction[] {
+  const linked = new Set<number>();
+  for (const e of events) if (typeof e.details.intentSeq === 'number') linked.add(e.details.intentSeq);
+  const unlinkedOutcomes = new Map<string, number>();
+  const unfinished: UnfinishedAction[] = [];
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    const key = `${e.action}\u0000${e.environment ?? ''}`;
+    if (e.outcome !== 'started') {
+      if (typeof e.details.intentSeq !== 'number')
+        unlinkedOutcomes.set(key, (unlinkedOutcomes.get(key) ?? 0) + 1);
+      continue;
+    }
+    if (linked.has(e.seq)) continue;
+    const pending = unlinkedOutcomes.get(key) ?? 0;
+    if (pending > 0) unlinkedOutcomes.set(key, pending - 1);
+    else
+      unfinished.push({
+        seq: e.seq,
+        at: e.at,
+        action: e.action,
+        environment: e.environment,
+        target: e.target,
+      });
+  }
+  return unfinished.reverse();
 }
 
 function hashAt(events: readonly AuditEvent[], seq: number): string {
@@ -133,7 +181,7 @@ function checkChain(
   events: readonly AuditEvent[],
   head: AuditHead | undefined,
   expectedHead: string | undefined,
-): Omit<AuditVerification, 'anchors' | 'warnings'> {
+): Omit<AuditVerification, 'anchors' | 'warnings' | 'unfinished'> {
   let prev = GENESIS_HASH;
   for (const [index, event] of events.entries()) {
     const expectedSeq = index + 1;

@@ -95,6 +95,10 @@ export function register(program: Command, io: CliIo): void {
         for (const a of result.anchors.filter((x) => x.status !== 'matches'))
           io.stdout(`  ${s.bad('✗')} ${a.source}: #${a.seq} ${a.hash.slice(0, 12)}… ${a.status}\n`);
         for (const w of result.warnings) io.stdout(`  ${s.warn('!')} ${w}\n`);
+        if (result.unfinished.length > 0)
+          io.stdout(
+            `  ${s.dim('·')} ${result.unfinished.length} action(s) started without an outcome (still running, or interrupted): ${result.unfinished.map((u) => `#${u.seq} ${u.action}${u.environment ? ` ${u.environment}` : ''}`).join(', ')}\n`,
+          );
       }),
     );
   audit
