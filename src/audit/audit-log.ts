@@ -1,7 +1,8 @@
 import type { Clock } from '../kernel/clock.js';
 import { redactValue } from '../kernel/redact.js';
 import type { StateStore } from '../store/state-store.js';
-import { type AuditEvent, type AuditEventInput, GENESIS_HASH } from './audit-event.js';
+import { AuditUnavailableError } from './audit-errors.js';
+import { type AuditEvent, type AuditEventInput, type AuditHead, GENESIS_HASH } from './audit-event.js';
 import { hashAuditEvent } from './audit-hash.js';
 
 interface AuditRow {
@@ -55,7 +56,46 @@ export class AuditLog {
     this.#knownSecrets = knownSecrets;
   }
 
+  /**
+   * Appends one event, or throws {@link AuditUnavailableError} (never an SqliteError): callers write the
+   * intent before acting, so a failed append stops the action before it starts.
+   */
   append(input: AuditEventInput): AuditEvent {
+    try {
+      return this.#append(input);
+    } catch (cause) {
+      throw new AuditUnavailableError(
+        `Could not record ${input.action} (${input.outcome})`,
+        this.#store.path,
+        cause,
+      );
+    }
+  }
+
+  /** The newest event's seq and hash as the head record has them; undefined before the first event. */
+  head(): AuditHead | undefined {
+    return this.#read('Could not read the audit head', () =>
+      this.#store.db.prepare<[], AuditHead>('SELECT seq, hash FROM audit_head WHERE id = 1').get(),
+    );
+  }
+
+  /**
+   * Runs fn in one store transaction: a state change made in the state store and the audit event that
+   * records it commit together or not at all.
+   */
+  atomically<T>(fn: () => T): T {
+    return this.#store.transaction(fn);
+  }
+
+  #read<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (cause) {
+      throw new AuditUnavailableError(what, this.#store.path, cause, 'read');
+    }
+  }
+
+  #append(input: AuditEventInput): AuditEvent {
     const db = this.#store.db;
     // Secrets never enter the chain: details, target and reason are scrubbed before hashing.
     const known = this.#knownSecrets();
@@ -100,6 +140,10 @@ export class AuditLog {
   }
 
   list(query: AuditQuery = {}): AuditEvent[] {
+    return this.#read('Could not read the audit log', () => this.#list(query));
+  }
+
+  #list(query: AuditQuery): AuditEvent[] {
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.environment) {
@@ -119,7 +163,11 @@ export class AuditLog {
   }
 
   /** Raw rows in storage order, for verification (rowid order shows insertions that seq alone would hide). */
-  readAllForVerification(): { events: AuditEvent[]; head: { seq: number; hash: string } | undefined } {
+  readAllForVerification(): { events: AuditEvent[]; head: AuditHead | undefined } {
+    return this.#read('Could not read the audit log', () => this.#readAll());
+  }
+
+  #readAll(): { events: AuditEvent[]; head: AuditHead | undefined } {
     const events = this.#store.db
       .prepare<[], AuditRow>('SELECT * FROM audit_events ORDER BY seq ASC')
       .all()

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../kernel/clock.js';
 import { StateStore } from '../store/index.js';
+import { AUDIT_ACTIONS } from './audit-actions.js';
+import type { AuditAnchor } from './audit-anchor.js';
 import type { AuditEvent } from './audit-event.js';
 import { AuditLog } from './audit-log.js';
 import { verifyAuditChain } from './verify-audit-chain.js';
@@ -12,7 +14,7 @@ function chainOf(count: number) {
     log.append({
       actor: 'a@x',
       environment: 'production',
-      action: `step-${i + 1}`,
+      action: AUDIT_ACTIONS[i % AUDIT_ACTIONS.length]!,
       outcome: 'success',
       details: { i },
     });
@@ -63,8 +65,64 @@ describe('verifyAuditChain', () => {
 
   it('detects a complete rewrite when given the head hash kept elsewhere', () => {
     const { events, head } = chainOf(2);
-    const result = verifyAuditChain(events, head, 'f'.repeat(64));
+    const result = verifyAuditChain(events, head, { expectedHead: 'f'.repeat(64) });
     expect(result).toMatchObject({ ok: false, problem: 'head-mismatch' });
+  });
+
+  const anchor = (seq: number, hash: string): AuditAnchor => ({
+    seq,
+    hash,
+    source: `tag t${seq}`,
+    external: true,
+  });
+
+  it('checks anchors: a match passes, a different hash is a rewrite, a seq past the end a truncation', () => {
+    const { events, head } = chainOf(5);
+    const ok = verifyAuditChain(events, head, { anchors: [anchor(3, events[2]!.hash)] });
+    expect(ok).toMatchObject({ ok: true, anchors: [{ status: 'matches', seq: 3 }] });
+    expect(ok.warnings).toEqual([
+      'Events after #3 (the newest external anchor) are protected by the chain alone until the next anchor.',
+    ]);
+
+    // A rewritten chain is internally consistent; only the anchor knows.
+    const rewritten = verifyAuditChain(events, head, { anchors: [anchor(3, 'a'.repeat(64))] });
+    expect(rewritten).toMatchObject({ ok: false, problem: 'rewritten', firstBadSeq: 3 });
+
+    // Truncated to 3 events with the head record rewritten to match.
+    const truncated = verifyAuditChain(
+      events.slice(0, 3),
+      { seq: 3, hash: events[2]!.hash },
+      {
+        anchors: [anchor(5, events[4]!.hash)],
+      },
+    );
+    expect(truncated).toMatchObject({ ok: false, problem: 'truncated', firstBadSeq: 4 });
+    expect(truncated.message).toBe(
+      'The log ends at #3 but tag t5 records event #5: events were removed from the end.',
+    );
+  });
+
+  it('reports a wiped log when anchors (or the head record) remember events', () => {
+    const { events } = chainOf(2);
+    expect(verifyAuditChain([], undefined, { anchors: [anchor(2, events[1]!.hash)] })).toMatchObject({
+      ok: false,
+      problem: 'wiped',
+    });
+    expect(verifyAuditChain([], { seq: 2, hash: events[1]!.hash })).toMatchObject({
+      ok: false,
+      problem: 'wiped',
+    });
+    // A new project: nothing written, nothing anchored.
+    expect(verifyAuditChain([], undefined)).toMatchObject({ ok: true, events: 0 });
+  });
+
+  it('warns when no anchor lives outside the state store', () => {
+    const { events, head } = chainOf(1);
+    const result = verifyAuditChain(events, head, {
+      anchors: [{ ...anchor(1, events[0]!.hash), external: false }],
+    });
+    expect(result.ok).toBe(true);
+    expect(result.warnings[0]).toMatch(/^No anchor outside the state store was found/);
   });
 
   it('never stores a secret value in an event', () => {
@@ -73,7 +131,7 @@ describe('verifyAuditChain', () => {
     const log = new AuditLog(store, new ManualClock(), () => known);
     const event = log.append({
       actor: 'a@x',
-      action: 'secrets:add',
+      action: 'secrets.add',
       target: 'DATABASE_URL postgresql://app:pw-in-url@db/app',
       reason: 'rotating Sup3r-Secret-Value',
       outcome: 'success',
@@ -82,5 +140,24 @@ describe('verifyAuditChain', () => {
     const raw = JSON.stringify(store.db.prepare('SELECT * FROM audit_events').all());
     for (const secret of ['Sup3r-Secret-Value', 'pw-in-url', 'another-pw']) expect(raw).not.toContain(secret);
     expect(event.details.password).toBe('[redacted]');
+  });
+
+  it('lists intents without an outcome (running or interrupted), pairing outcomes that do not name their intent', () => {
+    const store = StateStore.open(':memory:');
+    const log = new AuditLog(store, new ManualClock('2026-03-01T10:00:00Z'));
+    const base = { actor: 'a@x', environment: 'production' } as const;
+    log.append({ ...base, action: 'deploy', outcome: 'started' }); // #1 paired by an unlinked outcome
+    log.append({ ...base, action: 'deploy', outcome: 'success' }); // #2
+    log.append({ ...base, action: 'freeze.on', outcome: 'started' }); // #3 linked below
+    log.append({ ...base, action: 'freeze.on', outcome: 'success', details: { intentSeq: 3 } }); // #4
+    log.append({ ...base, action: 'migrate.deploy', outcome: 'started', target: '2 migrations' }); // #5 killed
+    log.append({ ...base, action: 'deploy', outcome: 'started' }); // #6 still running
+    const { events, head } = log.readAllForVerification();
+    const result = verifyAuditChain(events, head);
+    expect(result.ok).toBe(true);
+    expect(result.unfinished.map((u) => `#${u.seq} ${u.action} ${u.target ?? ''}`)).toEqual([
+      '#5 migrate.deploy 2 migrations',
+      '#6 deploy ',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, durationOr, environmentName, percentage, timeZone, WEEKDAYS } from './fields.js';
+import { auditConfigSchema } from './sections/audit.js';
 import { databaseConfigSchema, environmentDatabaseSchema } from './sections/database.js';
 import { deployConfigSchema } from './sections/deploy.js';
 import { appConfigSchema, environmentPlatformSchema } from './sections/platform.js';
@@ -194,6 +195,7 @@ export const writtenConfigSchema = z
     deploy: deployConfigSchema,
     database: databaseConfigSchema,
     secrets: secretsConfigSchema,
+    audit: auditConfigSchema,
     environments: z
       .record(environmentName, environmentSchema)
       .refine((envs) => Object.keys(envs).length > 0, { message: 'Expected at least one environment' })

@@ -25,3 +25,4 @@ export * from './run-sql-session.js';
 export * from './run-verify-rollback.js';
 export * from './schema-snapshot.js';
 export * from './scratch-server.js';
+export * from './take-backup.js';

@@ -171,7 +171,7 @@ describe('staging first', () => {
     );
     expect(result.outcome).toBe('success');
     expect(result.verdicts.find((v) => v.id === 'staging-first')!.status).toBe('overridden');
-    const override = h.audit.list().find((e) => e.action === 'deploy.override')!;
+    const override = h.audit.list().find((e) => e.action === 'rule.override')!;
     expect(override).toMatchObject({
       environment: 'production',
       target: 'staging-first',
@@ -223,7 +223,7 @@ describe('checks from other domains (the DeployChecks port)', () => {
       h.deps({ checks }),
     );
     expect(forced.outcome).toBe('success');
-    expect(h.audit.list().find((e) => e.action === 'deploy.override')).toMatchObject({
+    expect(h.audit.list().find((e) => e.action === 'rule.override')).toMatchObject({
       target: 'no-friday-deploys',
       reason: 'payment outage fix',
     });

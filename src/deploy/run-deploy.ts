@@ -210,11 +210,11 @@ export async function runDeploy(
         deps.ops.record({
           actor: deps.actor,
           environment: request.environment,
-          action: 'deploy.override',
+          action: 'rule.override',
           target: v.id,
           reason: v.overrideReason,
           outcome: 'overridden',
-          details: { message: v.message, commit: release.commit },
+          details: { for: 'deploy', message: v.message, commit: release.commit },
         });
       }
       const { op } = deps.ops.begin({

@@ -1,4 +1,4 @@
-import type { AuditLog } from '../audit/index.js';
+import { type AuditLog, runAuditedAtomic } from '../audit/index.js';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { UsageError } from '../kernel/errors.js';
@@ -52,23 +52,27 @@ export async function freezeOn(
     );
   }
   const actor = await deps.actor();
-  const freeze = insertFreeze(deps.store, {
-    environment: options.environment ?? null,
-    reason: options.reason,
-    actor,
-    at: now,
-    until: options.until ?? null,
-  });
-  deps.audit.append({
-    actor,
-    environment: options.environment,
-    action: 'freeze:on',
-    target: options.environment ?? 'all environments',
-    reason: options.reason,
-    outcome: 'success',
-    details: { freezeId: freeze.id, until: freeze.until },
-  });
-  return freeze;
+  // The freeze row and its audit outcome commit together; without the intent written first, nothing is.
+  return runAuditedAtomic(
+    deps.audit,
+    {
+      actor,
+      environment: options.environment,
+      action: 'freeze.on',
+      target: options.environment ?? 'all environments',
+      reason: options.reason,
+      details: { until: options.until?.toISOString() ?? null },
+    },
+    () =>
+      insertFreeze(deps.store, {
+        environment: options.environment ?? null,
+        reason: options.reason,
+        actor,
+        at: now,
+        until: options.until ?? null,
+      }),
+    (freeze) => ({ details: { freezeId: freeze.id } }),
+  ).value;
 }
 
 export async function freezeOff(
@@ -77,28 +81,32 @@ export async function freezeOff(
 ): Promise<ManualFreeze[]> {
   checkEnvironment(deps.config, options.environment);
   const actor = await deps.actor();
-  const lifted = liftFreezes(deps.store, options.environment ?? null, actor, deps.clock.now());
-  deps.audit.append({
-    actor,
-    environment: options.environment,
-    action: 'freeze:off',
-    target: options.environment ?? 'all environments',
-    reason: options.reason,
-    outcome: lifted.length > 0 ? 'success' : 'failed',
-    details: { lifted: lifted.map((f) => f.id) },
-  });
-  if (lifted.length === 0) {
-    throw new UsageError(
-      'PRODGUARD_FREEZE_NONE',
-      `No manual freeze is set on ${options.environment ?? 'all environments'}.`,
-      {
-        hint: options.environment
-          ? 'A freeze on all environments is lifted with `prodguard freeze off` (no --env). Weekday rules and windows live in prodguard.yaml.'
-          : 'Per-environment freezes are lifted with --env <name>. Weekday rules and windows live in prodguard.yaml.',
-      },
-    );
-  }
-  return lifted;
+  return runAuditedAtomic(
+    deps.audit,
+    {
+      actor,
+      environment: options.environment,
+      action: 'freeze.off',
+      target: options.environment ?? 'all environments',
+      reason: options.reason,
+    },
+    () => {
+      const lifted = liftFreezes(deps.store, options.environment ?? null, actor, deps.clock.now());
+      if (lifted.length === 0) {
+        throw new UsageError(
+          'PRODGUARD_FREEZE_NONE',
+          `No manual freeze is set on ${options.environment ?? 'all environments'}.`,
+          {
+            hint: options.environment
+              ? 'A freeze on all environments is lifted with `prodguard freeze off` (no --env). Weekday rules and windows live in prodguard.yaml.'
+              : 'Per-environment freezes are lifted with --env <name>. Weekday rules and windows live in prodguard.yaml.',
+          },
+        );
+      }
+      return lifted;
+    },
+    (lifted) => ({ details: { lifted: lifted.map((f) => f.id) } }),
+  ).value;
 }
 
 export interface EnvironmentFreezeStatus {

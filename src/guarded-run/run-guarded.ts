@@ -1,3 +1,4 @@
+import { formatAuditAnchor, recordAuditAnchor, runAudited } from '../audit/index.js';
 import { planReleaseTagName, releaseTagCandidates } from '../freeze/index.js';
 import { ProdguardError } from '../kernel/errors.js';
 import {
@@ -83,83 +84,91 @@ export async function runGuarded(deps: PreflightDeps, options: RunGuardedOptions
       clock: deps.clock,
       waitMs: options.waitMs ?? 0,
     },
-    async () => {
-      deps.audit.append({
-        actor,
-        environment: options.environment,
-        action: 'run',
-        target: commandLine,
-        reason: options.note,
-        outcome: 'started',
-        details: { commit },
-      });
-      const [file, ...args] = options.command;
-      const result = await deps.processes.run(file!, args, {
-        cwd: deps.config.root,
-        env: { ...deps.env, PRODGUARD_ENV: options.environment, PRODGUARD_COMMIT: commit },
-        ...(options.onOutput ? { onOutput: options.onOutput } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        maxBuffer: 64 * 1024,
-      });
-      if (result.failed) {
-        deps.audit.append({
-          actor,
-          environment: options.environment,
-          action: 'run',
-          target: commandLine,
-          outcome: 'failed',
-          details: {
-            commit,
-            exitCode: result.exitCode,
-            signal: result.signal,
-            durationMs: result.durationMs,
-          },
-        });
-        throw new ProdguardError(
-          'PRODGUARD_RUN_FAILED',
-          `${commandLine} ${result.spawnError ? `could not start: ${result.spawnError}` : `exited with ${result.exitCode ?? result.signal}`} on ${options.environment}.`,
+    async () =>
+      (
+        await runAudited(
+          deps.audit,
           {
-            kind: 'failed',
-            hint: "Nothing was tagged. If traffic moved, roll back (prodguard rollback, or your platform's traffic command).",
-          },
-        );
-      }
-      let tag: string | undefined;
-      if (isInScope('final', options.environment, deps.config)) {
-        tag = await createRollbackTag(git, {
-          name: planReleaseTagName(deps.config.releaseTag, deps.clock.now(), deps.config.timezone, {
+            actor,
             environment: options.environment,
-            commit,
-          }),
-          commit,
-          message: `Production deployment of ${commit.slice(0, 12)} by ${actor}${options.note ? `: ${options.note}` : ''}`,
-        });
-      }
-      recordReleaseMark(deps.store, {
-        environment: options.environment,
-        commit,
-        ...(tag ? { tag } : {}),
-        at: deps.clock.now(),
-      });
-      deps.audit.append({
-        actor,
-        environment: options.environment,
-        action: 'run',
-        target: commandLine,
-        reason: options.note,
-        outcome: 'success',
-        details: { commit, tag, durationMs: result.durationMs },
-      });
-      return {
-        environment: options.environment,
-        preflight,
-        exitCode: result.exitCode,
-        durationMs: result.durationMs,
-        ...(tag ? { tag } : {}),
-        commit,
-      };
-    },
+            action: 'run',
+            target: commandLine,
+            reason: options.note,
+            details: { commit },
+          },
+          () => runCommandAndTag(deps, options, { actor, commit, commandLine, git, preflight }),
+          (result) => ({ details: { tag: result.tag, durationMs: result.durationMs } }),
+        )
+      ).value,
   );
+}
+
+/** The user's command, then on success the rollback tag (anchoring the audit head) and the release mark. */
+async function runCommandAndTag(
+  deps: PreflightDeps,
+  options: RunGuardedOptions,
+  facts: { actor: string; commit: string; commandLine: string; git: GitFacts; preflight: PreflightResult },
+): Promise<RunGuardedResult> {
+  const { actor, commit, commandLine, git, preflight } = facts;
+  const [file, ...args] = options.command;
+  const result = await deps.processes.run(file!, args, {
+    cwd: deps.config.root,
+    env: { ...deps.env, PRODGUARD_ENV: options.environment, PRODGUARD_COMMIT: commit },
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    maxBuffer: 64 * 1024,
+  });
+  if (result.failed) {
+    throw new ProdguardError(
+      'PRODGUARD_RUN_FAILED',
+      `${commandLine} ${result.spawnError ? `could not start: ${result.spawnError}` : `exited with ${result.exitCode ?? result.signal}`} on ${options.environment}.`,
+      {
+        kind: 'failed',
+        hint: "Nothing was tagged. If traffic moved, roll back (prodguard rollback, or your platform's traffic command).",
+        details: { exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs },
+      },
+    );
+  }
+  let tag: string | undefined;
+  // The tag's annotation anchors the audit chain: its head now (the intent of this run) lives in git too.
+  const head = deps.audit.head();
+  if (isInScope('final', options.environment, deps.config)) {
+    tag = await createRollbackTag(git, {
+      name: planReleaseTagName(deps.config.releaseTag, deps.clock.now(), deps.config.timezone, {
+        environment: options.environment,
+        commit,
+      }),
+      commit,
+      message: [
+        `Production deployment of ${commit.slice(0, 12)} by ${actor}${options.note ? `: ${options.note}` : ''}`,
+        ...(head ? ['', formatAuditAnchor(head)] : []),
+      ].join('\n'),
+    });
+  }
+  recordReleaseMark(deps.store, {
+    environment: options.environment,
+    commit,
+    ...(tag ? { tag } : {}),
+    at: deps.clock.now(),
+  });
+  if (head) {
+    const at = deps.clock.now().toISOString();
+    if (tag) recordAuditAnchor(deps.store, { ...head, at, kind: 'git-tag', destination: tag });
+    recordAuditAnchor(deps.store, {
+      ...head,
+      at,
+      kind: 'release-mark',
+      destination: `${options.environment}@${commit}`,
+    });
+  }
+  return {
+    environment: options.environment,
+    preflight,
+    exitCode: result.exitCode,
+    durationMs: result.durationMs,
+    ...(tag ? { tag } : {}),
+    commit,
+  };
 }
 
 /** The first free name among the candidates (a second release in one minute gets name-2). */

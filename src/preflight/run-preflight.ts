@@ -114,11 +114,11 @@ export async function runPreflight(deps: PreflightDeps, options: PreflightOption
     deps.audit.append({
       actor: await deps.actor(),
       environment: options.environment,
-      action: `override:${overridden.id}`,
-      target: options.action ?? 'deploy',
+      action: 'rule.override',
+      target: overridden.id,
       reason: overridden.overrideReason,
       outcome: 'overridden',
-      details: { rule: overridden.id, finding: overridden.message },
+      details: { rule: overridden.id, for: options.action ?? 'deploy', finding: overridden.message },
     });
   }
   return {

@@ -1,3 +1,5 @@
+import type { AuditAction } from '../audit/audit-actions.js';
+import { runAudited } from '../audit/run-audited.js';
 import { ProdguardError } from '../kernel/errors.js';
 import type { SecretPin } from './secret-pins.js';
 import type { SecretKind, SecretVersionInfo, SecretVersionMetadata } from './secret-vault.js';
@@ -10,8 +12,8 @@ export interface AddSecretVersionInput {
   kind?: SecretKind;
   value: string;
   metadata?: SecretVersionMetadata;
-  /** Audit action name (rotation adds versions too). */
-  action?: string;
+  /** What added it, when not `secrets add` itself (recorded as `details.via`). */
+  via?: AuditAction;
 }
 
 export interface AddSecretVersionResult {
@@ -75,15 +77,25 @@ export async function addSecretVersion(
     );
   }
   const metadata: SecretVersionMetadata = { ...(role ? { role } : {}), ...input.metadata };
-  const version = await ctx.vault.addVersion(ref, input.value, { actor: ctx.actor, kind, metadata });
-  const pinned = ctx.pins.get(ref) === undefined ? ctx.pins.set(ref, version.version, ctx.actor) : undefined;
-  ctx.audit.append({
-    actor: ctx.actor,
-    environment: input.environment,
-    action: input.action ?? 'secrets.add',
-    target: `${input.name} v${version.version}`,
-    outcome: 'success',
-    details: { name: input.name, version: version.version, kind, metadata, pinned: pinned !== undefined },
-  });
-  return { version, kind, ...(pinned ? { pinned } : {}) };
+  const { value } = await runAudited(
+    ctx.audit,
+    {
+      actor: ctx.actor,
+      environment: input.environment,
+      action: 'secrets.add',
+      target: input.name,
+      details: { name: input.name, kind, metadata, ...(input.via ? { via: input.via } : {}) },
+    },
+    async () => {
+      const version = await ctx.vault.addVersion(ref, input.value, { actor: ctx.actor, kind, metadata });
+      const pinned =
+        ctx.pins.get(ref) === undefined ? ctx.pins.set(ref, version.version, ctx.actor) : undefined;
+      return { version, pinned };
+    },
+    ({ version, pinned }) => ({
+      target: `${input.name} v${version.version}`,
+      details: { version: version.version, pinned: pinned !== undefined },
+    }),
+  );
+  return { version: value.version, kind, ...(value.pinned ? { pinned: value.pinned } : {}) };
 }

@@ -1,3 +1,4 @@
+import { runAudited } from '../audit/run-audited.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { describeVersion, versionNotFound } from './local-secret-vault.js';
 import type { SecretVersionInfo } from './secret-vault.js';
@@ -47,22 +48,26 @@ export async function changeVersionState(
       );
     }
   }
-  const updated =
-    input.state === 'enabled'
-      ? await ctx.vault.enableVersion(ref, input.version)
-      : await ctx.vault.disableVersion(ref, input.version);
-  ctx.audit.append({
-    actor: ctx.actor,
-    environment: input.environment,
-    action: input.state === 'enabled' ? 'secrets.enable' : 'secrets.disable',
-    target: `${input.name} v${input.version}`,
-    outcome: 'success',
-    details: {
-      name: input.name,
-      version: input.version,
-      ...(info.destroyAfter && input.state === 'enabled' ? { cancelledDestroyAfter: info.destroyAfter } : {}),
+  const { value: updated } = await runAudited(
+    ctx.audit,
+    {
+      actor: ctx.actor,
+      environment: input.environment,
+      action: input.state === 'enabled' ? 'secrets.enable' : 'secrets.disable',
+      target: `${input.name} v${input.version}`,
+      details: {
+        name: input.name,
+        version: input.version,
+        ...(info.destroyAfter && input.state === 'enabled'
+          ? { cancelledDestroyAfter: info.destroyAfter }
+          : {}),
+      },
     },
-  });
+    () =>
+      input.state === 'enabled'
+        ? ctx.vault.enableVersion(ref, input.version)
+        : ctx.vault.disableVersion(ref, input.version),
+  );
   if (updated.state !== input.state) {
     throw new ProdguardError(
       'PRODGUARD_SECRET_VERSION_UNAVAILABLE',

@@ -1,3 +1,4 @@
+import { runAudited } from '../audit/run-audited.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { describeVersion, versionNotFound } from './local-secret-vault.js';
 import { purgeDueVersions } from './purge-due-versions.js';
@@ -112,19 +113,21 @@ export async function destroySecretVersion(
     );
   }
   const destroyAfter = new Date(ctx.clock.nowMs() + ctx.config.secrets.destroyGracePeriod);
-  const version = await ctx.vault.scheduleDestroy(ref, input.version, destroyAfter);
-  ctx.audit.append({
-    actor: ctx.actor,
-    environment: input.environment,
-    action: 'secrets.destroy',
-    target,
-    outcome: 'success',
-    details: {
-      name: input.name,
-      version: input.version,
-      destroyAfter: destroyAfter.toISOString(),
-      warnings: plan.warnings,
+  const { value: version } = await runAudited(
+    ctx.audit,
+    {
+      actor: ctx.actor,
+      environment: input.environment,
+      action: 'secrets.destroy',
+      target,
+      details: {
+        name: input.name,
+        version: input.version,
+        destroyAfter: destroyAfter.toISOString(),
+        warnings: plan.warnings,
+      },
     },
-  });
+    () => ctx.vault.scheduleDestroy(ref, input.version, destroyAfter),
+  );
   return { version, destroyAfter: destroyAfter.toISOString(), warnings: plan.warnings };
 }

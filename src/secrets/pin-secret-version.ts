@@ -1,3 +1,4 @@
+import { runAudited } from '../audit/run-audited.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { describeVersion, versionNotFound } from './local-secret-vault.js';
 import type { SecretPin } from './secret-pins.js';
@@ -31,15 +32,17 @@ export async function pinSecretVersion(
     );
   }
   const before = ctx.pins.get(ref);
-  const pin = ctx.pins.set(ref, input.version, ctx.actor);
-  ctx.audit.append({
-    actor: ctx.actor,
-    environment: input.environment,
-    action: 'secrets.pin',
-    target: `${input.name} v${input.version}`,
-    reason: input.reason,
-    outcome: 'success',
-    details: { name: input.name, version: input.version, previousVersion: before?.version ?? null },
-  });
+  const { value: pin } = await runAudited(
+    ctx.audit,
+    {
+      actor: ctx.actor,
+      environment: input.environment,
+      action: 'secrets.pin',
+      target: `${input.name} v${input.version}`,
+      reason: input.reason,
+      details: { name: input.name, version: input.version, previousVersion: before?.version ?? null },
+    },
+    () => ctx.pins.set(ref, input.version, ctx.actor),
+  );
   return pin;
 }

@@ -1,3 +1,4 @@
+import { runAudited } from '../audit/run-audited.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
 
@@ -56,16 +57,23 @@ export async function revealSecret(
       },
     );
   }
-  const value = await ctx.vault.accessVersion(ref, version);
-  ctx.knownSecrets.add(value);
-  ctx.audit.append({
-    actor: ctx.actor,
-    environment: input.environment,
-    action: 'secrets.get',
-    target,
-    reason: input.reason,
-    outcome: 'success',
-    details: { name: input.name, version, revealed: true },
-  });
+  // A value is read only once the read is on record.
+  const { value } = await runAudited(
+    ctx.audit,
+    {
+      actor: ctx.actor,
+      environment: input.environment,
+      action: 'secrets.get',
+      target,
+      reason: input.reason,
+      details: { name: input.name, version },
+    },
+    async () => {
+      const plain = await ctx.vault.accessVersion(ref, version);
+      ctx.knownSecrets.add(plain);
+      return plain;
+    },
+    () => ({ details: { revealed: true } }),
+  );
   return { name: input.name, environment: input.environment, version, value };
 }

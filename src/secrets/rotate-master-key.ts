@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { renameSync } from 'node:fs';
 import type { AuditLog } from '../audit/audit-log.js';
+import { runAuditedSync } from '../audit/run-audited.js';
 import type { Clock } from '../kernel/clock.js';
 import type { StateStore } from '../store/state-store.js';
 import { sealedFromRow, verifyMasterKey, writeKeyCheck } from './local-secret-vault.js';
@@ -42,6 +43,21 @@ export interface RotateMasterKeyResult {
 export function rotateMasterKey(options: RotateMasterKeyOptions): RotateMasterKeyResult {
   const { store, current } = options;
   verifyMasterKey(store, current, options.clock);
+  return runAuditedSync(
+    options.audit,
+    {
+      actor: options.actor,
+      action: 'secrets.rotate-master-key',
+      target: 'master key',
+      details: { previousKeyId: current.id },
+    },
+    () => reencryptUnderNewKey(options),
+    (result) => ({ details: { keyId: result.keyId, reencrypted: result.reencrypted } }),
+  ).value;
+}
+
+function reencryptUnderNewKey(options: RotateMasterKeyOptions): RotateMasterKeyResult {
+  const { store, current } = options;
   const bytes = options.newKey ?? randomBytes(32);
   const next: MasterKey = { id: masterKeyId(bytes), bytes, source: current.source };
   if (current.source === 'file') writeMasterKeyFile(nextMasterKeyFilePath(options.stateDir), bytes);
@@ -129,13 +145,6 @@ export function rotateMasterKey(options: RotateMasterKeyOptions): RotateMasterKe
     file = masterKeyFilePath(options.stateDir);
     renameSync(nextMasterKeyFilePath(options.stateDir), file);
   }
-  options.audit.append({
-    actor: options.actor,
-    action: 'secrets.rotate-master-key',
-    target: 'master key',
-    outcome: 'success',
-    details: { previousKeyId: current.id, keyId: next.id, reencrypted },
-  });
   return {
     previousKeyId: current.id,
     keyId: next.id,

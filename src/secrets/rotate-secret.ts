@@ -223,11 +223,11 @@ export async function rotateSecret(
           ctx.audit.append({
             actor: ctx.actor,
             environment: input.environment,
-            action: 'secrets.rotate',
-            target: input.name,
+            action: 'rule.override',
+            target: v.id,
             reason: v.overrideReason,
             outcome: 'overridden',
-            details: { rule: v.id, message: v.message },
+            details: { for: 'secrets.rotate', secret: input.name, message: v.message },
           });
         }
         const { op } = journal.ops.begin({

@@ -1,3 +1,4 @@
+import { runAudited } from '../audit/run-audited.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { addSecretVersion } from './add-secret-version.js';
 import { type PostgresRoleAdmin, withCredentials } from './postgres-role-admin.js';
@@ -60,6 +61,38 @@ export async function setupRoles(
       },
     );
   }
+  const { value } = await runAudited(
+    ctx.audit,
+    {
+      actor: ctx.actor,
+      environment: input.environment,
+      action: 'secrets.setup-roles',
+      target: input.name,
+      details: { group, members },
+    },
+    () => createRoles(ctx, input, deps, { adminUrl, group, members, existing: existing !== undefined }),
+    (result) => ({
+      details: {
+        created: result.created,
+        addedVersion: result.addedVersion ?? null,
+        readonly: {
+          role: result.readonly.role,
+          created: result.readonly.created,
+          addedVersion: result.readonly.addedVersion ?? null,
+        },
+      },
+    }),
+  );
+  return { group, members, ...value };
+}
+
+async function createRoles(
+  ctx: SecretsContext,
+  input: SetupRolesInput,
+  deps: { postgres: PostgresRoleAdmin },
+  facts: { adminUrl: string; group: string; members: [string, string]; existing: boolean },
+): Promise<Omit<SetupRolesResult, 'group' | 'members'>> {
+  const { adminUrl, group, members } = facts;
   const passwords = members.map(() => generatePassword());
   for (const p of passwords) ctx.knownSecrets.add(p);
   const created = await deps.postgres.setupRoles(
@@ -68,7 +101,7 @@ export async function setupRoles(
     members.map((role, i) => ({ role, password: passwords[i]! })),
   );
   let addedVersion: number | undefined;
-  if (!existing) {
+  if (!facts.existing) {
     // The first member's password is only known here; if the role already existed, set it to match.
     if (!created.includes(members[0])) await deps.postgres.setPassword(adminUrl, members[0], passwords[0]!);
     const added = await addSecretVersion(ctx, {
@@ -76,30 +109,12 @@ export async function setupRoles(
       environment: input.environment,
       kind: 'postgres',
       value: withCredentials(adminUrl, members[0], passwords[0]!),
-      action: 'secrets.setup-roles.add',
+      via: 'secrets.setup-roles',
     });
     addedVersion = added.version.version;
   }
   const readonly = await setupReadonlyLogin(ctx, input, adminUrl, group, deps);
-  ctx.audit.append({
-    actor: ctx.actor,
-    environment: input.environment,
-    action: 'secrets.setup-roles',
-    target: input.name,
-    outcome: 'success',
-    details: {
-      group,
-      members,
-      created,
-      addedVersion: addedVersion ?? null,
-      readonly: {
-        role: readonly.role,
-        created: readonly.created,
-        addedVersion: readonly.addedVersion ?? null,
-      },
-    },
-  });
-  return { group, members, created, ...(addedVersion !== undefined ? { addedVersion } : {}), readonly };
+  return { created, ...(addedVersion !== undefined ? { addedVersion } : {}), readonly };
 }
 
 /**
@@ -131,7 +146,7 @@ async function setupReadonlyLogin(
     environment: input.environment,
     kind: 'external',
     value: withCredentials(adminUrl, role, password),
-    action: 'secrets.setup-roles.add',
+    via: 'secrets.setup-roles',
   });
   if (!added.pinned) ctx.pins.set(ref, added.version.version, ctx.actor);
   return {

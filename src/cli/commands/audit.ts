@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
-import { verifyAuditChain } from '../../audit/index.js';
+import { parseAnchorDestination, runAuditAnchor, runAuditVerify } from '../../audit/index.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable } from '../render.js';
-import { globalsOf, parseDurationOption, parseTimeOption, styleOf, withWorkspace } from './shared.js';
+import {
+  collect,
+  globalsOf,
+  parseDurationOption,
+  parseTimeOption,
+  styleOf,
+  withWorkspace,
+} from './shared.js';
 
 export function register(program: Command, io: CliIo): void {
   const audit = program.command('audit').description('read and verify the hash-chained audit trail');
@@ -51,15 +58,21 @@ export function register(program: Command, io: CliIo): void {
     );
   audit
     .command('verify')
-    .description('check the hash chain; exit 1 at the first edited, deleted, inserted or reordered event')
-    .option(
-      '--expect-head <hash>',
-      'a head hash you kept elsewhere (CI log, tag message) to detect a full rewrite',
+    .description(
+      'check the hash chain and every anchor found (git tags, anchor files and URLs); exit 1 on any break',
     )
-    .action(async (options: { expectHead?: string }, command: Command) =>
+    .option('--expect-head <hash>', 'a head hash you kept elsewhere (CI log, tag message)')
+    .option(
+      '--anchor <file|url>',
+      'also check the anchors kept in this file or at this URL (repeatable)',
+      collect,
+    )
+    .action(async (options: { expectHead?: string; anchor?: string[] }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const { events, head } = ws.audit.readAllForVerification();
-        const result = verifyAuditChain(events, head, options.expectHead);
+        const result = await runAuditVerify(ws, {
+          ...(options.expectHead ? { expectedHead: options.expectHead } : {}),
+          anchors: (options.anchor ?? []).map((a) => parseAnchorDestination(a, io.cwd)),
+        });
         if (!result.ok) io.setExitCode(1);
         if (globalsOf(command).json) return printJson(io, result);
         const s = styleOf(command, io);
@@ -67,6 +80,48 @@ export function register(program: Command, io: CliIo): void {
         else
           io.stdout(
             `${s.bad('✗')} Audit chain broken at event #${result.firstBadSeq} (${result.problem}): ${result.message}\n`,
+          );
+        const matched = result.anchors.filter((a) => a.status === 'matches');
+        io.stdout(
+          `  anchors checked: ${result.anchors.length} (${matched.length} match, ${result.anchors.filter((a) => a.external).length} outside the state store)\n`,
+        );
+        for (const source of result.sources) {
+          io.stdout(
+            source.error
+              ? `  ${s.warn('!')} could not read ${source.source}: ${source.error}\n`
+              : `  ${s.dim('·')} used ${source.source}: ${source.anchors} anchor(s)${source.external ? '' : ' (not trusted alone)'}${source.problems ? `; ${source.problems.join('; ')}` : ''}\n`,
+          );
+        }
+        for (const a of result.anchors.filter((x) => x.status !== 'matches'))
+          io.stdout(`  ${s.bad('✗')} ${a.source}: #${a.seq} ${a.hash.slice(0, 12)}… ${a.status}\n`);
+        for (const w of result.warnings) io.stdout(`  ${s.warn('!')} ${w}\n`);
+        if (result.unfinished.length > 0)
+          io.stdout(
+            `  ${s.dim('·')} ${result.unfinished.length} action(s) started without an outcome (still running, or interrupted): ${result.unfinished.map((u) => `#${u.seq} ${u.action}${u.environment ? ` ${u.environment}` : ''}`).join(', ')}\n`,
+          );
+      }),
+    );
+  audit
+    .command('anchor')
+    .description('write the current audit head (seq, hash, time) to an append-only file or POST it to a URL')
+    .option('--to <file|url>', 'destination (repeatable); default: audit.anchors in prodguard.yaml', collect)
+    .action(async (options: { to?: string[] }, command: Command) =>
+      withWorkspace(io, command, async (ws) => {
+        const destinations = options.to
+          ? options.to.map((d) => parseAnchorDestination(d, io.cwd))
+          : ws.config.audit.anchors.map((d) => parseAnchorDestination(d, ws.config.root));
+        const result = await runAuditAnchor(
+          { audit: ws.audit, store: ws.store, clock: ws.clock, project: ws.config.project.name },
+          destinations,
+        );
+        if (!result.ok) io.setExitCode(3);
+        if (globalsOf(command).json) return printJson(io, result);
+        const s = styleOf(command, io);
+        for (const w of result.writes)
+          io.stdout(
+            w.ok
+              ? `${s.ok('✓')} anchored #${result.head.seq} ${result.head.hash} to ${w.destination}\n`
+              : `${s.bad('✗')} could not anchor to ${w.destination}: ${w.error}\n`,
           );
       }),
     );

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { migrationTarget } from '../../app/migration-target.js';
+import { withAuditAnchor } from '../../audit/index.js';
 import {
   backupsDirOf,
   openScratchServer,
@@ -7,9 +8,9 @@ import {
   redactUrl,
   resolveDatabaseTarget,
   resolveShadowUrl,
-  runBackup,
   runDriftCheck,
   runRestore,
+  takeBackup,
 } from '../../database/index.js';
 import { UsageError } from '../../kernel/errors.js';
 import type { CliIo } from '../io.js';
@@ -25,45 +26,28 @@ export function register(program: Command, io: CliIo): void {
     .action(async (environment: string, options: { reason?: string }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
         const target = resolveDatabaseTarget(ws.config, environment, ws.env);
-        const actor = await ws.actor();
-        try {
-          const record = await runBackup(
-            {
-              environment,
-              url: target.url,
-              dir: backupsDirOf(ws.config),
-              ...(options.reason ? { reason: options.reason } : {}),
-            },
-            { processes: ws.processes, clock: ws.clock, store: ws.store, cwd: ws.config.root, env: ws.env },
-          );
-          ws.audit.append({
-            actor,
+        const record = await takeBackup(
+          {
             environment,
-            action: 'db.backup',
-            target: record.path,
-            reason: options.reason,
-            outcome: 'success',
-            details: {
-              id: record.id,
-              sizeBytes: record.sizeBytes,
-              sha256: record.sha256,
-              durationMs: record.durationMs,
-            },
-          });
-          if (globalsOf(command).json) return printJson(io, { ok: true, backup: record });
-          io.stdout(
-            `${styleOf(command, io).ok(SYMBOL.pass)} backup #${record.id} of ${environment}: ${record.path}\n    ${record.sizeBytes} bytes · ${record.entries} entries read back · ${record.durationMs}ms · sha256 ${record.sha256}\n`,
-          );
-        } catch (error) {
-          ws.audit.append({
-            actor,
-            environment,
-            action: 'db.backup',
-            outcome: 'failed',
-            details: { error: error instanceof Error ? error.message : String(error) },
-          });
-          throw error;
-        }
+            url: target.url,
+            dir: backupsDirOf(ws.config),
+            ...(options.reason ? { reason: options.reason } : {}),
+          },
+          {
+            processes: ws.processes,
+            clock: ws.clock,
+            store: ws.store,
+            cwd: ws.config.root,
+            env: ws.env,
+            audit: ws.audit,
+            actor: await ws.actor(),
+          },
+        );
+        if (globalsOf(command).json)
+          return printJson(io, withAuditAnchor({ ok: true, backup: record }, ws.audit));
+        io.stdout(
+          `${styleOf(command, io).ok(SYMBOL.pass)} backup #${record.id} of ${environment}: ${record.path}\n    ${record.sizeBytes} bytes · ${record.entries} entries read back · ${record.durationMs}ms · sha256 ${record.sha256}\n`,
+        );
       }),
     );
 
@@ -127,7 +111,8 @@ export function register(program: Command, io: CliIo): void {
             actor: await ws.actor(),
           },
         );
-        if (globalsOf(command).json) return printJson(io, { ok: true, ...result, into: redactUrl(into) });
+        if (globalsOf(command).json)
+          return printJson(io, withAuditAnchor({ ok: true, ...result, into: redactUrl(into) }, ws.audit));
         io.stdout(
           `${styleOf(command, io).ok(SYMBOL.pass)} restored ${result.backup ? `backup #${result.backup.id}` : result.path} into ${redactUrl(into)} in ${result.durationMs}ms\n`,
         );

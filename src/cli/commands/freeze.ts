@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withAuditAnchor } from '../../audit/index.js';
 import { freezeOff, freezeOn, readFreezeStatus } from '../../freeze/index.js';
 import { parseDuration } from '../../kernel/duration.js';
 import { planRules } from '../../rules/index.js';
@@ -32,7 +33,8 @@ export function register(program: Command, io: CliIo): void {
             ...(until ? { until } : {}),
           },
         );
-        if (globalsOf(command).json) return printJson(io, { ok: true, freeze: result });
+        if (globalsOf(command).json)
+          return printJson(io, withAuditAnchor({ ok: true, freeze: result }, ws.audit));
         const s = styleOf(command, io);
         io.stdout(
           `${s.ok(SYMBOL.pass)} Deploys to ${result.environment ?? 'all environments'} frozen${result.until ? ` until ${result.until}` : ''}: ${result.reason}\n`,
@@ -53,7 +55,7 @@ export function register(program: Command, io: CliIo): void {
             ...(flags.reason ? { reason: flags.reason } : {}),
           },
         );
-        if (globalsOf(command).json) return printJson(io, { ok: true, lifted });
+        if (globalsOf(command).json) return printJson(io, withAuditAnchor({ ok: true, lifted }, ws.audit));
         io.stdout(
           `${styleOf(command, io).ok(SYMBOL.pass)} Lifted ${lifted.length} freeze(s) on ${flags.env ?? 'all environments'}.\n`,
         );

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { ProdguardError } from '../../kernel/errors.js';
-import { breakEnvironmentLock, readLockHolders } from '../../store/index.js';
+import { withAuditAnchor } from '../../audit/index.js';
+import { runLockBreak } from '../../lock/index.js';
+import { readLockHolders } from '../../store/index.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, SYMBOL } from '../render.js';
 import { globalsOf, styleOf, withWorkspace } from './shared.js';
@@ -39,23 +40,12 @@ export function register(program: Command, io: CliIo): void {
     .requiredOption('--reason <text>', 'why breaking it is safe')
     .action(async (env: string, flags: { reason: string }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const holder = breakEnvironmentLock(ws.store, env);
-        if (!holder) {
-          throw new ProdguardError('PRODGUARD_LOCK_NOT_HELD', `Environment ${env} is not locked.`, {
-            kind: 'usage',
-            hint: 'prodguard lock status lists the held locks.',
-          });
-        }
-        ws.audit.append({
-          actor: await ws.actor(),
-          environment: env,
-          action: 'lock:break',
-          target: holder.operation,
-          reason: flags.reason,
-          outcome: 'success',
-          details: { holder },
-        });
-        if (globalsOf(command).json) return printJson(io, { ok: true, broken: holder });
+        const { broken: holder } = runLockBreak(
+          { store: ws.store, audit: ws.audit, actor: await ws.actor() },
+          { environment: env, reason: flags.reason },
+        );
+        if (globalsOf(command).json)
+          return printJson(io, withAuditAnchor({ ok: true, broken: holder }, ws.audit));
         io.stdout(
           `${styleOf(command, io).ok(SYMBOL.pass)} Broke the lock on ${env} held by ${holder.owner} (${holder.operation}).\n`,
         );

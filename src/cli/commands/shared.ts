@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { type AuditHead, runAutoAnchor } from '../../audit/index.js';
 import { parseDuration } from '../../kernel/duration.js';
 import { UsageError } from '../../kernel/errors.js';
 import type { RuleOverride } from '../../rules/index.js';
@@ -32,10 +33,43 @@ export async function withWorkspace<T>(
     env: io.env,
     ...(globals.config ? { configFile: globals.config } : {}),
   });
+  const before = ws.config.audit.autoAnchor ? headOrUndefined(ws) : undefined;
   try {
     return await fn(ws);
   } finally {
+    await autoAnchor(io, ws, before);
     ws.close();
+  }
+}
+
+function headOrUndefined(ws: Workspace): AuditHead | undefined {
+  try {
+    return ws.audit.head();
+  } catch {
+    return undefined; // the command itself reports an unreadable audit trail
+  }
+}
+
+/** audit.autoAnchor: the head goes to the configured destinations; a failure warns and never hides the command's own result. */
+async function autoAnchor(io: CliIo, ws: Workspace, before: AuditHead | undefined): Promise<void> {
+  if (!ws.config.audit.autoAnchor) return;
+  try {
+    const result = await runAutoAnchor(
+      {
+        audit: ws.audit,
+        store: ws.store,
+        clock: ws.clock,
+        project: ws.config.project.name,
+        config: ws.config,
+      },
+      before,
+    );
+    for (const w of result?.writes.filter((x) => !x.ok) ?? [])
+      io.stderr(`warning: could not anchor the audit head to ${w.destination}: ${w.error}\n`);
+  } catch (error) {
+    io.stderr(
+      `warning: could not anchor the audit head: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
   }
 }
 

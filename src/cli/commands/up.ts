@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runAudited, withAuditAnchor } from '../../audit/index.js';
 import { prodguardBin } from '../../kernel/package-root.js';
 import type { Service } from '../../platform/index.js';
 import { readAgentStatus, runAgent, type SecretResolver, startAgentDetached } from '../../platform/index.js';
@@ -42,23 +43,23 @@ export function register(program: Command, io: CliIo): void {
           io.stdout(`${s.ok('✓')} Agent already running on ${current.url} (pid ${current.pid})\n`);
           return;
         }
-        const agent = await runAgent({
-          config: ws.config,
-          clock: ws.clock,
-          processes: ws.processes,
-          log: ws.log,
-          env: io.env,
-          secrets: vaultResolver(ws, io.env),
-        });
-        ws.audit.append({
-          actor,
-          action: 'platform.up',
-          target: agent.url,
-          outcome: 'success',
-          details: { pid: process.pid },
-        });
+        const { value: agent } = await runAudited(
+          ws.audit,
+          { actor, action: 'platform.up', details: { pid: process.pid } },
+          () =>
+            runAgent({
+              config: ws.config,
+              clock: ws.clock,
+              processes: ws.processes,
+              log: ws.log,
+              env: io.env,
+              secrets: vaultResolver(ws, io.env),
+            }),
+          (started) => ({ target: started.url }),
+        );
         const services = await agent.agent.listServices();
-        if (globals.json) printJson(io, { ok: true, url: agent.url, pid: process.pid, services });
+        if (globals.json)
+          printJson(io, withAuditAnchor({ ok: true, url: agent.url, pid: process.pid, services }, ws.audit));
         else {
           io.stdout(`${s.ok('✓')} Agent listening on ${agent.url} (pid ${process.pid})\n`);
           io.stdout(`${renderServices(services, s)}\n`);
@@ -69,7 +70,14 @@ export function register(program: Command, io: CliIo): void {
         process.once('SIGTERM', stop);
         await agent.stopped;
         process.off('SIGTERM', stop);
-        ws.audit.append({ actor, action: 'platform.stopped', target: agent.url, outcome: 'success' });
+        // Recorded once the agent is down, whoever stopped it (`prodguard down`, a signal, or the agent itself).
+        ws.audit.append({
+          actor,
+          action: 'platform.down',
+          target: agent.url,
+          outcome: 'success',
+          details: { pid: process.pid, by: 'agent' },
+        });
         if (!globals.json) io.stdout(`${s.ok('✓')} Agent stopped; revisions stopped.\n`);
       }),
     );

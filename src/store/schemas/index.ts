@@ -1,4 +1,5 @@
 import type { StoreMigrationSet } from '../store-migration.js';
+import { auditStoreMigrations } from './audit.js';
 import { coreStoreMigrations } from './core.js';
 import { databaseStoreMigrations } from './database.js';
 import { deployStoreMigrations } from './deploy.js';
@@ -15,4 +16,5 @@ export const allStoreMigrations: readonly StoreMigrationSet[] = [
   deployStoreMigrations,
   databaseStoreMigrations,
   secretsStoreMigrations,
+  auditStoreMigrations,
 ];

@@ -81,8 +81,20 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
   it('backs up with pg_dump, reads it back, records it, and restores it into a scratch database', async () => {
     const r = await p.cli(['db', 'backup', 'production', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    const { backup } = JSON.parse(r.stdout);
+    const { backup, audit } = JSON.parse(r.stdout);
     expect(backup).toMatchObject({ id: 1, environment: 'production' });
+    // written ahead: the intent before pg_dump, the outcome (with the head in --json) after
+    const events = JSON.parse((await p.cli(['audit', 'log', '--json'])).stdout).events as {
+      seq: number;
+      action: string;
+      outcome: string;
+      target: string | null;
+    }[];
+    expect(events.slice(-2).map((e) => `${e.action} ${e.outcome} ${e.target}`)).toEqual([
+      'db.backup started null',
+      `db.backup success ${backup.path}`,
+    ]);
+    expect(audit).toEqual({ seq: events.at(-1)!.seq, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(backup.entries).toBeGreaterThan(3);
     expect(backup.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.stdout).not.toContain(postgresServer().password);

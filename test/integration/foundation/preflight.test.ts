@@ -192,14 +192,15 @@ describe('prodguard preflight (real git, real CLI, real HTTP)', () => {
     ).events;
     expect(events).toContainEqual(
       expect.objectContaining({
-        action: 'override:no-friday-deploys',
+        action: 'rule.override',
+        target: 'no-friday-deploys',
         outcome: 'overridden',
         reason: 'CVE fix, approved by CTO',
       }),
     );
     const human = await runProdguard(['audit', 'log'], { cwd: repo.dir });
     expect(human.stdout).toMatch(
-      /override:no-friday-deploys\s+overridden\s+deploy · reason: CVE fix, approved by CTO/,
+      /rule\.override\s+overridden\s+no-friday-deploys · reason: CVE fix, approved by CTO/,
     );
   });
 

@@ -78,7 +78,7 @@ describe('audit chain', () => {
     }
     const ok = await runProdguard(['audit', 'verify'], { cwd: repo.dir });
     expect(ok.exitCode).toBe(0);
-    expect(ok.stdout).toMatch(/✓ 6 events, chain intact/);
+    expect(ok.stdout).toMatch(/✓ 12 events, chain intact/);
 
     const db = new Database(join(repo.dir, '.prodguard/state.db'));
     db.prepare("UPDATE audit_events SET reason = 'nothing happened' WHERE seq = 3").run();
@@ -88,7 +88,7 @@ describe('audit chain', () => {
     expect(JSON.parse(edited.stdout)).toMatchObject({ ok: false, firstBadSeq: 3, problem: 'edited' });
 
     const db2 = new Database(join(repo.dir, '.prodguard/state.db'));
-    db2.prepare("UPDATE audit_events SET reason = 'INC-2 second' WHERE seq = 3").run();
+    db2.prepare('UPDATE audit_events SET reason = NULL WHERE seq = 3').run();
     db2.prepare('DELETE FROM audit_events WHERE seq = 5').run();
     db2.close();
     const deleted = await runProdguard(['audit', 'verify'], { cwd: repo.dir });
@@ -107,11 +107,13 @@ describe('audit chain', () => {
     const staging = JSON.parse(
       (await runProdguard(['audit', 'log', '--env', 'staging', '--json'], { cwd: repo.dir })).stdout,
     );
-    expect(staging.events.map((e: { reason: string }) => e.reason)).toEqual(['staging db upgrade']);
+    expect(
+      staging.events.map((e: { reason: string; outcome: string }) => `${e.outcome} ${e.reason}`),
+    ).toEqual(['started staging db upgrade', 'success staging db upgrade']);
     const recent = JSON.parse(
       (await runProdguard(['audit', 'log', '--since', '1h', '--json'], { cwd: repo.dir })).stdout,
     );
-    expect(recent.events).toHaveLength(2);
+    expect(recent.events).toHaveLength(4);
     const future = JSON.parse(
       (await runProdguard(['audit', 'log', '--since', '2099-01-01T00:00:00Z', '--json'], { cwd: repo.dir }))
         .stdout,

@@ -168,10 +168,12 @@ environments:
     expect(status2.exitCode).toBe(3);
     expect(readFileSync(join(repo.dir, '.prodguard/agent/state.json'), 'utf8')).toContain(rev.name);
     const audit = JSON.parse((await runProdguard(['audit', 'log', '--json'], { cwd: repo.dir })).stdout);
-    expect(audit.events.map((e: { action: string }) => e.action)).toEqual([
-      'platform.up',
-      'platform.stopped', // the agent, as it exits
-      'platform.down', // `prodguard down`, once the agent is gone
+    expect(audit.events.map((e: { action: string; outcome: string }) => `${e.action} ${e.outcome}`)).toEqual([
+      'platform.up started',
+      'platform.up success',
+      'platform.down started', // `prodguard down`, before it asks the agent to stop
+      'platform.down success', // the agent, as it exits
+      'platform.down success', // `prodguard down`, once the agent is gone
     ]);
   });
 
