@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../kernel/errors.js';
+import { armFailpoints } from '../kernel/failpoints.js';
 import { type CliIo, processIo } from './io.js';
 import { reportError } from './report-error.js';
 
@@ -125,6 +126,7 @@ function buildProgram(io: CliIo): Command {
 
 /** Runs one prodguard invocation; returns the exit code (also set on io). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  armFailpoints(io.env.PRODGUARD_FAILPOINTS);
   const program = buildProgram(io);
   const first = argv.find((a) => !a.startsWith('-'));
   const entry = COMMANDS.find((c) => c.name === first);

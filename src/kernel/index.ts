@@ -8,3 +8,4 @@ export * from './package-root.js';
 export * from './process-runner.js';
 export * from './redact.js';
 export * from './typed-events.js';
+export * from './failpoints.js';

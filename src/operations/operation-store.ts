@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditEventInput, AuditLog, AuditOutcome } from '../audit/index.js';
 import type { Clock } from '../kernel/clock.js';
+import { failpoint, failpointsArmed } from '../kernel/failpoints.js';
 import type { StateStore } from '../store/index.js';
 import {
   AUDIT_OUTCOME_OF,
@@ -111,7 +112,7 @@ export class OperationStore {
   ): { op: OperationRecord<K>; intent: AuditEvent } {
     const id = `op-${this.#now().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
     const now = this.#now();
-    return this.#store.transaction(() => {
+    const begun = this.#store.transaction(() => {
       this.#store.db
         .prepare(
           `INSERT INTO operations(id, kind, environment, status, actor, parent_id, subject, audit_action, params, state, started_at, updated_at)
@@ -141,6 +142,8 @@ export class OperationStore {
       });
       return { op: this.get(id, input.kind)!, intent };
     });
+    failpoint(`${input.kind}:begin:started`);
+    return begun;
   }
 
   /** Final status and outcome event in one transaction; an operation never ends without its outcome recorded. */
@@ -244,6 +247,21 @@ export class OperationStore {
     this.#store.db
       .prepare('INSERT INTO operation_steps(operation_id, step, phase, at, data) VALUES (?,?,?,?,?)')
       .run(operationId, step, phase, this.#now(), JSON.stringify(data ?? {}));
+    if (failpointsArmed()) failpoint(`${this.#kindOf(operationId)}:${step}:${phase}`);
+  }
+
+  readonly #kinds = new Map<string, string>();
+
+  #kindOf(operationId: string): string {
+    let kind = this.#kinds.get(operationId);
+    if (!kind) {
+      kind =
+        this.#store.db
+          .prepare<[string], { kind: string }>('SELECT kind FROM operations WHERE id = ?')
+          .get(operationId)?.kind ?? 'unknown';
+      this.#kinds.set(operationId, kind);
+    }
+    return kind;
   }
 
   readJournal(operationId: string): StepEntry[] {
