@@ -22,6 +22,8 @@ export { healthHandler } from './health-handler.js';
 export type { PasswordSource } from './password-source.js';
 export { passwordFromEnv, passwordFromFile } from './password-source.js';
 export { poolOptionsFromEnv } from './pool-options-from-env.js';
+export type { CountingPool, PrismaAdapterFactoryLike, PrismaSqlAdapterLike } from './prisma-adapter.js';
+export { createPrismaAdapter, PrismaPoolMismatchError } from './prisma-adapter.js';
 export { redactText, redactValue } from './redact.js';
 export type { JsonLineLogOptions, RuntimeLog } from './runtime-log.js';
 export { jsonLineLog, redactingLog } from './runtime-log.js';

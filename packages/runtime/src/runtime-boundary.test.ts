@@ -13,7 +13,10 @@ describe('@prodguard/runtime boundary', () => {
     const offenders: string[] = [];
     for (const file of readdirSync(SRC).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
       const source = readFileSync(`${SRC}/${file}`, 'utf8');
-      for (const [, specifier] of source.matchAll(/\b(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+      for (const [, fromSpecifier, dynamicSpecifier] of source.matchAll(
+        /^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'/gm,
+      )) {
+        const specifier = fromSpecifier ?? dynamicSpecifier;
         const allowed =
           specifier?.startsWith('node:') || specifier === 'pg' || /^\.\/[a-z-]+\.js$/.test(specifier ?? '');
         if (!allowed) offenders.push(`${file}: ${specifier}`);
