@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type pg from 'pg';
 
 /** The part of a Prisma SQL driver adapter this module looks at (`@prisma/adapter-pg`'s `PrismaPgAdapter`). */
@@ -109,10 +111,19 @@ async function assertUsesPool(adapter: PrismaSqlAdapterLike, pool: CountingPool)
   if (probeError !== undefined) throw probeError;
 }
 
+/** The version of the pg this module (and so the pool) loads; older pg versions do not export package.json. */
 function poolPgVersion(): string {
   try {
-    return (createRequire(import.meta.url)('pg/package.json') as { version: string }).version;
+    const require = createRequire(import.meta.url);
+    let dir = dirname(require.resolve('pg'));
+    for (let depth = 0; depth < 5; depth++, dir = dirname(dir)) {
+      const manifest = join(dir, 'package.json');
+      if (!existsSync(manifest)) continue;
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'pg' && pkg.version) return pkg.version;
+    }
   } catch {
-    return 'unknown';
+    // fall through: the version only makes the message more precise
   }
+  return 'unknown';
 }

@@ -17,10 +17,16 @@ export function pinnedVersion(name: string): string {
   throw new Error(`${name} is not pinned in package.json`);
 }
 
-async function run(file: string, args: string[], cwd: string, timeoutMs: number): Promise<ProcessResult> {
+async function run(
+  file: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ProcessResult> {
   const result = await nodeProcessRunner.run(file, args, {
     cwd,
-    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', NO_COLOR: '1' },
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', NO_COLOR: '1', ...env },
     timeoutMs,
   });
   if (result.failed) {
@@ -63,12 +69,27 @@ export async function packBoth(): Promise<PackedTarballs> {
   };
 }
 
+/** `npm pack` of the runtime package alone (from its built dist). */
+export async function packRuntime(): Promise<{ tarball: string; remove(): void }> {
+  const built = join(RUNTIME_DIR, 'dist', 'index.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: build first (npm run build)`);
+  const dir = mkdtempSync(join(tmpdir(), 'prodguard-pack-'));
+  const { stdout } = await run(
+    'npm',
+    ['pack', '--ignore-scripts', '--json', '--pack-destination', dir],
+    RUNTIME_DIR,
+    120_000,
+  );
+  const [entry] = JSON.parse(stdout) as { filename: string }[];
+  return { tarball: join(dir, entry!.filename), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 export interface ScratchApp {
   dir: string;
   /** `npm install` into the app: offline first (npm's cache), the registry only for what it lacks. */
   install(specs: string[]): Promise<void>;
   /** Runs an ES module script in the app folder and returns its stdout parsed as JSON. */
-  evaluate<T>(source: string): Promise<T>;
+  evaluate<T>(source: string, env?: NodeJS.ProcessEnv): Promise<T>;
   /** Runs an ES module script that must fail; returns its stderr. */
   evaluateFailing(source: string): Promise<string>;
   remove(): void;
@@ -90,15 +111,10 @@ export function scratchApp(prefix: string): ScratchApp {
     dir,
     install: async (specs) => {
       // No install scripts: better-sqlite3 would compile for minutes, and importing needs none of them.
-      await run(
-        'npm',
-        ['install', '--prefer-offline', '--ignore-scripts', '--no-save', ...specs],
-        dir,
-        300_000,
-      );
+      await run('npm', ['install', '--prefer-offline', '--ignore-scripts', ...specs], dir, 300_000);
     },
-    evaluate: async <T>(source: string) => {
-      const { stdout } = await run(process.execPath, [script(source)], dir, 60_000);
+    evaluate: async <T>(source: string, env: NodeJS.ProcessEnv = {}) => {
+      const { stdout } = await run(process.execPath, [script(source)], dir, 60_000, env);
       return JSON.parse(stdout) as T;
     },
     evaluateFailing: async (source: string) => {
