@@ -199,6 +199,9 @@ rules:
     `password rotation under load: ${clients} clients on the example app through the local platform router`,
   );
   console.log(
+    `every row goes through the Prisma 7 client on the runtime's pool (@prisma/client ${prisma.client}, @prisma/adapter-pg ${prisma.adapter}): ${prisma.served} requests took ${prisma.acquired} pooled connections (${(prisma.acquired / prisma.served).toFixed(2)} per request)`,
+  );
+  console.log(
     [
       'strategy'.padEnd(44),
       'requests'.padStart(9),
@@ -207,9 +210,6 @@ rules:
       'vs naive'.padStart(9),
       '  outcome',
     ].join(''),
-  );
-  console.log(
-    `every row goes through the Prisma 7 client on the runtime's pool (@prisma/client ${prisma.client}, @prisma/adapter-pg ${prisma.adapter}): ${prisma.served} requests took ${prisma.acquired} pooled connections (${(prisma.acquired / prisma.served).toFixed(2)} per request)`,
   );
   for (const r of results) {
     const ratio = baseline.failed ? (r.failed / baseline.failed).toFixed(3) : '-';
