@@ -1,11 +1,11 @@
-// The outage, measured: the example résumé API on the local platform under steady load (50 clients), while
+// The outage, measured: the example résumé API (on the Prisma 7 client) on the local platform under steady load (50 clients), while
 // its database password is rotated three ways, each over a window of at least 20,000 requests:
 //   1. alternating users (prodguard's default): two roles, so old and new revisions both log in;
 //   2. the seed's single-user protocol (new secret version → roll out → ALTER ROLE → wait);
 //   3. a naive ALTER ROLE on production, the Nov 7 outage.
 // Usage: npm run build && node bench/rotation.mjs [--clients 50] [--requests 20000] [--quick]
 //   --quick: 5 clients, 500-request windows (CI runs it so the bench keeps working; not a measurement).
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -124,6 +124,7 @@ rules:
   });
   load.start();
   await new Promise((r) => setTimeout(r, 2000));
+  const prisma = await prismaRow(url, load);
 
   /** Runs one scenario and keeps the load on until the window holds at least windowRequests requests. */
   async function scenario(name, fn) {
@@ -200,6 +201,9 @@ rules:
     `password rotation under load: ${clients} clients on the example app through the local platform router`,
   );
   console.log(
+    `every row goes through the Prisma 7 client on the runtime's pool (@prisma/client ${prisma.client}, @prisma/adapter-pg ${prisma.adapter}): ${prisma.served} requests took ${prisma.acquired} pooled connections (${(prisma.acquired / prisma.served).toFixed(2)} per request)`,
+  );
+  console.log(
     [
       'strategy'.padEnd(44),
       'requests'.padStart(9),
@@ -227,4 +231,30 @@ rules:
   await cli.run(['down'], { quiet: true }).catch(() => {});
   await database.stop().catch(() => {});
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The Prisma row: the app serves /api/templates with the Prisma 7 client (examples/cvstomize-api/src/database.js);
+ * the resilient pool counts each connection it hands out (db_pool_acquired_total), so about one per request
+ * proves that Prisma's queries, and the rotations measured after, go through that pool.
+ */
+async function prismaRow(url, load) {
+  const acquired = async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return Number(/^db_pool_acquired_total (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+  };
+  const versions = JSON.parse(
+    readFileSync(join(ROOT, 'examples', 'cvstomize-api', 'package.json'), 'utf8'),
+  ).dependencies;
+  const from = load.now();
+  const before = await acquired();
+  for (let i = 0; i < 600 && load.between(from, load.now()).served < 2000; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  const after = await acquired();
+  return {
+    served: load.between(from, load.now()).served,
+    acquired: after - before,
+    client: versions['@prisma/client'],
+    adapter: versions['@prisma/adapter-pg'],
+  };
 }

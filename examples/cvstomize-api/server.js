@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './src/app.js';
 import { readConfig } from './src/config.js';
+import { createDatabase } from './src/database.js';
 import { createFaultSwitch } from './src/fault-switch.js';
 import { loadRuntime } from './src/load-runtime.js';
 import { createTokens } from './src/tokens.js';
@@ -26,6 +27,14 @@ const pool = runtime.createPool({
   log,
 });
 const fault = createFaultSwitch(config.fault);
+let prisma;
+try {
+  prisma = await createDatabase(runtime, pool);
+} catch (error) {
+  log.error(error.message, { event: 'startup.failed', code: error.code, hint: error.hint });
+  await pool.end();
+  process.exit(1);
+}
 
 let shutdown;
 const health = runtime.healthHandler({
@@ -35,6 +44,7 @@ const health = runtime.healthHandler({
   shuttingDown: () => shutdown?.isShuttingDown() ?? false,
 });
 const app = createApp({
+  prisma,
   pool,
   tokens: createTokens(config.jwt),
   health,

@@ -25,7 +25,7 @@ const say = (text = '') => print(`${text}\n`);
 
 async function main(): Promise<void> {
   const started = performance.now();
-  // Inside the prodguard folder: the app's releases resolve pg, jose, pdfkit and prodguard/runtime from it.
+  // Inside the prodguard folder: the app's releases resolve pg, jose, pdfkit and @prodguard/runtime from it.
   const work = join(ROOT, '.demo', `run-${process.pid}`);
   const repo = join(work, 'cvstomize-api');
   mkdirSync(repo, { recursive: true });

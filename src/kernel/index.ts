@@ -1,6 +1,7 @@
 export * from './clock.js';
 export * from './duration.js';
 export * from './errors.js';
+export * from './failpoints.js';
 export * from './free-port.js';
 export * from './load-embedded-postgres.js';
 export * from './logger.js';
@@ -8,4 +9,3 @@ export * from './package-root.js';
 export * from './process-runner.js';
 export * from './redact.js';
 export * from './typed-events.js';
-export * from './failpoints.js';

@@ -17,9 +17,10 @@ class HttpError extends Error {
 
 /**
  * The API as a value: `handle(req, res)` for node:http. Dependencies are passed in, so tests and the
- * server build it the same way.
+ * server build it the same way. Data goes through `prisma` (the generated Prisma client), whose driver
+ * adapter sends every query through `pool`, the resilient pool of @prodguard/runtime.
  */
-export function createApp({ pool, tokens, health, fault, log, release, metricsText }) {
+export function createApp({ prisma, pool, tokens, health, fault, log, release, metricsText }) {
   const routes = [
     ['GET', /^\/$/, info],
     ['GET', /^\/metrics$/, metrics],
@@ -52,8 +53,11 @@ export function createApp({ pool, tokens, health, fault, log, release, metricsTe
   }
 
   async function listTemplates() {
-    const { rows } = await pool.query('SELECT id, name, description FROM templates ORDER BY id');
-    return json(200, { templates: rows });
+    const templates = await prisma.template.findMany({
+      select: { id: true, name: true, description: true },
+      orderBy: { id: 'asc' },
+    });
+    return json(200, { templates });
   }
 
   async function register(req) {
@@ -69,14 +73,18 @@ export function createApp({ pool, tokens, health, fault, log, release, metricsTe
     if (!name) problems.push('name is required');
     if (problems.length > 0) throw new HttpError(400, 'invalid_request', problems.join('; '));
     const hash = await hashPassword(password);
-    const { rows } = await pool.query(
-      `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
-       ON CONFLICT (email) DO NOTHING RETURNING id, email, name, created_at`,
-      [email, name, hash],
-    );
-    if (rows.length === 0)
-      throw new HttpError(409, 'email_taken', 'An account with this email already exists');
-    return json(201, { user: publicUser(rows[0]) });
+    try {
+      const user = await prisma.user.create({
+        data: { email, name, passwordHash: hash },
+        select: { id: true, email: true, name: true, createdAt: true },
+      });
+      return json(201, { user: publicUser(user) });
+    } catch (error) {
+      // P2002: unique constraint (users_email_key).
+      if (error?.code === 'P2002')
+        throw new HttpError(409, 'email_taken', 'An account with this email already exists');
+      throw error;
+    }
   }
 
   async function login(req) {
@@ -84,11 +92,8 @@ export function createApp({ pool, tokens, health, fault, log, release, metricsTe
     const email = String(body.email ?? '')
       .trim()
       .toLowerCase();
-    const { rows } = await pool.query('SELECT id, email, name, password_hash FROM users WHERE email = $1', [
-      email,
-    ]);
-    const user = rows[0];
-    const ok = user ? await verifyPassword(String(body.password ?? ''), user.password_hash) : false;
+    const user = await prisma.user.findUnique({ where: { email } });
+    const ok = user ? await verifyPassword(String(body.password ?? ''), user.passwordHash) : false;
     if (!ok) throw new HttpError(401, 'invalid_credentials', 'Wrong email or password');
     const token = await tokens.sign(user);
     return json(200, { token, tokenType: 'Bearer', user: publicUser(user) });
@@ -96,21 +101,29 @@ export function createApp({ pool, tokens, health, fault, log, release, metricsTe
 
   async function me(req) {
     const claims = await authenticate(req);
-    const { rows } = await pool.query('SELECT id, email, name, created_at FROM users WHERE id = $1', [
-      claims.sub,
-    ]);
-    if (rows.length === 0)
-      throw new HttpError(401, 'unknown_user', 'The account of this token no longer exists');
-    return json(200, { user: publicUser(rows[0]) });
+    const user = await prisma.user.findUnique({
+      where: { id: claims.sub },
+      select: { id: true, email: true, name: true, createdAt: true },
+    });
+    if (!user) throw new HttpError(401, 'unknown_user', 'The account of this token no longer exists');
+    return json(200, { user: publicUser(user) });
   }
 
   async function listResumes(req) {
     const claims = await authenticate(req);
-    const { rows } = await pool.query(
-      'SELECT id, title, created_at, updated_at FROM resumes WHERE user_id = $1 ORDER BY created_at DESC',
-      [claims.sub],
-    );
-    return json(200, { resumes: rows });
+    const resumes = await prisma.resume.findMany({
+      where: { userId: claims.sub },
+      select: { id: true, title: true, createdAt: true, updatedAt: true },
+      orderBy: { createdAt: 'desc' },
+    });
+    return json(200, {
+      resumes: resumes.map((r) => ({
+        id: r.id,
+        title: r.title,
+        created_at: r.createdAt,
+        updated_at: r.updatedAt,
+      })),
+    });
   }
 
   async function uploadResume(req) {
@@ -120,21 +133,23 @@ export function createApp({ pool, tokens, health, fault, log, release, metricsTe
     const problems = validateResumeData(data);
     if (problems.length > 0) throw new HttpError(400, 'invalid_resume', problems.join('; '));
     const title = String(body.title ?? `${data.name} — résumé`).slice(0, 200);
-    const { rows } = await pool.query(
-      'INSERT INTO resumes (user_id, title, data) VALUES ($1, $2, $3) RETURNING id, title, created_at',
-      [claims.sub, title, JSON.stringify(data)],
-    );
-    return json(201, { resume: { ...rows[0], status: 'uploaded' } });
+    const resume = await prisma.resume.create({
+      data: { userId: claims.sub, title, data },
+      select: { id: true, title: true, createdAt: true },
+    });
+    return json(201, {
+      resume: { id: resume.id, title: resume.title, created_at: resume.createdAt, status: 'uploaded' },
+    });
   }
 
   async function ownedResume(req, id) {
     const claims = await authenticate(req);
-    const { rows } = await pool.query(
-      'SELECT id, title, data, created_at FROM resumes WHERE id = $1 AND user_id = $2',
-      [id, claims.sub],
-    );
-    if (rows.length === 0) throw new HttpError(404, 'not_found', `No résumé ${id} for this account`);
-    return rows[0];
+    const resume = await prisma.resume.findFirst({
+      where: { id, userId: claims.sub },
+      select: { id: true, title: true, data: true, createdAt: true },
+    });
+    if (!resume) throw new HttpError(404, 'not_found', `No résumé ${id} for this account`);
+    return { id: resume.id, title: resume.title, data: resume.data, created_at: resume.createdAt };
   }
 
   async function getResume(req, [id]) {
@@ -146,22 +161,20 @@ export function createApp({ pool, tokens, health, fault, log, release, metricsTe
     const body = await readJson(req, { optional: true });
     const templateId = String(body.template ?? 'classic');
     const targetJob = body.targetJob === undefined ? undefined : String(body.targetJob).slice(0, 300);
-    const template = await pool.query('SELECT id FROM templates WHERE id = $1', [templateId]);
-    if (template.rows.length === 0)
-      throw new HttpError(400, 'unknown_template', `No template "${templateId}"`);
+    const template = await prisma.template.findUnique({ where: { id: templateId }, select: { id: true } });
+    if (!template) throw new HttpError(400, 'unknown_template', `No template "${templateId}"`);
     const content = generateResume(resume.data, { templateId, targetJob });
-    const { rows } = await pool.query(
-      `INSERT INTO generated_resumes (resume_id, template_id, target_job, content)
-       VALUES ($1, $2, $3, $4) RETURNING id, created_at`,
-      [id, templateId, targetJob ?? null, JSON.stringify(content)],
-    );
+    const generated = await prisma.generatedResume.create({
+      data: { resumeId: id, templateId, targetJob: targetJob ?? null, content },
+      select: { id: true, createdAt: true },
+    });
     return json(201, {
       generated: {
-        id: rows[0].id,
+        id: generated.id,
         resumeId: id,
         template: templateId,
         status: 'generated',
-        createdAt: rows[0].created_at,
+        createdAt: generated.createdAt,
       },
       content,
     });
@@ -169,18 +182,19 @@ export function createApp({ pool, tokens, health, fault, log, release, metricsTe
 
   async function downloadPdf(req, [id]) {
     const resume = await ownedResume(req, id);
-    const { rows } = await pool.query(
-      'SELECT content FROM generated_resumes WHERE resume_id = $1 ORDER BY created_at DESC LIMIT 1',
-      [id],
-    );
-    if (rows.length === 0) {
+    const latest = await prisma.generatedResume.findFirst({
+      where: { resumeId: id },
+      orderBy: { createdAt: 'desc' },
+      select: { content: true },
+    });
+    if (!latest) {
       throw new HttpError(
         409,
         'not_generated',
         `Résumé ${id} has not been generated yet: POST /api/resumes/${id}/generate`,
       );
     }
-    const pdf = await renderResumePdf(rows[0].content);
+    const pdf = await renderResumePdf(latest.content);
     const filename = `${resume.title.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'resume'}.pdf`;
     return {
       status: 200,
@@ -243,7 +257,7 @@ export function createApp({ pool, tokens, health, fault, log, release, metricsTe
         code: error?.code,
         error: error?.message,
       });
-      const unavailable = typeof error?.code === 'string' && /^(28|08|57P|53)/.test(error.code);
+      const unavailable = isDatabaseUnavailable(error);
       send(
         res,
         unavailable
@@ -259,8 +273,28 @@ export function createApp({ pool, tokens, health, fault, log, release, metricsTe
   return { handle };
 }
 
-function publicUser(row) {
-  return { id: row.id, email: row.email, name: row.name, createdAt: row.created_at };
+function publicUser(user) {
+  return { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt };
+}
+
+// SQLSTATE classes 28 (credentials), 08 (connection), 57P (server shutting down), 53 (too many
+// connections), and Prisma's codes for the same: P1000 authentication, P1001/P1002 unreachable or timed
+// out, P1017 connection closed, P2024 no connection from the pool in time.
+const UNAVAILABLE_SQLSTATE = /^(28|08|57P|53)/;
+const UNAVAILABLE_PRISMA = new Set(['P1000', 'P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+
+/** Whether an error (from pg or from Prisma, whose driver errors carry the original) means "database down". */
+function isDatabaseUnavailable(error) {
+  let current = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = typeof current.code === 'string' ? current.code : '';
+    if (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_PRISMA.has(code)) return true;
+    const original = current.meta?.driverAdapterError?.cause?.originalCode;
+    if (typeof original === 'string' && UNAVAILABLE_SQLSTATE.test(original)) return true;
+    if (current.name === 'PrismaClientInitializationError') return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 function json(status, body) {

@@ -4,7 +4,7 @@ import { type JsonLineChild, spawnJsonLines } from '../runtime/child-process.js'
 import type { TestRole } from '../runtime/runtime-fixtures.js';
 
 export const APP_DIR = fileURLToPath(new URL('../../../examples/cvstomize-api/', import.meta.url));
-export const RUNTIME = fileURLToPath(new URL('../../../dist/runtime/index.js', import.meta.url));
+export const RUNTIME = fileURLToPath(new URL('../../../packages/runtime/dist/index.js', import.meta.url));
 
 export function dbEnv(role: TestRole): NodeJS.ProcessEnv {
   return {

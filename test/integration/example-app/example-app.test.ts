@@ -136,7 +136,7 @@ describe('examples/cvstomize-api as a real process on PostgreSQL', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
   });
 
-  it('a FAULTY_RELEASE file in a copy of the app (a release as a commit) fails its endpoint; the copy finds prodguard/runtime by itself', async () => {
+  it('a FAULTY_RELEASE file in a copy of the app (a release as a commit) fails its endpoint; the copy finds @prodguard/runtime by itself', async () => {
     const work = mkdtempSync(join(fileURLToPath(new URL('.', import.meta.url)), '.work-'));
     try {
       // Shaped like a deploy artifact: a git archive of the prodguard repository (package.json, no dist/).

@@ -2,15 +2,15 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createPool,
   passwordFromFile,
   poolMetricsText,
   poolOptionsFromEnv,
   type ResilientPool,
-} from '../../../src/runtime/index.js';
+} from '@prodguard/runtime';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   blackholeServer,
   captureLog,

@@ -5,7 +5,7 @@ import { type JsonLineChild, spawnJsonLines } from './child-process.js';
 import { createTestRole, type TestRole } from './runtime-fixtures.js';
 
 const APP = fileURLToPath(new URL('./fixtures/shutdown-app.mjs', import.meta.url));
-const RUNTIME = fileURLToPath(new URL('../../../dist/runtime/index.js', import.meta.url));
+const RUNTIME = fileURLToPath(new URL('../../../packages/runtime/dist/index.js', import.meta.url));
 
 describe('gracefulShutdown in a real process receiving SIGTERM', () => {
   let role: TestRole;

@@ -1,12 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createPool, type HealthHandlerOptions, healthHandler, type ResilientPool } from '@prodguard/runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createPool,
-  type HealthHandlerOptions,
-  healthHandler,
-  type ResilientPool,
-} from '../../../src/runtime/index.js';
 import { blackholeServer, captureLog, createTestRole, type TestRole } from './runtime-fixtures.js';
 
 async function serve(options: HealthHandlerOptions): Promise<{ url: string; server: Server }> {

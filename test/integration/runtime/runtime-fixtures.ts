@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { RuntimeLog } from '@prodguard/runtime';
 import pg from 'pg';
-import type { RuntimeLog } from '../../../src/runtime/index.js';
 import { createTestDatabase, postgresServer, serverUrl, type TestDatabase } from '../../helpers/postgres.js';
 
 /** A login role with a password on the run's cluster, owning a fresh database. */

@@ -61,6 +61,11 @@ export interface PoolMetrics {
   retries: number;
   /** Connects that succeeded on a retry. */
   recovered: number;
+  /**
+   * Connections handed out (each `query()` and each transaction takes one): proof that a client such as
+   * Prisma's adapter really goes through this pool (see `createPrismaAdapter`).
+   */
+  acquired: number;
 }
 
 interface ResolvedSettings {
@@ -90,6 +95,7 @@ export class ResilientPool extends pg.Pool {
   #authFailures = 0;
   #retries = 0;
   #recovered = 0;
+  #acquired = 0;
 
   constructor(config: pg.PoolConfig, settings: ResolvedSettings) {
     super(config);
@@ -125,6 +131,7 @@ export class ResilientPool extends pg.Pool {
     for (let attempt = 0; ; attempt++) {
       try {
         const client = await super.connect();
+        this.#acquired++;
         if (attempt > 0) {
           this.#recovered++;
           log.info('database connect succeeded on retry', {
@@ -175,6 +182,7 @@ export class ResilientPool extends pg.Pool {
       authFailures: this.#authFailures,
       retries: this.#retries,
       recovered: this.#recovered,
+      acquired: this.#acquired,
     };
   }
 }
@@ -348,5 +356,6 @@ export function poolMetricsText(metrics: PoolMetrics, prefix = 'db_pool'): strin
     counter('auth_failures_total', 'Connection attempts refused with SQLSTATE 28P01.', metrics.authFailures),
     counter('connect_retries_total', 'Connect retries after a failure.', metrics.retries),
     counter('connect_recovered_total', 'Connects that succeeded on a retry.', metrics.recovered),
+    counter('acquired_total', 'Connections handed out to queries and transactions.', metrics.acquired),
   ].join('');
 }

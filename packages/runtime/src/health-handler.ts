@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { redactText } from '../kernel/redact.js';
 import type { PoolMetrics } from './create-pool.js';
+import { redactText } from './redact.js';
 
 /** The part of a pool the health check uses: any `pg.Pool` fits; a `ResilientPool` also reports metrics. */
 export interface HealthPool {

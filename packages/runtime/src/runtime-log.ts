@@ -1,4 +1,4 @@
-import { redactText, redactValue } from '../kernel/redact.js';
+import { redactText, redactValue } from './redact.js';
 
 /** What the runtime needs from the application's logger; pino, winston and console-like objects fit. */
 export interface RuntimeLog {
