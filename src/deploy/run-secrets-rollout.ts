@@ -1,6 +1,6 @@
 import { isProdguardError } from '../kernel/errors.js';
 import { endOperation, type OperationRecord, OperationRunner } from '../operations/index.js';
-import type { RolloutResult, ServiceRoller } from '../secrets/index.js';
+import type { RolloutResult, RunningRevision, ServiceRoller } from '../secrets/index.js';
 import type { EnvironmentLock } from '../store/index.js';
 import type { Workspace } from '../workspace/index.js';
 import { effectiveTraffic } from './apply-traffic.js';
@@ -103,14 +103,32 @@ export async function abortSecretsRollout(
   config: PipelineConfig,
   parentId: string,
   deps: PipelineDeps,
-): Promise<{ message: string }> {
+): Promise<{ message: string; serving: RunningRevision[] }> {
   const op = runningChild(deps, parentId);
-  if (!op) return { message: 'no rollout was in progress' };
+  if (!op)
+    return { message: 'no rollout was in progress', serving: await servingRevisions(deps, config, parentId) };
   const restored = await restoreTrafficBefore(config, op, deps);
   markRevision(deps, op, 'rolled-back', { reason: 'its rotation was aborted' });
   const message = `Aborted rollout ${op.id}; ${restored}.`;
   endOperation(deps.ops, deps.events, op, 'aborted', { message, elapsedMs: 0, error: 'rotation aborted' });
-  return { message };
+  return { message, serving: await servingRevisions(deps, config, parentId) };
+}
+
+/** The revisions traffic goes to now, with the secret versions each was started with. */
+async function servingRevisions(
+  deps: PipelineDeps,
+  config: PipelineConfig,
+  parentId: string,
+): Promise<RunningRevision[]> {
+  const environment = deps.ops.get(parentId)?.environment;
+  if (!environment || !config.environments[environment]) return [];
+  const service = await deps.platform.getService(environment);
+  return Promise.all(
+    effectiveTraffic(service).map(async (t) => ({
+      revision: t.revision,
+      secretVersions: (await deps.platform.getRevision(environment, t.revision)).secretVersions,
+    })),
+  );
 }
 
 /** The secrets domain's ServiceRoller over the local agent, for `secrets rotate`. */
@@ -139,8 +157,9 @@ export function createSecretsServiceRoller(ws: Workspace): ServiceRoller {
         (p) => runSecretsRollout(p.config, { environment, pins, parentId: parent.operationId }, p.deps),
       ),
     abortRollout: (_environment, parent) =>
-      withPipeline({ message: 'the local platform is not running; no traffic to restore' }, (p) =>
-        abortSecretsRollout(p.config, parent.operationId, p.deps),
+      withPipeline<{ message: string; serving?: RunningRevision[] }>(
+        { message: 'the local platform is not running; no traffic to restore' },
+        (p) => abortSecretsRollout(p.config, parent.operationId, p.deps),
       ),
   };
 }

@@ -80,7 +80,11 @@ export async function destroySecretVersion(
     : undefined;
   const activeRotations = ctx.store.db
     .prepare<[string, string, number, number], { id: string }>(
-      "SELECT id FROM operations WHERE kind = 'secrets-rotation' AND subject = ? AND environment = ? AND status = 'running' AND (json_extract(params, '$.fromVersion') = ? OR json_extract(state, '$.toVersion') = ?)",
+      // A running rotation still needs the version it started from and the one it added (journaled by add-version).
+      `SELECT o.id FROM operations o WHERE o.kind = 'secrets-rotation' AND o.subject = ? AND o.environment = ?
+         AND o.status = 'running' AND (json_extract(o.params, '$.fromVersion') = ? OR EXISTS (
+           SELECT 1 FROM operation_steps s WHERE s.operation_id = o.id AND s.step = 'add-version'
+             AND s.phase = 'succeeded' AND json_extract(s.data, '$.toVersion') = ?))`,
     )
     .all(input.name, input.environment, input.version, input.version)
     .map((r) => r.id);

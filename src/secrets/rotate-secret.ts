@@ -37,6 +37,7 @@ import {
 import { generatePassword, generateRandomSecret } from './scram-verifier.js';
 import type { SecretRef } from './secret-vault.js';
 import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
+import type { RunningRevision } from './secrets-ports.js';
 
 export interface RotateSecretInput {
   name: string;
@@ -450,7 +451,7 @@ async function runRotationSteps(
   for (const step of names) {
     if (runner.isDone(step)) continue;
     try {
-      const outcome = await runner.step(
+      await runner.step(
         step,
         async () => {
           throwIfAborted(deps.signal);
@@ -459,9 +460,6 @@ async function runRotationSteps(
         },
         (d) => d.detail,
       );
-      if ('toVersion' in outcome) journal.ops.updateState(op, { ...op.state, toVersion: outcome.toVersion });
-      if ('revision' in outcome && outcome.revision)
-        journal.ops.updateState(op, { ...op.state, revision: outcome.revision });
       rotation = journal.get(rotation.id)!;
       await deps.hooks?.afterStep?.(step, rotation);
     } catch (error) {
@@ -577,12 +575,16 @@ export async function abortRotation(
       const op = journal.operation(found.id)!;
       const ref = { name: found.name, environment: found.environment };
       const notes: string[] = [];
-      if (ctx.roller)
-        notes.push((await ctx.roller.abortRollout(ref.environment, { operationId: op.id })).message);
-      // The pin must match what serves: ask the platform which version the running revisions hold.
-      const running = ctx.running ? await ctx.running.list(ref.environment) : undefined;
+      let serving: RunningRevision[] | undefined;
+      if (ctx.roller) {
+        const undone = await ctx.roller.abortRollout(ref.environment, { operationId: op.id });
+        notes.push(undone.message);
+        serving = undone.serving;
+      }
+      // The pin must match what serves: the versions the revisions receiving traffic were started with.
+      serving ??= ctx.running ? await ctx.running.list(ref.environment) : undefined;
       const held = new Set(
-        (running ?? []).map((r) => r.secretVersions[ref.name]).filter((v): v is number => v !== undefined),
+        (serving ?? []).map((r) => r.secretVersions[ref.name]).filter((v): v is number => v !== undefined),
       );
       const rotation = journal.get(op.id)!;
       const pin = ctx.pins.get(ref);

@@ -181,10 +181,21 @@ export class RotationJournal {
   }
 
   #toRecord(op: OperationRecord<'secrets-rotation'>): RotationRecord {
+    const journal = this.#ops.readJournal(op.id);
     const done = readStepResults(this.#ops, op)
       .filter((s) => s.status === 'Success')
       .map((s) => s.name)
       .filter(isRotationStep);
+    // The journal is the truth: what a step learnt is recorded with its success, in one write.
+    const learnt = (step: RotationStepName, key: 'toVersion' | 'revision'): unknown => {
+      const entry = journal.findLast((e) => e.step === step && e.phase === 'succeeded');
+      const data = entry?.data;
+      return typeof data === 'object' && data !== null && key in data
+        ? (data as Record<string, unknown>)[key]
+        : undefined;
+    };
+    const toVersion = learnt('add-version', 'toVersion');
+    const revision = learnt('rollout', 'revision');
     const hasPending = this.#ops.stateStore.db
       .prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM secret_rotation_pending WHERE operation_id = ?',
@@ -200,14 +211,15 @@ export class RotationJournal {
       status: op.status,
       step: done[done.length - 1] ?? 'start',
       fromVersion: op.params.fromVersion,
-      toVersion: op.state.toVersion ?? null,
+      // state holds the versions of rotations journaled before the kernel (carried over by the store migration)
+      toVersion: typeof toVersion === 'number' ? toVersion : (op.state.toVersion ?? null),
       role: op.params.role,
       actor: op.actor,
       startedAt: op.startedAt,
       updatedAt: op.updatedAt,
       finishedAt: op.finishedAt ?? null,
       error: op.error ?? null,
-      revision: op.state.revision ?? null,
+      revision: typeof revision === 'string' ? revision : (op.state.revision ?? null),
       hasPendingValue: (hasPending?.n ?? 0) > 0,
     };
   }

@@ -40,9 +40,13 @@ export interface ServiceRoller {
   ): Promise<RolloutResult>;
   /**
    * Undoes an interrupted child rollout of `parent`: traffic back to exactly what it found, on ready
-   * revisions. Returns the secret versions the serving revisions now run with.
+   * revisions. Returns the revisions that serve traffic afterwards with the secret versions they run
+   * (undefined when no platform answers).
    */
-  abortRollout(environment: string, parent: { operationId: string }): Promise<{ message: string }>;
+  abortRollout(
+    environment: string,
+    parent: { operationId: string },
+  ): Promise<{ message: string; serving?: RunningRevision[] }>;
   /**
    * Optional: authentication failures (SQLSTATE 28P01) the environment's running revisions reported since
    * `since` (ISO time). The single-user protocol watches it after changing the password.
