@@ -46,7 +46,9 @@ export function encodeQuery(query: Readonly<Record<string, GcpQueryValue>> | und
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined) continue;
     const values = Array.isArray(value) ? value : [String(value)];
-    for (const v of values) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(v)}`);
+    // Commas stay readable (updateMask=template,traffic); Google accepts them unescaped.
+    for (const v of values)
+      parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(v).replace(/%2C/g, ',')}`);
   }
   return parts.length > 0 ? `?${parts.join('&')}` : '';
 }

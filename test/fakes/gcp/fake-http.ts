@@ -71,6 +71,8 @@ export interface InjectedFailure {
   status: GoogleStatus;
   message?: string;
   times?: number;
+  /** Runs when the failure is served (e.g. another client changes the resource: a real etag conflict). */
+  onServe?: () => void;
 }
 
 export interface LoggedRequest {
@@ -165,6 +167,7 @@ export class FakeHttpServer {
     );
     if (failure) {
       failure.left -= 1;
+      failure.onServe?.();
       sendError(new FakeGoogleError(failure.status, failure.message ?? `Injected ${failure.status}.`));
       return;
     }
