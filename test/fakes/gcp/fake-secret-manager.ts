@@ -1,3 +1,4 @@
+import { crc32c } from '../../../src/gcp/secret-manager/crc32c.js';
 import type { FakeHttpServer, FakeRequest } from './fake-http.js';
 import { FakeGoogleError, requireObject } from './fake-http.js';
 
@@ -59,7 +60,16 @@ export class FakeSecretManager {
     http.route('POST', ADD_VERSION, (r) => this.#add(r));
     http.route('GET', VERSIONS, (r) => this.#versions(r));
     http.route('GET', VERSION, (r) => this.#view(this.#version(r.params[0]!, r.params[1]!)));
-    http.route('POST', VERSION_ACTION, (r) => this.#action(r));
+    // versions.access is a GET; enable, disable and destroy are POSTs.
+    http.route('GET', VERSION_ACTION, (r) => {
+      if (r.params[2] !== 'access')
+        throw new FakeGoogleError('NOT_FOUND', `No GET route for :${r.params[2]}.`);
+      return this.#action(r);
+    });
+    http.route('POST', VERSION_ACTION, (r) => {
+      if (r.params[2] === 'access') throw new FakeGoogleError('NOT_FOUND', 'versions.access is a GET.');
+      return this.#action(r);
+    });
     http.route('POST', /^\/v1\/(projects\/[^/]+\/secrets\/[^/:]+):(setIamPolicy|getIamPolicy)$/, (r) =>
       this.#iam(r),
     );
@@ -240,7 +250,10 @@ export class FakeSecretManager {
           'FAILED_PRECONDITION',
           `Secret Version [${v.resource.name}] is in ${v.resource.state} state.`,
         );
-      return { name: v.resource.name, payload: { data: v.data } };
+      return {
+        name: v.resource.name,
+        payload: { data: v.data, dataCrc32c: String(crc32c(Buffer.from(v.data ?? '', 'base64'))) },
+      };
     }
     if (body.etag !== undefined && body.etag !== v.resource.etag)
       throw new FakeGoogleError(
