@@ -411,17 +411,16 @@ export class SecretManagerVault implements SecretVault {
     for (const info of await this.listSecrets()) {
       const ref = { name: info.name, environment: info.environment };
       const secret = await this.#readSecret(ref);
-      for (const [key, text] of Object.entries(secret?.annotations ?? {})) {
+      for (const key of Object.keys(secret?.annotations ?? {})) {
         const m = /^prodguard\.v(\d+)$/.exec(key);
         if (!m) continue;
         const note = this.#note(secret, Number(m[1]));
         if (!note?.destroyAfter || Date.parse(note.destroyAfter) > now) continue;
         const version = Number(m[1]);
         const v = await this.#readVersion(ref, version);
-        if (!v || v.state !== 'DISABLED') continue;
+        if (v?.state !== 'DISABLED') continue;
         const after = await this.#act(ref, version, 'destroy');
         const { destroyAfter: _done, ...rest } = note;
-        void text;
         await this.#annotate(ref, (a) => {
           a[noteKey(version)] = JSON.stringify({ ...rest, changed: new Date(now).toISOString() });
         });
