@@ -1,7 +1,7 @@
 import { type ErrorKind, ProdguardError } from '../../kernel/errors.js';
 
 /** The Google APIs prodguard calls, by their googleapis.com host prefix. */
-export type GcpApi = 'run' | 'secretmanager' | 'sqladmin' | 'monitoring' | 'logging';
+export type GcpApi = 'run' | 'secretmanager' | 'sqladmin' | 'monitoring' | 'logging' | 'cloudresourcemanager';
 
 /**
  * A Google API answered with an error: carries the HTTP status and the canonical Google status

@@ -14,6 +14,8 @@ export interface GcpRequest {
   body?: unknown;
   /** Exact secret values (and their encodings) this call carries; masked in plans, logs and errors. */
   secrets?: readonly string[];
+  /** A POST that only reads (getIamPolicy, entries:list): plan mode sends it like a GET. */
+  read?: boolean;
   /** Overrides the transport's per-call timeout. */
   timeoutMs?: number;
 }
@@ -25,6 +27,8 @@ export interface GcpCallRecord {
   body?: unknown;
   /** `read` calls are made even in plan mode (they change nothing); `write` calls are only recorded. */
   kind: 'read' | 'write';
+  /** Plan mode with validateOnly: what Google said of the write. */
+  validation?: string;
 }
 
 /**

@@ -19,7 +19,7 @@ export function maskRequest(req: GcpRequest, baseUrl: string): GcpCallRecord {
   const record: GcpCallRecord = {
     method: req.method,
     url,
-    kind: req.method === 'GET' ? 'read' : 'write',
+    kind: req.method === 'GET' || req.read ? 'read' : 'write',
   };
   if (req.body !== undefined) record.body = maskBody(req.body, known);
   return record;

@@ -11,6 +11,12 @@ export interface PlanTransportOptions {
    */
   reads?: GcpTransport;
   baseUrl?: (api: GcpApi) => string;
+  /**
+   * Also ask Google to check Cloud Run writes without applying them: the same request is sent to
+   * `reads` with `validateOnly=true` (Cloud Run v2 create/update/delete support it; the other APIs
+   * prodguard writes to have no such flag). The verdict is recorded on the planned call.
+   */
+  validateOnly?: boolean;
 }
 
 const PLAN_OPERATION = /\/operations\/plan-\d+$/;
@@ -23,12 +29,14 @@ const PLAN_OPERATION = /\/operations\/plan-\d+$/;
 export class PlanTransport implements GcpTransport {
   readonly mode = 'plan' as const;
   readonly #reads: GcpTransport | undefined;
+  readonly #validateOnly: boolean;
   readonly #base: (api: GcpApi) => string;
   readonly #calls: GcpCallRecord[] = [];
   #operations = 0;
 
   constructor(options: PlanTransportOptions = {}) {
     this.#reads = options.reads;
+    this.#validateOnly = options.validateOnly ?? false;
     this.#base = options.baseUrl ?? googleEndpoint;
   }
 
@@ -51,17 +59,26 @@ export class PlanTransport implements GcpTransport {
       ) as T;
     }
     this.#calls.push(maskRequest(req, this.#base(req.api)));
-    if (req.method === 'GET') {
+    if (req.method === 'GET' || req.read) {
       if (this.#reads) return this.#reads.request<T>(req);
       throw new GcpApiError({
         api: req.api,
-        method: 'GET',
+        method: req.method,
         path: req.path,
         httpStatus: 404,
         googleStatus: 'NOT_FOUND',
         message: 'offline plan: nothing is read',
         attempts: 1,
       });
+    }
+    if (this.#validateOnly && req.api === 'run' && this.#reads) {
+      const record = this.#calls.at(-1)!;
+      try {
+        await this.#reads.request({ ...req, query: { ...req.query, validateOnly: true } });
+        record.validation = 'accepted by validateOnly';
+      } catch (error) {
+        record.validation = `rejected by validateOnly: ${error instanceof Error ? error.message : String(error)}`;
+      }
     }
     this.#operations += 1;
     const id = `plan-${this.#operations}`;
@@ -84,6 +101,7 @@ export function renderPlan(calls: readonly GcpCallRecord[], options: { reads?: b
     if (call.kind === 'read' && !options.reads) continue;
     lines.push(`${call.method} ${call.url}`);
     if (call.body !== undefined) lines.push(`  ${JSON.stringify(call.body)}`);
+    if (call.validation) lines.push(`  (${call.validation})`);
   }
   return lines.join('\n');
 }

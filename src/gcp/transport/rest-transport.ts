@@ -46,9 +46,9 @@ export interface RestTransportOptions {
  * backoff". 500/502/504 and network errors are retried only for GET, because a write may have been
  * applied before the failure (retrying a POST addVersion could add two versions).
  */
-function isRetryable(method: string, status: number): boolean {
+function isRetryable(method: string, status: number, read = false): boolean {
   if (status === 429 || status === 503) return true;
-  if (method !== 'GET') return false;
+  if (method !== 'GET' && !read) return false;
   return status === 0 || status === 408 || status === 500 || status === 502 || status === 504;
 }
 
@@ -140,7 +140,7 @@ export function createRestTransport(options: RestTransportOptions): GcpTransport
             throw apiError(req, 200, 'INVALID_RESPONSE', 'the answer is not JSON', attempt + 1, known);
           return last.json as T;
         }
-        if (!isRetryable(req.method, last.status)) break;
+        if (!isRetryable(req.method, last.status, req.read)) break;
       }
       const body = (last?.json ?? {}) as GoogleErrorBody;
       const status = last?.status ?? 0;

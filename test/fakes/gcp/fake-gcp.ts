@@ -1,6 +1,6 @@
 import { FakeCloudRun, type FakeCloudRunOptions } from './fake-cloud-run.js';
 import { FakeCloudSql } from './fake-cloud-sql.js';
-import { FakeHttpServer } from './fake-http.js';
+import { FakeGoogleError, FakeHttpServer } from './fake-http.js';
 import { FakeLogging } from './fake-logging.js';
 import { FakeMonitoring } from './fake-monitoring.js';
 import { FakeSecretManager } from './fake-secret-manager.js';
@@ -23,6 +23,11 @@ export class FakeGcp {
   readonly sql: FakeCloudSql;
   readonly monitoring: FakeMonitoring;
   readonly logging = new FakeLogging();
+  /** Project IAM policies (Cloud Resource Manager v1 getIamPolicy / setIamPolicy). */
+  readonly projectPolicies = new Map<
+    string,
+    { bindings: { role: string; members: string[] }[]; etag: string }
+  >();
 
   private constructor(options: FakeGcpOptions) {
     this.run = new FakeCloudRun({ ...options.run, now: options.now });
@@ -42,6 +47,23 @@ export class FakeGcp {
     fake.sql.register(fake.http);
     fake.monitoring.register(fake.http);
     fake.logging.register(fake.http);
+    fake.http.route('POST', /^\/v1\/projects\/([^/:]+):(getIamPolicy|setIamPolicy)$/, (r) => {
+      const project = r.params[0]!;
+      const current = fake.projectPolicies.get(project) ?? { bindings: [], etag: 'BwE0' };
+      if (r.params[1] === 'getIamPolicy') return structuredClone(current);
+      const policy = (
+        r.body as { policy?: { bindings?: { role: string; members: string[] }[]; etag?: string } }
+      )?.policy;
+      if (!policy) throw new FakeGoogleError('INVALID_ARGUMENT', 'policy is required.');
+      if (policy.etag !== undefined && policy.etag !== current.etag)
+        throw new FakeGoogleError('ABORTED', 'There were concurrent policy changes.');
+      const next = {
+        bindings: policy.bindings ?? [],
+        etag: `BwE${fake.projectPolicies.size + Number(current.etag.slice(3)) + 1}`,
+      };
+      fake.projectPolicies.set(project, next);
+      return structuredClone(next);
+    });
     return fake;
   }
 
