@@ -100,6 +100,11 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: 'versioned, encrypted secrets and safe rotation',
     load: () => import('./commands/secrets.js'),
   },
+  {
+    name: 'gcp',
+    summary: 'Google Cloud: setup-staging, monitoring apply, plan deploy|rotate, logs',
+    load: () => import('./commands/gcp.js'),
+  },
 ];
 
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);

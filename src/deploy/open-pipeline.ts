@@ -1,3 +1,4 @@
+import { openPlatformFor } from '../gcp/index.js';
 import { buildRelease, connectLocalPlatform } from '../platform/index.js';
 import { isAdminSecretName, SecretPins } from '../secrets/index.js';
 import type { Workspace } from '../workspace/index.js';
@@ -29,7 +30,12 @@ export interface OpenedPipeline {
 export async function openPipeline(ws: Workspace, options: OpenPipelineOptions): Promise<OpenedPipeline> {
   const actor = await ws.actor();
   const detach = attachDeployAudit(options.events, ws.audit, actor);
-  const platform = connectLocalPlatform(ws.config);
+  // Cloud Run for `platform.kind: cloudrun` environments, the local agent for the others.
+  const platform = openPlatformFor(ws.config, {
+    env: ws.env,
+    clock: ws.clock,
+    local: () => connectLocalPlatform(ws.config),
+  });
   const builder: ReleaseBuilder = {
     build: (commit, signal) =>
       buildRelease({

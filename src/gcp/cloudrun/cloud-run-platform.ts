@@ -55,8 +55,8 @@ export interface CloudRunPlatformOptions {
   environments: Readonly<Record<string, CloudRunBinding>>;
   /** The container image a release runs as, e.g. `europe-docker.pkg.dev/p/app/api:{commit}`. */
   image: (release: ReleaseRef, environment: string) => string;
-  /** Image that answers 503 with the maintenance page (reads MAINTENANCE_MESSAGE / MAINTENANCE_UNTIL). */
-  maintenanceImage: string;
+  /** Image that answers 503 with the maintenance page (reads MAINTENANCE_MESSAGE / MAINTENANCE_UNTIL), per environment. */
+  maintenanceImage?: string | ((environment: string) => string | undefined);
   /** Pause between polls of a revision or operation. */
   pollIntervalMs?: number;
   /** Longest a Cloud Run operation may take. */
@@ -113,7 +113,8 @@ function parseJson<T>(text: string | undefined, fallback: T): T {
  *   annotation and restored exactly.
  */
 export class CloudRunPlatform implements Platform {
-  readonly #o: Required<Omit<CloudRunPlatformOptions, 'metricsLagMs'>> & { metricsLagMs?: number };
+  readonly #o: Required<Omit<CloudRunPlatformOptions, 'metricsLagMs' | 'maintenanceImage'>> &
+    Pick<CloudRunPlatformOptions, 'metricsLagMs' | 'maintenanceImage'>;
 
   constructor(options: CloudRunPlatformOptions) {
     this.#o = {
@@ -485,6 +486,8 @@ export class CloudRunPlatform implements Platform {
         );
       } catch (error) {
         if (!(isProdguardError(error) && error.code === 'PRODGUARD_PLATFORM_REVISION_NOT_FOUND')) throw error;
+        // Planning: a revision the plan creates does not exist yet; the real run waits for it to be ready.
+        if (this.#o.transport.mode === 'plan') states.set(name, 'ready');
       }
     }
     return states;
@@ -693,12 +696,25 @@ export class CloudRunPlatform implements Platform {
       if (ready && rev?.annotations?.[ANNOTATION.maintenanceMessage] === JSON.stringify(settings))
         return tagged;
     }
+    const image =
+      typeof this.#o.maintenanceImage === 'function'
+        ? this.#o.maintenanceImage(environment)
+        : this.#o.maintenanceImage;
+    if (!image)
+      throw new ProdguardError(
+        'PRODGUARD_GCP_MAINTENANCE_IMAGE_MISSING',
+        `No maintenance image for ${environment}: Cloud Run can only route to a revision of the same service.`,
+        {
+          kind: 'usage',
+          hint: `Set environments.${environment}.platform.maintenanceImage to an image that answers 503 with $MAINTENANCE_MESSAGE.`,
+        },
+      );
     const name = this.#nextRevisionName(run, b);
     const template = this.#template(
       run,
       name,
       {
-        image: this.#o.maintenanceImage,
+        image,
         env: [
           { name: 'MAINTENANCE_MESSAGE', value: settings.message },
           ...(settings.until ? [{ name: 'MAINTENANCE_UNTIL', value: settings.until }] : []),
