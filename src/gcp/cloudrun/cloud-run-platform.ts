@@ -207,6 +207,11 @@ export class CloudRunPlatform implements Platform {
       (s) => s.revision === revision && s.tag && s.uri && s.tag !== MAINTENANCE_TAG,
     );
     if (status?.uri) return status.uri;
+    // Another tag's URL with the tag swapped: how Cloud Run builds tag URLs, whatever the host form.
+    const other = run.trafficStatuses?.find(
+      (s) => s.tag && s.uri?.includes(s.tag) && s.tag !== MAINTENANCE_TAG,
+    );
+    if (other?.tag && other.uri) return other.uri.replace(other.tag, revisionTag(revision));
     const uri = run.uri ?? '';
     // Cloud Run tag URLs are https://<tag>---<service host>.
     const match = /^https:\/\/([^/]+\.run\.app)/.exec(uri);
@@ -290,8 +295,12 @@ export class CloudRunPlatform implements Platform {
     const base = structuredClone(run.template);
     const [first, ...rest] = base.containers;
     // Plain env vars set outside prodguard are kept; secret refs come only from prodguard's pins.
+    // MAINTENANCE_* belong to the maintenance revision only (the service template may be its template).
     const kept = (first?.env ?? []).filter(
-      (e) => e.valueSource === undefined && !container.env.some((c) => c.name === e.name),
+      (e) =>
+        e.valueSource === undefined &&
+        !e.name.startsWith('MAINTENANCE_') &&
+        !container.env.some((c) => c.name === e.name),
     );
     return {
       ...base,

@@ -248,3 +248,34 @@ describe('CloudRunPlatform request shapes and failure handling', () => {
     );
   });
 });
+
+describe('CloudRunPlatform after maintenance', () => {
+  it('a deploy after maintenance does not inherit the maintenance revision env', async () => {
+    const clock = new ManualClock('2026-03-04T10:00:00Z');
+    const fake = await FakeGcp.start({ now: () => clock.now() });
+    try {
+      fake.run.seedService(SVC, {
+        containers: [{ image: 'img:old', env: [{ name: 'NODE_ENV', value: 'production' }] }],
+      });
+      const platform = new CloudRunPlatform({
+        transport: createRestTransport({ token: async () => 't', clock, baseUrl: fake.baseUrl }),
+        clock,
+        environments: { production: { project: 'p1', region: 'europe-west1', service: 'api' } },
+        image: (r) => `img:${r.commit}`,
+        maintenanceImage: 'img:maintenance',
+        pollIntervalMs: 1_000,
+      });
+      await platform.setMaintenance('production', { message: 'Back soon' });
+      await platform.setMaintenance('production', null);
+      const rev = await platform.createRevision({
+        service: 'production',
+        release: { commit: 'c2', digest: 'd' },
+        env: {},
+      });
+      const env = fake.run.revisions.get(`${SVC}/revisions/${rev.name}`)!.resource.containers[0]!.env;
+      expect(env).toEqual([{ name: 'NODE_ENV', value: 'production' }]);
+    } finally {
+      await fake.close();
+    }
+  });
+});
