@@ -7,6 +7,7 @@ export * from './monitoring/index.js';
 export * from './open-gcp.js';
 export * from './plan/plan-gcp-operations.js';
 export * from './routed-platform.js';
+export * from './routed-secret-vault.js';
 export * from './secret-manager/index.js';
 export * from './setup/index.js';
 export * from './transport/index.js';

@@ -1,8 +1,13 @@
 import type { Config } from '../config/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
+import type { PostgresRoleAdmin } from '../secrets/postgres-role-admin.js';
+import type { SecretVault } from '../secrets/secret-vault.js';
 import { type CloudRunBinding, CloudRunPlatform } from './cloudrun/cloud-run-platform.js';
+import { cloudSqlRoleAdmin } from './cloudsql/cloud-sql-role-admin.js';
 import { type ClosablePlatform, RoutedPlatform } from './routed-platform.js';
+import { RoutedSecretVault } from './routed-secret-vault.js';
+import { SecretManagerVault } from './secret-manager/secret-manager-vault.js';
 import {
   createRestTransport,
   type GcpTransport,
@@ -113,4 +118,41 @@ export function openPlatformFor(
     clock: options.clock,
   })!;
   return new RoutedPlatform(new Map([...bindings.keys()].map((k) => [k, cloud])), options.local);
+}
+
+/**
+ * The vault and role admin the secrets commands use: Secret Manager and Cloud SQL `users.update` for
+ * `kind: cloudrun` environments (Cloud SQL only where platform.sqlInstance is set), the local ones
+ * otherwise.
+ */
+export function openSecretsBackendsFor(
+  config: Config,
+  options: { env: NodeJS.ProcessEnv; clock: Clock; localVault: SecretVault; localRoles: PostgresRoleAdmin },
+): { vault: SecretVault; rolesFor: (environment: string) => PostgresRoleAdmin } {
+  const bindings = cloudRunBindings(config);
+  if (bindings.size === 0) return { vault: options.localVault, rolesFor: () => options.localRoles };
+  const transport = openGcpTransport({ env: options.env, clock: options.clock });
+  const vaults = new Map<string, SecretVault>();
+  const byProject = new Map<string, SecretManagerVault>();
+  for (const [environment, b] of bindings) {
+    const vault =
+      byProject.get(b.project) ??
+      new SecretManagerVault({ transport, clock: options.clock, project: b.project });
+    byProject.set(b.project, vault);
+    vaults.set(environment, vault);
+  }
+  return {
+    vault: new RoutedSecretVault(vaults, options.localVault),
+    rolesFor: (environment) => {
+      const b = bindings.get(environment);
+      if (!b?.sqlInstance) return options.localRoles;
+      return cloudSqlRoleAdmin({
+        transport,
+        clock: options.clock,
+        instance: { project: b.project, instance: b.sqlInstance },
+        login: (url) => options.localRoles.tryLogin(url),
+        sqlAdmin: options.localRoles,
+      });
+    },
+  };
 }

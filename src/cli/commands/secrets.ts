@@ -93,12 +93,22 @@ async function withSecrets<T>(
   fn: (session: SecretsSession) => Promise<T>,
 ): Promise<T> {
   return withWorkspace(io, command, async (ws) => {
-    const { vault, key } = openSecretVault({
+    const local = openSecretVault({
       store: ws.store,
       clock: ws.clock,
       env: ws.env,
       stateDir: ws.paths.state,
     });
+    const key = local.key;
+    // Secret Manager (and Cloud SQL users.update) for `platform.kind: cloudrun` environments.
+    const { openSecretsBackendsFor } = await import('../../gcp/open-gcp.js');
+    const backends = openSecretsBackendsFor(ws.config, {
+      env: ws.env,
+      clock: ws.clock,
+      localVault: local.vault,
+      localRoles: pgRoleAdmin,
+    });
+    const vault = backends.vault;
     const cleanups: (() => Promise<void>)[] = [];
     const notes: string[] = [];
     try {
@@ -602,7 +612,14 @@ export function register(program: Command, io: CliIo): void {
             overrides,
           },
           {
-            postgres: pgRoleAdmin,
+            postgres: (await import('../../gcp/open-gcp.js'))
+              .openSecretsBackendsFor(ws.config, {
+                env: ws.env,
+                clock: ws.clock,
+                localVault: ctx.vault,
+                localRoles: pgRoleAdmin,
+              })
+              .rolesFor(env),
             key,
             checks: rotationFreezeChecks(ws.config, ws.store),
             signal: io.signal,
