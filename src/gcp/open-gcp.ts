@@ -60,14 +60,16 @@ export function openGcpTransport(options: OpenGcpTransportOptions): GcpTransport
     : live;
 }
 
+export type CloudRunEnvironmentBinding = CloudRunBinding & {
+  image: string;
+  maintenanceImage?: string;
+  sqlInstance?: string;
+  metricsLagMs: number;
+};
+
 /** The Cloud Run binding of every `kind: cloudrun` environment. */
-export function cloudRunBindings(
-  config: Config,
-): Map<string, CloudRunBinding & { image: string; maintenanceImage?: string; sqlInstance?: string }> {
-  const out = new Map<
-    string,
-    CloudRunBinding & { image: string; maintenanceImage?: string; sqlInstance?: string }
-  >();
+export function cloudRunBindings(config: Config): Map<string, CloudRunEnvironmentBinding> {
+  const out = new Map<string, CloudRunEnvironmentBinding>();
   for (const [name, env] of Object.entries(config.environments)) {
     const p = env.platform;
     if (p?.kind !== 'cloudrun' || !p.project || !p.region || !p.service || !p.image) continue;
@@ -76,6 +78,7 @@ export function cloudRunBindings(
       region: p.region,
       service: p.service,
       image: p.image,
+      metricsLagMs: p.metricsLag,
       ...(p.maintenanceImage ? { maintenanceImage: p.maintenanceImage } : {}),
       ...(p.sqlInstance ? { sqlInstance: p.sqlInstance } : {}),
     });
@@ -100,6 +103,7 @@ export function openCloudRunPlatform(
         .image.replaceAll('{commit}', release.commit)
         .replaceAll('{digest}', release.digest),
     maintenanceImage: (environment) => bindings.get(environment)?.maintenanceImage,
+    metricsLagMs: (environment) => bindings.get(environment)?.metricsLagMs ?? 180_000,
   });
 }
 

@@ -97,6 +97,10 @@ export const environmentPlatformSchema = z
       .describe(
         'Cloud Run: an image that answers 503 with the page in $MAINTENANCE_MESSAGE (deployed once as a tagged revision for `maintenance on`).',
       ),
+    metricsLag: durationOr(
+      'Cloud Run: how late Cloud Monitoring data arrives; analysis windows end this long before now (Google documents up to ~180 s).',
+      '3m',
+    ),
     sqlInstance: z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,97}$/, { message: 'Expected a Cloud SQL instance name such as api-db' })

@@ -61,8 +61,8 @@ export interface CloudRunPlatformOptions {
   pollIntervalMs?: number;
   /** Longest a Cloud Run operation may take. */
   operationTimeoutMs?: number;
-  /** Cloud Monitoring ingestion lag the metrics window ends before (default 180 s). */
-  metricsLagMs?: number;
+  /** Cloud Monitoring ingestion lag the metrics window ends before (default 180 s), per environment. */
+  metricsLagMs?: number | ((environment: string) => number);
   /** Random suffixes for revision names (injected for deterministic tests). */
   randomLetters?: (n: number) => string;
 }
@@ -388,14 +388,24 @@ export class CloudRunPlatform implements Platform {
         [ANNOTATION.secrets]: JSON.stringify(pins),
       },
     );
-    const opRun = await this.#startTemplateUpdate(environment, run, template, revisionTag(name));
+    const op = await this.#startTemplateUpdate(environment, run, template, revisionTag(name));
+    let url = this.#tagUrl(run, name);
+    if (url === (run.uri ?? '') && this.#o.transport.mode === 'live') {
+      // The tag URL cannot be derived (a service URL not of the *.run.app form, and no other tag to
+      // copy): wait for the update, whose trafficStatuses carry it. Smoke tests must never hit the
+      // service URL, which serves the old revision.
+      const done = await waitRunOperation<RunService>(this.#o.transport, op, this.#poll()).catch(
+        () => undefined,
+      );
+      if (done) url = this.#tagUrl(done, name);
+    }
     return {
       name,
       service: environment,
       release: { ...spec.release },
       createdAt: this.#o.clock.now().toISOString(),
       state: 'starting',
-      url: this.#tagUrl(opRun, name),
+      url,
       restarts: 0,
       secretVersions: pins,
       labels: { ...(spec.labels ?? {}) },
@@ -412,21 +422,20 @@ export class CloudRunPlatform implements Platform {
     run: RunService,
     template: RunRevisionTemplate,
     tag: string,
-  ): Promise<RunService> {
+  ): Promise<RunOperation<RunService>> {
     const b = this.#binding(environment);
     const revision = template.revision!;
     // Today's routing, pinned by name (in maintenance that is the maintenance revision, and stays so).
     const split = servingTraffic(run);
     const existing = new Set([...currentTags(run).values(), ...split.map((t) => t.revision), revision]);
     const traffic = planRunTraffic(run, split, { existing, addTags: new Map([[tag, revision]]) });
-    await this.#o.transport.request<RunOperation<RunService>>({
+    return this.#o.transport.request<RunOperation<RunService>>({
       api: 'run',
       method: 'PATCH',
       path: `/v2/${this.#servicePath(b)}`,
       query: { updateMask: 'template,traffic' },
       body: { template, traffic, etag: run.etag },
     });
-    return run;
   }
 
   async waitReady(
@@ -619,7 +628,14 @@ export class CloudRunPlatform implements Platform {
       service: b.service,
       region: b.region,
       windowMs,
-      ...(this.#o.metricsLagMs !== undefined ? { lagMs: this.#o.metricsLagMs } : {}),
+      ...(this.#o.metricsLagMs !== undefined
+        ? {
+            lagMs:
+              typeof this.#o.metricsLagMs === 'function'
+                ? this.#o.metricsLagMs(environment)
+                : this.#o.metricsLagMs,
+          }
+        : {}),
     });
     const names = new Set([...servingTraffic(run).map((t) => t.revision), ...result.revisions.keys()]);
     return [...names].map((revision) => {

@@ -161,6 +161,10 @@ export class FakeCloudRun {
   readonly appRequests: { service: string; tag: string; path: string; status: number }[] = [];
   /** Revisions (short names) that answer 500 on every app request (a bad release). */
   readonly failingRevisions = new Set<string>();
+  /** The next N revisions created answer 500 on every request (a bad release whose name is not known yet). */
+  failNextRevisions = 0;
+  /** Called for every request the "app" serves, as Cloud Run would count it in request_count. */
+  onAppRequest: ((service: string, revision: string, status: number, location: string) => void) | undefined;
 
   constructor(options: FakeCloudRunOptions) {
     this.#options = {
@@ -426,6 +430,10 @@ export class FakeCloudRun {
     };
     this.revisions.set(full, state);
     service.latestCreatedRevision = full;
+    if (this.failNextRevisions > 0) {
+      this.failNextRevisions -= 1;
+      this.failingRevisions.add(name);
+    }
     return state;
   }
 
@@ -607,8 +615,13 @@ export class FakeCloudRun {
       tag === '-'
         ? service?.trafficStatuses.find((t) => (t.percent ?? 0) > 0)
         : service?.trafficStatuses.find((t) => t.tag === tag);
-    const status = !target?.revision ? 404 : this.failingRevisions.has(target.revision) ? 500 : 200;
+    // A bad release passes its smoke test (/version) but fails real traffic.
+    const failing =
+      target?.revision !== undefined && this.failingRevisions.has(target.revision) && path !== '/version';
+    const status = !target?.revision ? 404 : failing ? 500 : 200;
     this.appRequests.push({ service: serviceId, tag, path, status });
+    if (target?.revision && service)
+      this.onAppRequest?.(serviceId, target.revision, status, service.name.split('/')[3]!);
     return { status, json: { revision: target?.revision ?? null, path } };
   }
 }

@@ -47,6 +47,17 @@ export class FakeGcp {
     fake.sql.register(fake.http);
     fake.monitoring.register(fake.http);
     fake.logging.register(fake.http);
+    // Requests served at tag URLs show up in request_count / request_latencies, as on Cloud Run.
+    fake.run.onAppRequest = (service, revision, status, location) =>
+      fake.monitoring.addRunTraffic({
+        project: fake.projectOf(service),
+        service,
+        revision,
+        location,
+        atMs: options.now().getTime(),
+        byClass: { [`${String(status)[0]}xx`]: 1 },
+        latenciesMs: [5],
+      });
     fake.http.route('POST', /^\/v1\/projects\/([^/:]+):(getIamPolicy|setIamPolicy)$/, (r) => {
       const project = r.params[0]!;
       const current = fake.projectPolicies.get(project) ?? { bindings: [], etag: 'BwE0' };
@@ -65,6 +76,11 @@ export class FakeGcp {
       return structuredClone(next);
     });
     return fake;
+  }
+
+  projectOf(serviceId: string): string {
+    const full = [...this.run.services.keys()].find((n) => n.endsWith(`/services/${serviceId}`));
+    return full?.split('/')[1] ?? 'unknown';
   }
 
   get url(): string {
