@@ -112,6 +112,38 @@ environments:
     expect(fake.sql.instances.size).toBe(1);
   });
 
+  it('prodguard logs reads Cloud Logging for a Cloud Run environment, credentials masked', async () => {
+    fake.logging.add({
+      resource: {
+        type: 'cloud_run_revision',
+        labels: {
+          project_id: 'cvstomize-prod',
+          service_name: 'api',
+          location: 'us-central1',
+          revision_name: 'api-00001-cyw',
+        },
+      },
+      timestamp: '2026-03-04T09:59:00.000Z',
+      severity: 'ERROR',
+      textPayload: 'connect failed for postgres://app:hunter2secret@10.0.0.5/app',
+    });
+    const result = await run(['logs', 'production', '--tail', '10']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('api-00001-cyw err');
+    expect(result.stdout).toContain('postgres://app:[redacted]@10.0.0.5/app');
+    expect(result.stdout).not.toContain('hunter2secret');
+  });
+
+  it('prodguard status shows a Cloud Run environment from the Admin API', async () => {
+    const result = await run(['status', 'production', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const status = JSON.parse(result.stdout) as {
+      services: { name: string; revisions: { name: string }[] }[];
+    };
+    expect(status.services[0]!.name).toBe('production');
+    expect(status.services[0]!.revisions.map((r) => r.name)).toContain('api-00001-cyw');
+  });
+
   it('refuses an environment that is not on Cloud Run with a clear error', async () => {
     const result = await run(['gcp', 'plan', 'deploy', 'staging', '--commit', 'abc']);
     expect(result.exitCode).toBe(2);
