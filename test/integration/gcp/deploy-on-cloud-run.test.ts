@@ -115,4 +115,21 @@ ${cloudrun('api')}`,
       .trafficStatuses.filter((s) => (s.percent ?? 0) > 0);
     expect(after.map((s) => [s.revision, s.percent])).toEqual(before.map((s) => [s.revision, s.percent]));
   });
+
+  it('maintenance on serves a tagged maintenance revision; off restores the split exactly', async () => {
+    const name = `projects/${PROJECT}/locations/${REGION}/services/api`;
+    const serving = () =>
+      fake.run.services
+        .get(name)!
+        .trafficStatuses.filter((s) => (s.percent ?? 0) > 0)
+        .map((s) => [s.revision, s.percent]);
+    const before = serving();
+    const on = await cli('maintenance', 'on', 'production', '--message', 'Back at 11:00');
+    expect(on.exitCode, on.stderr + on.stdout).toBe(0);
+    const maintenance = fake.run.services.get(name)!.traffic.find((t) => t.tag === 'maintenance')!.revision!;
+    expect(serving()).toEqual([[maintenance, 100]]);
+    const off = await cli('maintenance', 'off', 'production');
+    expect(off.exitCode, off.stderr + off.stdout).toBe(0);
+    expect(serving()).toEqual(before);
+  });
 });
