@@ -2,6 +2,8 @@ import type { Logger } from '../kernel/logger.js';
 import {
   type MasterKey,
   openSecretVault,
+  type PostgresRoleAdmin,
+  pgRoleAdmin,
   platformRunningRevisionSecrets,
   type RunningRevisionSecrets,
   SecretPins,
@@ -22,6 +24,8 @@ export interface SecretsSessionOptions {
 export interface SecretsSession {
   ctx: SecretsContext;
   key: MasterKey;
+  /** Who changes database passwords for an environment: SQL on the server, or Cloud SQL's users.update. */
+  roles(environment: string): PostgresRoleAdmin;
   /** Ports that could not be reached, said plainly (shown, and in --json). */
   notes: string[];
   close(): Promise<void>;
@@ -63,12 +67,22 @@ export async function openSecretsSession(
   ws: Workspace,
   options: SecretsSessionOptions = {},
 ): Promise<SecretsSession> {
-  const { vault, key } = openSecretVault({
+  const local = openSecretVault({
     store: ws.store,
     clock: ws.clock,
     env: ws.env,
     stateDir: ws.paths.state,
   });
+  const key = local.key;
+  // Secret Manager (and Cloud SQL users.update) for `platform.kind: cloudrun` environments.
+  const { openSecretsBackendsFor } = await import('../gcp/open-gcp.js');
+  const backends = openSecretsBackendsFor(ws.config, {
+    env: ws.env,
+    clock: ws.clock,
+    localVault: local.vault,
+    localRoles: pgRoleAdmin,
+  });
+  const vault = backends.vault;
   const cleanups: (() => Promise<void>)[] = [];
   const notes: string[] = [];
   const close = async () => {
@@ -99,7 +113,7 @@ export async function openSecretsSession(
       ...(running ? { running } : {}),
       ...(roller ? { roller } : {}),
     };
-    return { ctx, key, notes, close };
+    return { ctx, key, notes, close, roles: (environment) => backends.rolesFor(environment) };
   } catch (error) {
     await close();
     throw error;

@@ -17,7 +17,6 @@ import {
 } from '../operations/index.js';
 import {
   abortRotation,
-  pgRoleAdmin,
   type RotateSecretResult,
   rotateSecret,
   rotationFreezeChecks,
@@ -212,7 +211,7 @@ async function resumeRotation(
       session.ctx,
       { name: op.params.name, environment: op.environment, resume: true },
       {
-        postgres: pgRoleAdmin,
+        postgres: session.roles(op.environment),
         key: session.key,
         checks: rotationFreezeChecks(ws.config, ws.store),
         ...(options.signal ? { signal: options.signal } : {}),

@@ -106,6 +106,11 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: 'versioned, encrypted secrets and safe rotation',
     load: () => import('./commands/secrets.js'),
   },
+  {
+    name: 'gcp',
+    summary: 'Google Cloud: setup-staging, monitoring apply, plan deploy|rotate, logs',
+    load: () => import('./commands/gcp.js'),
+  },
 ];
 
 function buildProgram(io: CliIo): Command {

@@ -1,3 +1,4 @@
+import { openPlatformFor } from '../gcp/index.js';
 import { OperationStore } from '../operations/index.js';
 import { buildRelease, connectLocalPlatform } from '../platform/index.js';
 import { isAdminSecretName, SecretPins } from '../secrets/index.js';
@@ -31,7 +32,12 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
   // Credentials for prodguard itself (rotations' admin URL, the console's read-only login) never reach the app.
   const isToolSecret = (name: string) =>
     isAdminSecretName(ws, name) || name === ws.config.database.readonlySecret;
-  const platform = connectLocalPlatform(ws.config);
+  // Cloud Run for `platform.kind: cloudrun` environments, the local agent for the others.
+  const platform = openPlatformFor(ws.config, {
+    env: ws.env,
+    clock: ws.clock,
+    local: () => connectLocalPlatform(ws.config),
+  });
   const builder: ReleaseBuilder = {
     build: (commit, signal) =>
       buildRelease({

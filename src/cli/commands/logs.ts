@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../kernel/errors.js';
 import { redactText } from '../../kernel/redact.js';
 import {
   agentPaths,
@@ -36,6 +37,37 @@ export function register(program: Command, io: CliIo): void {
             : undefined;
           if (!ws.config.environmentOrder.includes(env))
             throw serviceNotFound(env, ws.config.environmentOrder);
+          // A Cloud Run environment's logs are in Cloud Logging (entries:list).
+          const gcp = await import('../../gcp/open-gcp.js');
+          const cloud = gcp.cloudRunBindings(ws.config).get(env);
+          if (cloud) {
+            if (options.follow)
+              throw new UsageError(
+                'PRODGUARD_GCP_USAGE',
+                '--follow is not available for Cloud Run environments yet.',
+                {
+                  hint: 'Use --tail, or `gcloud beta run services logs tail` meanwhile.',
+                },
+              );
+            const { readCloudRunLogs } = await import('../../gcp/cloudrun/read-cloud-run-logs.js');
+            const lines = await readCloudRunLogs(
+              gcp.openGcpTransport({ env: ws.env, clock: ws.clock }),
+              cloud,
+              {
+                environment: env,
+                ...(options.revision ? { revision: options.revision } : {}),
+                ...(since ? { since } : {}),
+                ...(options.tail !== undefined ? { tail: options.tail } : {}),
+              },
+            );
+            for (const line of lines)
+              io.stdout(
+                json
+                  ? `${JSON.stringify(line)}\n`
+                  : `${line.at} ${options.revision ? '' : `${line.revision} `}${line.stream.padEnd(3)} ${line.text}\n`,
+              );
+            return;
+          }
           const logsDir = agentPaths(ws.config.stateDirPath).logs;
           const query = {
             logsDir,

@@ -510,52 +510,58 @@ export function register(program: Command, io: CliIo): void {
       }
       const overrides = parseOverrides(options.override, options.reason);
       const lockWaitMs = parseDurationOption('--wait', options.wait);
-      await withSecrets(io, command, { running: env, roller: true }, async ({ ws, ctx, key, notes }) => {
-        const s = styleOf(command, io);
-        if (options.abort) {
-          const record = await abortRotation(
-            ctx,
-            { name, environment: env },
-            { key, ...(lockWaitMs ? { lockWaitMs } : {}) },
+      await withSecrets(
+        io,
+        command,
+        { running: env, roller: true },
+        async ({ ws, ctx, key, notes, roles }) => {
+          const s = styleOf(command, io);
+          if (options.abort) {
+            const record = await abortRotation(
+              ctx,
+              { name, environment: env },
+              { key, ...(lockWaitMs ? { lockWaitMs } : {}) },
+            );
+            if (globalsOf(command).json) return printJson(io, { ok: true, rotation: record });
+            io.stdout(`${s.ok(SYMBOL.pass)} Rotation ${record.id} aborted after step "${record.step}".\n`);
+            return;
+          }
+          // Waiting for a password to propagate can take minutes: show each attempt (values are masked).
+          const progress = globalsOf(command).json
+            ? ctx
+            : {
+                ...ctx,
+                log: createLogger({
+                  level: 'info',
+                  write: (line) => io.stderr(s.dim(line)),
+                  knownSecrets: () => [...ctx.knownSecrets],
+                }),
+              };
+          const result = await rotateSecret(
+            progress,
+            {
+              name,
+              environment: env,
+              ...(options.strategy ? { strategy: options.strategy as RotationStrategy } : {}),
+              ...(options.resume ? { resume: true } : {}),
+              ...(options.previousRetired ? { previousRetired: true } : {}),
+              overrides,
+            },
+            {
+              postgres: roles(env),
+              key,
+              checks: rotationFreezeChecks(ws.config, ws.store),
+              signal: io.signal,
+              ...(lockWaitMs ? { lockWaitMs } : {}),
+            },
           );
-          if (globalsOf(command).json) return printJson(io, { ok: true, rotation: record });
-          io.stdout(`${s.ok(SYMBOL.pass)} Rotation ${record.id} aborted after step "${record.step}".\n`);
-          return;
-        }
-        // Waiting for a password to propagate can take minutes: show each attempt (values are masked).
-        const progress = globalsOf(command).json
-          ? ctx
-          : {
-              ...ctx,
-              log: createLogger({
-                level: 'info',
-                write: (line) => io.stderr(s.dim(line)),
-                knownSecrets: () => [...ctx.knownSecrets],
-              }),
-            };
-        const result = await rotateSecret(
-          progress,
-          {
-            name,
-            environment: env,
-            ...(options.strategy ? { strategy: options.strategy as RotationStrategy } : {}),
-            ...(options.resume ? { resume: true } : {}),
-            ...(options.previousRetired ? { previousRetired: true } : {}),
-            overrides,
-          },
-          {
-            postgres: pgRoleAdmin,
-            key,
-            checks: rotationFreezeChecks(ws.config, ws.store),
-            signal: io.signal,
-            ...(lockWaitMs ? { lockWaitMs } : {}),
-          },
-        );
-        result.notes.unshift(...notes);
-        io.setExitCode(result.outcome === 'succeeded' ? 0 : 3);
-        if (globalsOf(command).json) return printJson(io, { ok: result.outcome === 'succeeded', ...result });
-        renderRotation(io, s, result);
-      });
+          result.notes.unshift(...notes);
+          io.setExitCode(result.outcome === 'succeeded' ? 0 : 3);
+          if (globalsOf(command).json)
+            return printJson(io, { ok: result.outcome === 'succeeded', ...result });
+          renderRotation(io, s, result);
+        },
+      );
     },
   );
 

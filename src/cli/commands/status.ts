@@ -14,7 +14,13 @@ export function register(program: Command, io: CliIo): void {
     .option('--all', 'list every stopped revision too')
     .action(async (env: string | undefined, options: { window: string; all?: boolean }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const platform = connectLocalPlatform(ws.config);
+        // Cloud Run for `platform.kind: cloudrun` environments, the local agent for the others.
+        const { openPlatformFor } = await import('../../gcp/open-gcp.js');
+        const platform = openPlatformFor(ws.config, {
+          env: ws.env,
+          clock: ws.clock,
+          local: () => connectLocalPlatform(ws.config),
+        });
         try {
           const status = await readPlatformStatus(platform, {
             ...(env ? { services: [env] } : {}),

@@ -69,10 +69,65 @@ export const environmentPlatformSchema = z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
       .default({})
       .describe('Plain environment variables for every revision of this environment (no secrets here).'),
+    kind: z
+      .enum(['local', 'cloudrun'])
+      .default('local')
+      .describe(
+        'Where this environment runs: the local agent, or a Google Cloud Run service (then project, region, service and image are required).',
+      ),
+    project: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
+        message: 'Expected a Google Cloud project id such as my-app-prod',
+      })
+      .optional()
+      .describe('Cloud Run: the Google Cloud project id.'),
+    region: z
+      .string()
+      .regex(/^[a-z]+-[a-z]+\d+$/, { message: 'Expected a region such as us-central1' })
+      .optional()
+      .describe('Cloud Run: the region of the service, e.g. us-central1.'),
+    service: z
+      .string()
+      .regex(/^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$/, { message: 'Expected a Cloud Run service id such as api' })
+      .optional()
+      .describe('Cloud Run: the service id this environment deploys to.'),
+    image: z
+      .string()
+      .optional()
+      .describe(
+        'Cloud Run: the container image of a release, with {commit} (full sha), e.g. us-docker.pkg.dev/my-app/app/api:{commit}. CI builds and pushes it; prodguard deploys it.',
+      ),
+    maintenanceImage: z
+      .string()
+      .optional()
+      .describe(
+        'Cloud Run: an image that answers 503 with the page in $MAINTENANCE_MESSAGE (deployed once as a tagged revision for `maintenance on`).',
+      ),
+    metricsLag: durationOr(
+      'Cloud Run: how late Cloud Monitoring data arrives; analysis windows end this long before now (Google documents up to ~180 s).',
+      '3m',
+      { min: '0s', max: '30m' },
+    ),
+    sqlInstance: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,97}$/, { message: 'Expected a Cloud SQL instance name such as api-db' })
+      .optional()
+      .describe(
+        'Cloud SQL instance of this environment (same project): rotation sets passwords with users.update and migrations take an on-demand backup first.',
+      ),
   })
   .strict()
+  .superRefine((value, ctx) => {
+    if (value.kind !== 'cloudrun') return;
+    for (const key of ['project', 'region', 'service', 'image'] as const)
+      if (!value[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: `Required when kind is cloudrun` });
+  })
   .optional()
-  .describe('Local platform settings for this environment.');
+  .describe(
+    'Platform settings for this environment (local agent by default; Cloud Run with kind: cloudrun).',
+  );
 
 export type AppConfig = z.output<typeof appConfigSchema>;
 export type EnvironmentPlatformConfig = NonNullable<z.output<typeof environmentPlatformSchema>>;

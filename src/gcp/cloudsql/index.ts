@@ -1,0 +1,3 @@
+export * from './cloud-sql-proxy.js';
+export * from './cloud-sql-role-admin.js';
+export * from './run-cloud-sql-backup.js';

@@ -1,0 +1,3 @@
+export * from './crc32c.js';
+export * from './secret-id.js';
+export * from './secret-manager-vault.js';

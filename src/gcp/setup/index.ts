@@ -1,0 +1,2 @@
+export * from './setup-staging.js';
+export * from './staging-cost.js';
