@@ -126,7 +126,8 @@ export class LocalAgent implements Platform {
         service: name,
         nowMs: () => this.#o.clock.nowMs(),
         lookup: (rev) => this.#services.get(name)?.revisions.get(rev),
-        observe: (instance, statusClass, seconds) => this.metrics.observe(instance, statusClass, seconds),
+        observe: (instance, statusClass, seconds, status) =>
+          this.metrics.observe(instance, statusClass, seconds, status),
       });
       const port = await this.#listen(
         name,
