@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration, durationOr, environmentName, percentage, timeZone, WEEKDAYS } from './fields.js';
 import { databaseConfigSchema, environmentDatabaseSchema } from './sections/database.js';
 import { deployConfigSchema } from './sections/deploy.js';
+import { incidentConfigSchema, monitorConfigSchema } from './sections/monitor.js';
 import { appConfigSchema, environmentPlatformSchema } from './sections/platform.js';
 import { secretsConfigSchema } from './sections/secrets.js';
 
@@ -184,6 +185,8 @@ export const writtenConfigSchema = z
     deploy: deployConfigSchema,
     database: databaseConfigSchema,
     secrets: secretsConfigSchema,
+    monitor: monitorConfigSchema,
+    incident: incidentConfigSchema,
     environments: z
       .record(environmentName, environmentSchema)
       .refine((envs) => Object.keys(envs).length > 0, { message: 'Expected at least one environment' })

@@ -30,7 +30,9 @@ export interface MonitorRuleSettings {
 export interface HttpProbeSettings {
   kind: 'http';
   name: string;
-  url: string;
+  /** Absolute URL; when absent, the environment's router URL (from the Platform) plus `path`. */
+  url?: string;
+  path: string;
   intervalMs: number;
   timeoutMs: number;
   /** Consecutive failures before DOWN (Uptime Kuma maxretries). */
@@ -125,10 +127,13 @@ export interface MonitorSettings {
   tickMs: number;
   appMetricsPath: string | null;
   probes: Record<string, ProbeSettings[]>;
-  rules: MonitorRuleSettings;
+  /** Per environment: the environment's own thresholds override the top-level ones. */
+  rules: Record<string, MonitorRuleSettings>;
   grouping: GroupingSettings;
   notifiers: NotifierSettings[];
   delivery: DeliverySettings;
   silenceDefaultMs: number;
   probeRetentionMs: number;
+  /** Longest window any rule reads (the 3-day burn window by default). */
+  seriesRetentionMs: number;
 }

@@ -2,6 +2,8 @@ import type { StoreMigrationSet } from '../store-migration.js';
 import { coreStoreMigrations } from './core.js';
 import { databaseStoreMigrations } from './database.js';
 import { deployStoreMigrations } from './deploy.js';
+import { incidentStoreMigrations } from './incident.js';
+import { monitorStoreMigrations } from './monitor.js';
 import { secretsStoreMigrations } from './secrets.js';
 
 /** Every domain's tables. Order matters only within a domain. */
@@ -10,4 +12,6 @@ export const allStoreMigrations: readonly StoreMigrationSet[] = [
   deployStoreMigrations,
   databaseStoreMigrations,
   secretsStoreMigrations,
+  monitorStoreMigrations,
+  incidentStoreMigrations,
 ];
