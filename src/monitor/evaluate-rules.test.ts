@@ -6,7 +6,7 @@ import { seedRuleSettings } from './test-fixtures.js';
 
 const stats = (over: Partial<WindowStats> = {}): WindowStats => ({
   windowMs: 0,
-  coveredMs: 0,
+  coveredMs: 1e12,
   requests: 0,
   errors: 0,
   unavailable: 0,
@@ -123,6 +123,12 @@ describe('evaluateRules', () => {
     const v = verdict('slo-burn-1h', window)!;
     expect(v.status).toBe(status);
     expect(v.severity).toBe('page');
+  });
+
+  it('a burn pair has no data until its short window is covered', () => {
+    const v = verdict('slo-burn-1h', () => stats({ requests: 100, errors: 50, coveredMs: 120_000 }))!;
+    expect(v.status).toBe('no-data');
+    expect(v.summary).toBe('not enough history yet (5m needed)');
   });
 
   it('the 3-day burn is a ticket, and no data without requests', () => {

@@ -174,7 +174,10 @@ export function evaluateRules(input: RuleInputs): RuleVerdict[] {
   for (const win of r.slo.windows) {
     const long = input.window(win.longMs);
     const short = input.window(win.shortMs);
-    const burn = (w: WindowStats) => (w.requests > 0 ? w.errors / w.requests / budget : undefined);
+    // Until the short window is fully covered (right after start), the pair has no data: a 3-day
+    // ticket must not fire on the monitor's first minutes.
+    const burn = (w: WindowStats) =>
+      w.requests > 0 && short.coveredMs >= win.shortMs ? w.errors / w.requests / budget : undefined;
     const bl = burn(long);
     const bs = burn(short);
     const name = `slo-burn-${dur(win.longMs)}`;
@@ -194,7 +197,9 @@ export function evaluateRules(input: RuleInputs): RuleVerdict[] {
         threshold: win.burnRate,
         summary:
           bl === undefined || bs === undefined
-            ? `no requests in the ${dur(win.longMs)} or ${dur(win.shortMs)} window`
+            ? short.coveredMs < win.shortMs
+              ? `not enough history yet (${dur(win.shortMs)} needed)`
+              : `no requests in the ${dur(win.longMs)} or ${dur(win.shortMs)} window`
             : `error budget burning ${bl.toFixed(1)}× over ${dur(win.longMs)} and ${bs.toFixed(1)}× over ${dur(win.shortMs)} (threshold ${win.burnRate}× at ${(r.slo.target * 100).toFixed(2)}% SLO)`,
       },
     );

@@ -10,12 +10,20 @@ const worst = (alerts: readonly AlertRecord[]): AlertSeverity =>
   alerts.some((a) => a.severity === 'page') ? 'page' : 'ticket';
 
 /** One message per group flush, shaped like Alertmanager's webhook payload (status, groupKey, alerts[]). */
-export function formatAlertNotification(planned: PlannedNotification, nowMs: number): NotificationMessage {
+export function formatAlertNotification(input: PlannedNotification, nowMs: number): NotificationMessage {
+  // Oldest first: the first line is usually the cause, the rest its symptoms.
+  const byStart = (a: AlertRecord, b: AlertRecord) =>
+    (a.firingSince ?? 0) - (b.firingSince ?? 0) || a.fingerprint.localeCompare(b.fingerprint);
+  const planned = {
+    ...input,
+    firing: [...input.firing].sort(byStart),
+    resolved: [...input.resolved].sort(byStart),
+  };
   const status = planned.firing.length > 0 ? 'firing' : 'resolved';
   const names = (alerts: readonly AlertRecord[]) => [...new Set(alerts.map((a) => a.rule))].join(', ');
   const title =
     status === 'firing'
-      ? `[FIRING:${planned.firing.length}] ${planned.environment}: ${names(planned.firing)}${planned.reason === 'repeat' ? ' (still firing)' : ''}`
+      ? `[FIRING:${planned.firing.length}] ${planned.environment}: ${names(planned.firing)}${planned.reason === 'repeat' ? ' (still firing)' : ''}${planned.resolved.length > 0 ? ` (resolved: ${names(planned.resolved)})` : ''}`
       : `[RESOLVED] ${planned.environment}: ${names(planned.resolved)}`;
   const line = (a: AlertRecord, resolved: boolean) =>
     `${resolved ? '✓' : '✗'} ${a.rule} (${a.severity}) ${resolved ? `resolved ${iso(a.resolvedAt ?? nowMs)}` : `since ${iso(a.firingSince)}`}: ${a.summary}`;

@@ -143,11 +143,12 @@ export class MonitorEngine {
           next.push(alert);
           if (transition) transitions.push(transition);
         }
-        // Only changes are written: a quiet tick costs no write beyond the alerts that moved.
+        // Active alerts are written every tick (lastBreachAt drives keep_firing_for); quiet ones only when they change.
         const changed = next.filter((a) => {
           const before = allAlerts.get(a.fingerprint);
           return (
             !before ||
+            a.state !== 'inactive' ||
             before.state !== a.state ||
             before.value !== a.value ||
             before.condition !== a.condition
