@@ -100,6 +100,22 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: 'versioned, encrypted secrets and safe rotation',
     load: () => import('./commands/secrets.js'),
   },
+  {
+    name: 'monitor',
+    summary: 'run the monitor on its own: probes, alert rules, notifications',
+    load: () => import('./commands/monitor.js'),
+  },
+  { name: 'alerts', summary: 'pending and firing alerts', load: () => import('./commands/alerts.js') },
+  {
+    name: 'silence',
+    summary: 'mute alerts for a while (audited)',
+    load: () => import('./commands/silence.js'),
+  },
+  {
+    name: 'incident',
+    summary: 'open, follow and resolve incidents; postmortem',
+    load: () => import('./commands/incident.js'),
+  },
 ];
 
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);

@@ -24,6 +24,7 @@ export * from './probes/probe-result.js';
 export * from './probes/probe-tracker.js';
 export * from './probes/tcp-probe.js';
 export * from './prometheus-text.js';
+export * from './read-alert-status.js';
 export * from './run-monitor.js';
 export * from './silence-matchers.js';
 export * from './silences.js';

@@ -51,6 +51,11 @@ export class MetricSeries {
     return this.#last;
   }
 
+  /** The increases between the last two samples (what the latest tick saw happen). */
+  get lastStep(): Readonly<Pick<Step, 'from' | 'to' | 'requests' | 'errors'>> | undefined {
+    return this.#steps[this.#steps.length - 1];
+  }
+
   add(sample: EnvironmentSample): void {
     const prev = this.#last;
     this.#last = sample;

@@ -119,6 +119,8 @@ export class MonitorEngine {
         const apps = await this.#scrapeApps(env, service, report);
         const series = this.#series.get(env)!;
         series.add(assembleEnvironmentSample({ at: now, environment: env, router: routerPoints, apps }));
+        const step = series.lastStep;
+        if (step && step.to === now) this.#d.store.addTraffic(env, now, step.requests, step.errors);
         const verdicts = evaluateRules({
           environment: env,
           window: (ms) => series.window(now, ms),
@@ -185,7 +187,11 @@ export class MonitorEngine {
     );
     this.#d.metrics.observeAlerts([...allAlerts.values()]);
     this.#d.store.prune(now - this.#s.probeRetentionMs);
-    for (const e of report.errors) this.#d.log.warn(`monitor: ${e.environment} ${e.step}: ${e.message}`);
+    for (const e of report.errors) {
+      // An app without a /metrics endpoint is common: its scrape failures are debug noise, not warnings.
+      const level = e.step.startsWith('scrape ') ? 'debug' : 'warn';
+      this.#d.log[level](`monitor: ${e.environment} ${e.step}: ${e.message}`);
+    }
     return report;
   }
 

@@ -275,8 +275,33 @@ export class MonitorStore {
       .reverse();
   }
 
-  /** Keeps the probe history and transition log bounded. */
+  /** Adds a tick's request and error increases to its minute (impact figures for postmortems). */
+  addTraffic(environment: string, atMs: number, requests: number, errors: number): void {
+    if (requests === 0 && errors === 0) return;
+    this.#store.db
+      .prepare(
+        `INSERT INTO monitor_traffic(environment, minute, requests, errors) VALUES (?,?,?,?)
+         ON CONFLICT(environment, minute) DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors`,
+      )
+      .run(environment, Math.floor(atMs / 60_000), requests, errors);
+  }
+
+  /** Requests and failed requests per minute between two instants. */
+  readTraffic(
+    environment: string,
+    fromMs: number,
+    toMs: number,
+  ): { minute: number; requests: number; errors: number }[] {
+    return this.#store.db
+      .prepare<[string, number, number], { minute: number; requests: number; errors: number }>(
+        'SELECT minute, requests, errors FROM monitor_traffic WHERE environment = ? AND minute >= ? AND minute <= ? ORDER BY minute',
+      )
+      .all(environment, Math.floor(fromMs / 60_000), Math.floor(toMs / 60_000));
+  }
+
+  /** Keeps the probe history and traffic minutes bounded. */
   prune(beforeMs: number): void {
     this.#store.db.prepare('DELETE FROM monitor_probe_results WHERE at < ?').run(beforeMs);
+    this.#store.db.prepare('DELETE FROM monitor_traffic WHERE minute < ?').run(Math.floor(beforeMs / 60_000));
   }
 }

@@ -344,9 +344,17 @@ export class LocalAgent implements Platform {
     return this.#serviceView(state);
   }
 
-  /** Prometheus exposition of every router. */
-  prometheus(): Promise<string> {
-    return this.metrics.registry.metrics();
+  readonly #extraMetrics: (() => Promise<string>)[] = [];
+
+  /** Appends another exposition (the monitor's, inside `prodguard up`) to /metrics. */
+  addMetricsSource(source: () => Promise<string>): void {
+    this.#extraMetrics.push(source);
+  }
+
+  /** Prometheus exposition of every router, then of the added sources. */
+  async prometheus(): Promise<string> {
+    const parts = await Promise.all([this.metrics.registry.metrics(), ...this.#extraMetrics.map((f) => f())]);
+    return parts.join('\n');
   }
 
   #allInstances(): RevisionInstance[] {

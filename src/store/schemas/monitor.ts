@@ -81,6 +81,13 @@ export const monitorStoreMigrations: StoreMigrationSet = {
        error TEXT,
        at INTEGER NOT NULL
      );
-     CREATE INDEX monitor_probe_results_probe ON monitor_probe_results(environment, probe, at);`,
+     CREATE INDEX monitor_probe_results_probe ON monitor_probe_results(environment, probe, at);
+     CREATE TABLE monitor_traffic (
+       environment TEXT NOT NULL,
+       minute INTEGER NOT NULL,
+       requests INTEGER NOT NULL,
+       errors INTEGER NOT NULL,
+       PRIMARY KEY (environment, minute)
+     );`,
   ],
 };
