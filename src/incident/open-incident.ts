@@ -1,4 +1,5 @@
 import { UsageError } from '../kernel/errors.js';
+import { redactText } from '../kernel/redact.js';
 import type { Incident } from './incident.js';
 import { badSeverity } from './incident-errors.js';
 import type { IncidentPorts, IncidentSettings } from './incident-ports.js';
@@ -32,8 +33,9 @@ export interface OpenIncidentInput {
 export async function openIncident(
   ports: IncidentPorts,
   settings: IncidentSettings,
-  input: OpenIncidentInput,
+  raw: OpenIncidentInput,
 ): Promise<OpenIncidentResult> {
+  const input = { ...raw, title: redactText(raw.title, ports.knownSecrets?.() ?? []) };
   if (!Number.isInteger(input.severity) || input.severity < 1 || input.severity > 5)
     throw badSeverity(input.severity);
   if (!input.title.trim()) {

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../kernel/errors.js';
+import { redactText } from '../kernel/redact.js';
 import { MonitorStore } from '../monitor/index.js';
 import type { Incident } from './incident.js';
 import { incidentNotFound, incidentResolved } from './incident-errors.js';
@@ -53,10 +54,11 @@ export function readIncidentImpact(
 
 /** `incident resolve --root-cause`: closes the incident, lifts its freeze and writes the postmortem. */
 export function resolveIncident(
-  ports: Pick<IncidentPorts, 'store' | 'clock' | 'audit'>,
+  ports: Pick<IncidentPorts, 'store' | 'clock' | 'audit' | 'knownSecrets'>,
   settings: Pick<IncidentSettings, 'postmortemDir'>,
-  input: { id: number; rootCause: string; actor: string },
+  raw: { id: number; rootCause: string; actor: string },
 ): { incident: Incident; postmortemPath: string; impact: IncidentImpact } {
+  const input = { ...raw, rootCause: redactText(raw.rootCause, ports.knownSecrets?.() ?? []) };
   const store = new IncidentStore(ports.store);
   const incident = store.get(input.id);
   if (!incident) throw incidentNotFound(input.id);

@@ -1,4 +1,5 @@
 import { UsageError } from '../kernel/errors.js';
+import { redactText } from '../kernel/redact.js';
 import type { Incident, IncidentStatus } from './incident.js';
 import { incidentNotFound, incidentResolved } from './incident-errors.js';
 import type { IncidentPorts } from './incident-ports.js';
@@ -13,9 +14,11 @@ function openIncidentById(store: IncidentStore, id: number): Incident {
 
 /** `incident note`: a line in the timeline, audited. */
 export function addIncidentNote(
-  ports: Pick<IncidentPorts, 'store' | 'clock' | 'audit'>,
-  input: { id: number; text: string; actor: string },
+  ports: Pick<IncidentPorts, 'store' | 'clock' | 'audit' | 'knownSecrets'>,
+  raw: { id: number; text: string; actor: string },
 ) {
+  // Notes are typed in a hurry: a pasted connection string must not stay in the timeline or the postmortem.
+  const input = { ...raw, text: redactText(raw.text, ports.knownSecrets?.() ?? []) };
   const store = new IncidentStore(ports.store);
   const incident = openIncidentById(store, input.id);
   if (!input.text.trim()) {
@@ -44,9 +47,10 @@ const SETTABLE: readonly IncidentStatus[] = ['investigating', 'mitigated'];
 
 /** `incident status investigating|mitigated`; resolving goes through `incident resolve` (it needs a root cause). */
 export function setIncidentStatus(
-  ports: Pick<IncidentPorts, 'store' | 'clock' | 'audit'>,
-  input: { id: number; status: string; actor: string; note?: string },
+  ports: Pick<IncidentPorts, 'store' | 'clock' | 'audit' | 'knownSecrets'>,
+  raw: { id: number; status: string; actor: string; note?: string },
 ): Incident {
+  const input = raw.note ? { ...raw, note: redactText(raw.note, ports.knownSecrets?.() ?? []) } : raw;
   if (input.status === 'resolved') {
     throw new UsageError(
       'PRODGUARD_INCIDENT_RESOLVE_NEEDS_CAUSE',

@@ -11,11 +11,16 @@ import {
   setIncidentStatus,
 } from '../../incident/index.js';
 import { UsageError } from '../../kernel/errors.js';
-import { connectLocalPlatform } from '../../platform/index.js';
+import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, SYMBOL } from '../render.js';
-import { workspaceIncidentPorts } from './monitor-wiring.js';
+import { platformOrUnavailable, workspaceIncidentPorts } from './monitor-wiring.js';
 import { globalsOf, styleOf, withWorkspace } from './shared.js';
+
+/** The ports note, status and resolve need: no platform, no rollback. */
+function basicPorts(ws: Workspace) {
+  return { store: ws.store, clock: ws.clock, audit: ws.audit, knownSecrets: () => [...ws.knownSecrets] };
+}
 
 function parseId(value: string): number {
   const id = Number(value.replace(/^#/, ''));
@@ -61,7 +66,7 @@ export function register(program: Command, io: CliIo): void {
               },
             );
           }
-          const platform = connectLocalPlatform(ws.config);
+          const platform = platformOrUnavailable(ws);
           try {
             const ports = workspaceIncidentPorts(ws, platform);
             if (flags.rollback === false) delete ports.rollback;
@@ -103,7 +108,7 @@ export function register(program: Command, io: CliIo): void {
     .argument('<text>', 'the note')
     .action(async (id: string, text: string, _flags: unknown, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const event = addIncidentNote(ws, { id: parseId(id), text, actor: await ws.actor() });
+        const event = addIncidentNote(basicPorts(ws), { id: parseId(id), text, actor: await ws.actor() });
         if (globalsOf(command).json) return printJson(io, { ok: true, event });
         io.stdout(`${styleOf(command, io).ok(SYMBOL.pass)} Noted on #${event.incidentId}.\n`);
       }),
@@ -116,7 +121,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--note <text>', 'what changed')
     .action(async (id: string, status: string, flags: { note?: string }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const updated = setIncidentStatus(ws, {
+        const updated = setIncidentStatus(basicPorts(ws), {
           id: parseId(id),
           status,
           actor: await ws.actor(),
@@ -133,7 +138,7 @@ export function register(program: Command, io: CliIo): void {
     .requiredOption('--root-cause <text>', 'what broke and why')
     .action(async (id: string, flags: { rootCause: string }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const result = resolveIncident(ws, normalizeIncidentSettings(ws.config), {
+        const result = resolveIncident(basicPorts(ws), normalizeIncidentSettings(ws.config), {
           id: parseId(id),
           rootCause: flags.rootCause,
           actor: await ws.actor(),

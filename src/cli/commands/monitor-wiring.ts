@@ -1,7 +1,7 @@
 import { DeployEvents, openPipeline, runRollback } from '../../deploy/index.js';
 import { createIncidentOpener, type IncidentPorts, normalizeIncidentSettings } from '../../incident/index.js';
 import type { RunMonitorDeps, SecretLookup } from '../../monitor/index.js';
-import { agentPaths, type Platform, readRevisionLogs } from '../../platform/index.js';
+import { agentPaths, connectLocalPlatform, type Platform, readRevisionLogs } from '../../platform/index.js';
 import { type OpenedSecretVault, openSecretVault, SecretPins } from '../../secrets/index.js';
 import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
@@ -99,4 +99,19 @@ export function workspaceIncidentPorts(
       }
     },
   };
+}
+
+/**
+ * The agent's client, or, when it cannot be reached, a platform whose calls fail with that reason: an
+ * incident must still open (and record the gap) while the platform is down.
+ */
+export function platformOrUnavailable(
+  ws: Workspace,
+): Pick<Platform, 'getService' | 'listRevisions'> & { close(): Promise<void> } {
+  try {
+    return connectLocalPlatform(ws.config);
+  } catch (error) {
+    const fail = () => Promise.reject(error);
+    return { getService: fail, listRevisions: fail, close: async () => {} };
+  }
 }
