@@ -1,6 +1,6 @@
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
-import type { Platform, Service } from '../platform/index.js';
+import { MONITOR_HEADER, type Platform, type Service } from '../platform/index.js';
 import { type AlertRecord, type AlertTransition, alertFingerprint, stepAlert } from './alert-lifecycle.js';
 import { assembleEnvironmentSample } from './environment-sample.js';
 import { evaluateRules, type ProbeStatus, type RuleVerdict } from './evaluate-rules.js';
@@ -55,7 +55,10 @@ export interface TickReport {
 }
 
 async function defaultFetchText(url: string, timeoutMs: number): Promise<string> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'text/plain' } });
+  const res = await fetch(url, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { accept: 'text/plain', [MONITOR_HEADER]: '1' },
+  });
   const body = await res.text();
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   return body;

@@ -7,6 +7,7 @@ export async function runHttpProbe(options: {
   url: string;
   timeoutMs: number;
   expectStatus?: [number, number];
+  headers?: Record<string, string>;
 }): Promise<ProbeResult> {
   const [lo, hi] = options.expectStatus ?? [200, 299];
   const started = performance.now();
@@ -14,7 +15,7 @@ export async function runHttpProbe(options: {
   try {
     const res = await fetch(options.url, {
       signal: AbortSignal.timeout(options.timeoutMs),
-      headers: { 'user-agent': 'prodguard-monitor' },
+      headers: { 'user-agent': 'prodguard-monitor', ...options.headers },
       redirect: 'manual',
     });
     await res.body?.cancel();

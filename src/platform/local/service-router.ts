@@ -20,6 +20,9 @@ const HOP_BY_HOP = new Set([
   'proxy-connection',
 ]);
 
+/** Requests carrying this header (the monitor's probes and scrapes) are proxied but not counted. */
+export const MONITOR_HEADER = 'x-prodguard-monitor';
+
 export type RequestObserver = (
   revision: RevisionInstance,
   statusClass: StatusClass,
@@ -147,6 +150,8 @@ export class ServiceRouter {
       if (done) return;
       done = true;
       instance.metrics.inFlight--;
+      // The monitor's own probes and scrapes are not user traffic: they would skew the error ratio and the SLO.
+      if (req.headers[MONITOR_HEADER] !== undefined) return;
       const seconds = (performance.now() - started) / 1000;
       instance.metrics.record(statusClass, seconds * 1000);
       this.#options.observe(instance, statusClass, seconds, status);
