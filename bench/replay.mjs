@@ -84,7 +84,7 @@ function startLoad(url, concurrency, pauseMs) {
   };
 }
 
-async function setup(name) {
+async function setup(name, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), `prodguard-replay-${name}-`));
   cpSync(APP, join(dir, 'app.mjs'));
   writeFileSync(join(dir, 'package.json'), '{ "name": "replay-app", "private": true, "type": "module" }\n');
@@ -103,12 +103,13 @@ environments:
   production: { protected: true }
 monitor:
   tick: 1s
-  appMetricsPath: null
+  appMetricsPath: ${options.appMetrics ? '/metrics' : 'null'}
   probes:
     production:
       - { kind: http, name: health, interval: 1s, retries: 1, upRetries: 2 }
   rules:
     errorRatio: { window: 10s, for: 2s, keepFiringFor: 5s }
+    poolExhaustion: { for: 2s, keepFiringFor: 2s }
     restarts: { count: 3, window: 60s }
   grouping: { groupWait: 1s, groupInterval: 5s, repeatInterval: 1h }
   delivery: { attempts: 2, backoff: 200ms }
@@ -150,7 +151,7 @@ incident:
     const rev = await platform.createRevision({
       service: 'production',
       release: { commit: built.commit, digest: built.digest },
-      env: {},
+      env: options.env ?? {},
     });
     await platform.waitReady('production', rev.name, 10_000);
     audit.append({
@@ -314,9 +315,56 @@ async function crashLoop() {
   }
 }
 
+/** #7b: a connection pool exhausted by slow queries on real PostgreSQL (embedded). */
+async function poolExhaustion() {
+  const { startEmbeddedCluster } = await import(join(ROOT, 'dist/kernel/load-embedded-postgres.js'));
+  const pgDir = mkdtempSync(join(tmpdir(), 'prodguard-replay-pg-'));
+  const cluster = await startEmbeddedCluster({
+    dir: pgDir,
+    port: await freePort(),
+    password: 'replay-pw',
+    settings: { fsync: 'off' },
+  });
+  const s = await setup('pool', {
+    appMetrics: true,
+    env: {
+      DATABASE_URL: `postgresql://postgres:replay-pw@127.0.0.1:${cluster.port}/postgres`,
+      PRODGUARD_RUNTIME: join(ROOT, 'dist/runtime/index.js'),
+    },
+  });
+  try {
+    const v1 = await s.release({ version: 'v1', pool: { max: 2, queryMs: 300 } });
+    await s.platform.setTraffic('production', [{ revision: v1.name, percent: 100 }]);
+    const url = (await s.platform.getService('production')).url;
+    const start = Date.now();
+    const load = startLoad(url, 12, 0);
+    const firing = await until(() => s.firingAt('pool-exhaustion'), 60_000, 'the pool-exhaustion alert');
+    const alert = new monitor.MonitorStore(s.store)
+      .readAlerts({ states: ['firing'] })
+      .find((a) => a.rule === 'pool-exhaustion');
+    const latency = new monitor.MonitorStore(s.store).readAlerts({}).find((a) => a.rule === 'latency-p95');
+    const rec = await load.stop();
+    return {
+      name: '7b. exhausted connection pool (max 2, 12 users, 300 ms queries)',
+      outcome: `detected: ${alert?.summary ?? 'pool-exhaustion'}`,
+      failed: rec.failed,
+      sent: rec.sent,
+      downtime: rec.failures.length ? rec.failures.at(-1) - rec.failures[0] : 0,
+      ttd: firing - start,
+      ttm: undefined,
+      audit: [...new Set(s.audit.list().map((e) => e.action))],
+      extra: `p95 meanwhile: ${latency?.summary ?? 'no data'}`,
+    };
+  } finally {
+    await s.close();
+    await cluster.stop();
+    rmSync(pgDir, { recursive: true, force: true });
+  }
+}
+
 const started = Date.now();
 const rows = [];
-for (const replay of [releaseFailingAfterWatch, crashLoop]) {
+for (const replay of [releaseFailingAfterWatch, crashLoop, poolExhaustion]) {
   try {
     rows.push(await replay());
   } catch (error) {
@@ -337,6 +385,6 @@ for (const r of rows) {
 }
 for (const r of rows) if (r.extra) console.log(`  ${r.name}: ${r.extra}`);
 console.log(
-  '\nNot replayed yet (they need the operation kernel): 1 Nov 7 password change under pooled load, 3 migration behind a long lock, 4 drift alert, 5 Friday/open-incident refusal, 6 overwritten secret; 7b pool exhaustion on real PostgreSQL.',
+  '\nNot replayed yet (they need the operation kernel): 1 Nov 7 password change under pooled load, 3 migration behind a long lock, 4 drift alert, 5 Friday/open-incident refusal, 6 overwritten secret.',
 );
 if (rows.some((r) => r.outcome.startsWith('ERROR'))) process.exitCode = 1;

@@ -8,12 +8,30 @@ const behavior = JSON.parse(readFileSync('behavior.json', 'utf8'));
 const version = behavior.version ?? 'v?';
 let served = 0;
 let carry = 0;
+// `pool: { max, queryMs }`: every request holds a connection for queryMs (a slow query), through the
+// runtime's pool, whose gauges /metrics exposes; more concurrent users than `max` exhausts it.
+const runtime = behavior.pool ? await import(process.env.PRODGUARD_RUNTIME) : undefined;
+const pool = runtime?.createPool({ connectionString: process.env.DATABASE_URL, max: behavior.pool.max });
 
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://app');
   if (url.pathname === '/health') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     return res.end('ok\n');
+  }
+  if (url.pathname === '/metrics' && pool) {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    return res.end(runtime.poolMetricsText(pool.metrics()));
+  }
+  if (pool) {
+    pool.query('SELECT pg_sleep($1)', [behavior.pool.queryMs / 1000]).then(
+      () => res.end(`${version}\n`),
+      (error) => {
+        res.writeHead(500);
+        res.end(`${version} ${error.code ?? error.message}\n`);
+      },
+    );
+    return;
   }
   served++;
   if (served > (behavior.failAfter ?? 0)) carry += behavior.failRate ?? 0;
