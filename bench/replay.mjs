@@ -5,7 +5,7 @@
 //
 //   npm run build && node bench/replay.mjs [--quick]
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -362,9 +362,134 @@ async function poolExhaustion() {
   }
 }
 
+/** #4: a column added and an index dropped by hand on production: drift detected, alert raised. */
+async function driftByHand() {
+  const { startEmbeddedCluster } = await import(join(ROOT, 'dist/kernel/load-embedded-postgres.js'));
+  const pgDir = mkdtempSync(join(tmpdir(), 'prodguard-replay-pg-'));
+  const cluster = await startEmbeddedCluster({
+    dir: pgDir,
+    port: await freePort(),
+    password: 'replay-pw',
+    settings: { fsync: 'off' },
+  });
+  const admin = `postgresql://postgres:replay-pw@127.0.0.1:${cluster.port}`;
+  const s = await setup('drift');
+  try {
+    const pg = (await import('pg')).default;
+    const client = new pg.Client({ connectionString: `${admin}/postgres` });
+    await client.connect();
+    await client.query('CREATE DATABASE app');
+    await client.end();
+    const folder = join(s.dir, 'prisma/migrations/20260101000000_init');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      join(folder, 'migration.sql'),
+      'CREATE TABLE "Resume" ("id" SERIAL PRIMARY KEY, "title" TEXT NOT NULL);\nCREATE INDEX "Resume_title_idx" ON "Resume"("title");\n',
+    );
+    writeFileSync(join(s.dir, 'prisma/migrations/migration_lock.toml'), 'provider = "postgresql"\n');
+    writeFileSync(
+      join(s.dir, 'prodguard.yaml'),
+      `${readFileSync(join(s.dir, 'prodguard.yaml'), 'utf8').replace('environments:\n  production: { protected: true }', `database:\n  migrations: prisma/migrations\n  shadowUrlEnv: REPLAY_SHADOW_URL\nenvironments:\n  production:\n    database: { urlEnv: REPLAY_DATABASE_URL }`)}`,
+    );
+    git(s.dir, 'add', '-A');
+    git(s.dir, 'commit', '-q', '-m', 'init migration');
+    const env = {
+      ...process.env,
+      REPLAY_DATABASE_URL: `${admin}/app`,
+      REPLAY_SHADOW_URL: `${admin}/postgres`,
+      PRODGUARD_ACTOR: 'replay',
+      NO_COLOR: '1',
+    };
+    const cli = (args) =>
+      nodeProcessRunner.run(process.execPath, [join(ROOT, 'bin/prodguard.js'), ...args], {
+        cwd: s.dir,
+        env,
+        timeoutMs: 120_000,
+      });
+    const applied = await cli(['migrate', 'deploy', 'production']);
+    if (applied.exitCode !== 0) throw new Error(`migrate deploy: ${applied.stdout}${applied.stderr}`);
+    // The drift check as a monitor signal: every 2 s here (hourly is a sensible production default).
+    const check = monitor.createPeriodicCheck({
+      rule: 'schema-drift',
+      environment: 'production',
+      severity: 'page',
+      intervalMs: 2000,
+      check: async () => {
+        const r = await cli(['db', 'drift', 'production', '--json']);
+        const body = JSON.parse(r.stdout);
+        if (body.error) throw new Error(body.error.message);
+        const d = body.differences ?? [];
+        return {
+          breach: d.length > 0,
+          value: d.length,
+          summary: d.length
+            ? `${d.length} difference(s) from the migrations: ${d.map((x) => `${x.change} ${x.kind} ${x.object}`).join('; ')}`
+            : 'schema matches the migrations',
+        };
+      },
+    });
+    const engine = monitor.createMonitorEngine(s.config, systemClock, {
+      store: s.store,
+      platform: s.platform,
+      routerMetrics: async () => '',
+      lookup: async () => '',
+      write: (line) => s.notices.push({ at: Date.now(), line }),
+      log: silentLogger,
+      signals: check,
+    }).engine;
+    // Clean first: ticks until the first check has reported.
+    await until(
+      async () =>
+        (await engine.tick()).verdicts.find((v) => v.rule === 'schema-drift' && v.status !== 'no-data'),
+      60_000,
+      'the first drift check',
+    );
+    const c = new pg.Client({ connectionString: `${admin}/app` });
+    await c.connect();
+    await c.query('ALTER TABLE "Resume" ADD COLUMN "hotfix_note" TEXT');
+    await c.query('DROP INDEX "Resume_title_idx"');
+    await c.end();
+    const changedAt = Date.now();
+    await until(
+      async () =>
+        (await engine.tick()).transitions.find((t) => t.rule === 'schema-drift' && t.kind === 'firing'),
+      60_000,
+      'the drift alert',
+    );
+    const firing = s.firingAt('schema-drift');
+    await until(
+      async () => {
+        await engine.tick();
+        await engine.idle();
+        return s.notices.find((n) => n.line.includes('schema-drift'));
+      },
+      30_000,
+      'the drift notification',
+    );
+    const alert = new monitor.MonitorStore(s.store)
+      .readAlerts({ states: ['firing'] })
+      .find((a) => a.rule === 'schema-drift');
+    return {
+      name: '4. column added and index dropped by hand',
+      outcome: 'detected: schema-drift alert raised and notified',
+      failed: 0,
+      sent: 0,
+      downtime: 0,
+      ttd: firing - changedAt,
+      ttm: undefined,
+      audit: [...new Set(s.audit.list().map((e) => e.action))],
+      extra: alert?.summary ?? '',
+    };
+  } finally {
+    await s.close();
+    await cluster.stop();
+    rmSync(pgDir, { recursive: true, force: true });
+  }
+}
+
 const started = Date.now();
 const rows = [];
-for (const replay of [releaseFailingAfterWatch, crashLoop, poolExhaustion]) {
+for (const replay of [releaseFailingAfterWatch, crashLoop, poolExhaustion, driftByHand]) {
   try {
     rows.push(await replay());
   } catch (error) {
@@ -385,6 +510,6 @@ for (const r of rows) {
 }
 for (const r of rows) if (r.extra) console.log(`  ${r.name}: ${r.extra}`);
 console.log(
-  '\nNot replayed yet (they need the operation kernel): 1 Nov 7 password change under pooled load, 3 migration behind a long lock, 4 drift alert, 5 Friday/open-incident refusal, 6 overwritten secret.',
+  '\nNot replayed yet (they need the operation kernel): 1 Nov 7 password change under pooled load, 3 migration behind a long lock, 5 Friday/open-incident refusal, 6 overwritten secret.',
 );
 if (rows.some((r) => r.outcome.startsWith('ERROR'))) process.exitCode = 1;

@@ -46,7 +46,7 @@ export function readIncidentImpact(
   return {
     failedRequests: traffic.reduce((n, m) => n + m.errors, 0),
     totalRequests: traffic.reduce((n, m) => n + m.requests, 0),
-    degradedMinutes: Math.round(degradedMs / 6000) / 10,
+    degradedMinutes: Math.round(degradedMs / 600) / 100,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
   };

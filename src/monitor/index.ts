@@ -17,6 +17,7 @@ export * from './notifiers/notification-message.js';
 export * from './notifiers/slack-notifier.js';
 export * from './notifiers/webhook-notifier.js';
 export * from './operation-notice.js';
+export * from './periodic-check.js';
 export * from './plan-group-notification.js';
 export * from './probes/database-probe.js';
 export * from './probes/http-probe.js';

@@ -37,6 +37,11 @@ export interface MonitorEngineDeps {
   knownSecrets?: () => readonly string[];
   /** Called once per alert when it starts firing (the incident domain opens incidents from here). */
   onFiring?: (alert: AlertRecord) => Promise<void> | void;
+  /**
+   * Verdicts from checks that run elsewhere (schema drift, certificate expiry…): they go through the same
+   * lifecycle, grouping and silences as the built-in rules.
+   */
+  signals?: (environment: string, nowMs: number) => Promise<RuleVerdict[]>;
   /** Probe runners, replaceable in tests that need a probe to hang. */
   probes?: Partial<{
     http: typeof runHttpProbe;
@@ -131,6 +136,13 @@ export class MonitorEngine {
           probes,
           rules: this.#s.rules[env]!,
         });
+        if (this.#d.signals) {
+          try {
+            verdicts.push(...(await this.#d.signals(env, now)));
+          } catch (error) {
+            report.errors.push({ environment: env, step: 'signals', message: messageOf(error) });
+          }
+        }
         report.verdicts.push(...verdicts);
         // Step every alert; alerts with no verdict this time (a retired revision's pool) see "ok".
         const seen = new Set<string>();

@@ -23,6 +23,7 @@ export interface RunMonitorDeps {
   knownSecrets?: () => readonly string[];
   onFiring?: (alert: AlertRecord) => Promise<void> | void;
   fetchText?: MonitorEngineDeps['fetchText'];
+  signals?: MonitorEngineDeps['signals'];
   /** Replaces the configured notifiers (tests). */
   notifiers?: readonly Notifier[];
   metrics?: MonitorMetrics;
@@ -67,6 +68,7 @@ export function createMonitorEngine(
     ...(deps.fetchText ? { fetchText: deps.fetchText } : {}),
     ...(deps.knownSecrets ? { knownSecrets: deps.knownSecrets } : {}),
     ...(deps.onFiring ? { onFiring: deps.onFiring } : {}),
+    ...(deps.signals ? { signals: deps.signals } : {}),
   });
   return { engine, metrics, settings };
 }
