@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/index.js';
+import type { Clock } from '../kernel/clock.js';
+import type { StateStore } from '../store/index.js';
 import type { MonitorEngine } from './monitor-engine.js';
-import type { DeliveryRecord } from './notifiers/deliver-notification.js';
-import type { NotificationMessage } from './notifiers/notification-message.js';
+import { MonitorStore } from './monitor-store.js';
+import { normalizeMonitorSettings } from './normalize-monitor-settings.js';
+import { createNotifiers } from './notifiers/create-notifiers.js';
+import { type DeliveryRecord, deliverNotification } from './notifiers/deliver-notification.js';
+import type { NotificationMessage, Notifier, SecretLookup } from './notifiers/notification-message.js';
 
 export type OperationNoticeKind = 'deploy' | 'rotation' | 'migration' | 'maintenance';
 
@@ -72,6 +78,52 @@ export function createOperationNotifier(
       return { sent: false, deliveries: [], reason: `${notice.env} is not a protected environment` };
     }
     const deliveries = await engine.send(formatOperationNotice(notice));
+    return { sent: true, deliveries };
+  };
+}
+
+/**
+ * `notifyOperationNotice` for a process without a running monitor (a CLI deploy, rotation or migration):
+ * builds the configured notifiers, delivers with the same retries, and records the notice and its
+ * deliveries in the state store, where `alerts` shows failed ones.
+ *
+ * @example
+ * const notify = createOperationNoticeSender(config, { store, clock, lookup, write });
+ * await notify({ env: 'production', kind: 'migration', phase: 'finished', outcome: 'success' });
+ */
+export function createOperationNoticeSender(
+  config: Config,
+  deps: {
+    store: StateStore;
+    clock: Clock;
+    lookup: SecretLookup;
+    write: (line: string) => void;
+    knownSecrets?: () => readonly string[];
+    /** Replaces the configured notifiers (tests). */
+    notifiers?: readonly Notifier[];
+  },
+): NotifyOperationNotice {
+  const settings = normalizeMonitorSettings(config);
+  const notifiers =
+    deps.notifiers ??
+    createNotifiers(settings.notifiers, {
+      clock: deps.clock,
+      lookup: deps.lookup,
+      write: deps.write,
+      delivery: settings.delivery,
+    });
+  const store = new MonitorStore(deps.store);
+  return async (notice) => {
+    if (!settings.protectedEnvironments.includes(notice.env)) {
+      return { sent: false, deliveries: [], reason: `${notice.env} is not a protected environment` };
+    }
+    const message = formatOperationNotice(notice);
+    store.insertNotification(message, deps.clock.nowMs());
+    const deliveries = await deliverNotification(notifiers, message, settings.delivery, {
+      clock: deps.clock,
+      record: (d) => store.recordDelivery(d),
+      ...(deps.knownSecrets ? { knownSecrets: deps.knownSecrets } : {}),
+    });
     return { sent: true, deliveries };
   };
 }

@@ -1,6 +1,11 @@
 import { DeployEvents, openPipeline, runRollback } from '../../deploy/index.js';
 import { createIncidentOpener, type IncidentPorts, normalizeIncidentSettings } from '../../incident/index.js';
-import type { RunMonitorDeps, SecretLookup } from '../../monitor/index.js';
+import {
+  createOperationNoticeSender,
+  type NotifyOperationNotice,
+  type RunMonitorDeps,
+  type SecretLookup,
+} from '../../monitor/index.js';
 import { agentPaths, connectLocalPlatform, type Platform, readRevisionLogs } from '../../platform/index.js';
 import { type OpenedSecretVault, openSecretVault, SecretPins } from '../../secrets/index.js';
 import type { Workspace } from '../../workspace/index.js';
@@ -114,4 +119,18 @@ export function platformOrUnavailable(
     const fail = () => Promise.reject(error);
     return { getService: fail, listRevisions: fail, close: async () => {} };
   }
+}
+
+/**
+ * Seed §3/§4 notices for CLI operations: the operation kernel calls the returned function when a deploy,
+ * rotation, migration or maintenance starts and finishes on a protected environment.
+ */
+export function workspaceOperationNotifier(ws: Workspace, io: CliIo): NotifyOperationNotice {
+  return createOperationNoticeSender(ws.config, {
+    store: ws.store,
+    clock: ws.clock,
+    lookup: workspaceSecretLookup(ws, io.env),
+    write: (line) => io.stderr(line),
+    knownSecrets: () => [...ws.knownSecrets],
+  });
 }

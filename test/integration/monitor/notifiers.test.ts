@@ -229,3 +229,68 @@ describe('email notifier', () => {
     expect(smtp.logins.map((l) => l.ok)).toEqual([true, false]);
   });
 });
+
+describe('operation notices (seed §3, §4)', () => {
+  it('reach the team by email for protected environments only, recorded, the SMTP password nowhere', async () => {
+    const smtp = await startSmtpSink({ user: 'alerts', password: SMTP_PASSWORD });
+    cleanups.push(smtp.close);
+    const { parseConfigText } = await import('../../../src/config/index.js');
+    const { StateStore } = await import('../../../src/store/index.js');
+    const { createOperationNoticeSender, MonitorStore } = await import('../../../src/monitor/index.js');
+    const config = parseConfigText(
+      `version: 1
+project: { name: api }
+environments:
+  staging: {}
+  production: { requires: staging }
+monitor:
+  notifiers:
+    - kind: email
+      name: team
+      host: 127.0.0.1
+      port: ${smtp.port}
+      user: alerts
+      password: { env: SMTP_PASSWORD }
+      from: prodguard@example.com
+      to: [team@example.com]
+`,
+      '/tmp/prodguard.yaml',
+    );
+    const store = StateStore.open(':memory:');
+    cleanups.push(async () => store.close());
+    const notify = createOperationNoticeSender(config, {
+      store,
+      clock: new ManualClock(),
+      lookup: async (ref) => ('env' in ref && ref.env === 'SMTP_PASSWORD' ? SMTP_PASSWORD : ''),
+      write: () => {},
+    });
+    expect(await notify({ env: 'staging', kind: 'deploy', phase: 'started' })).toMatchObject({ sent: false });
+    const started = await notify({
+      env: 'production',
+      kind: 'rotation',
+      phase: 'started',
+      target: 'DATABASE_URL v8',
+      actor: 'alice',
+    });
+    const finished = await notify({
+      env: 'production',
+      kind: 'rotation',
+      phase: 'finished',
+      outcome: 'success',
+    });
+    expect([started.sent, finished.sent]).toEqual([true, true]);
+    expect(smtp.mails.map((m) => /Subject: (.*)/.exec(m.raw)![1])).toEqual([
+      '[NOTICE] production: Password rotation started',
+      '[NOTICE] production: Password rotation finished',
+    ]);
+    const deliveries = new MonitorStore(store).readDeliveries();
+    expect(deliveries.map((d) => [d.notifier, d.status])).toEqual([
+      ['team', 'delivered'],
+      ['team', 'delivered'],
+    ]);
+    const dump =
+      JSON.stringify(store.db.prepare('SELECT * FROM monitor_notifications').all()) +
+      JSON.stringify(deliveries);
+    expect(dump).not.toContain(SMTP_PASSWORD);
+  });
+});
