@@ -5,7 +5,7 @@ export interface IncidentImpact {
   /** Requests answered 5xx or failed at the router during the incident window. */
   failedRequests: number;
   totalRequests: number;
-  /** Minutes with at least one alert firing on the environment (union of firing intervals). */
+  /** Minutes with at least one alert condition breached on the environment (pending or firing). */
   degradedMinutes: number;
   from: string;
   to: string;
@@ -75,7 +75,7 @@ export function renderPostmortem(input: {
     '## Impact',
     '',
     `- Failed requests: ${impact.failedRequests} of ${impact.totalRequests}${pct}, between ${when(impact.from)} and ${when(impact.to)}`,
-    `- Minutes degraded (an alert firing): ${impact.degradedMinutes}`,
+    `- Minutes degraded (an alert condition breached): ${impact.degradedMinutes}`,
     '',
     '## Contributing factors',
     '',

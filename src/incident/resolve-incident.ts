@@ -21,14 +21,15 @@ export function readIncidentImpact(
   const transitions = monitor
     .readTransitions({ environment: incident.environment, sinceMs: opened - TIMELINE_LOOKBACK_MS })
     .filter((t) => t.at <= to);
-  const firstFiring = transitions.find((t) => t.kind === 'firing')?.at;
+  const firstFiring = transitions.find((t) => t.kind === 'pending' || t.kind === 'firing')?.at;
   const from = Math.min(opened, firstFiring ?? opened);
-  // Union of firing intervals, per alert from firing to its resolve (or the end).
+  // Union of breach intervals, per alert from its first breach (pending, or firing without `for`) to its
+  // resolve or clear (or the end): the users suffered before the alert fired, too.
   const intervals: [number, number][] = [];
   const open = new Map<string, number>();
   for (const t of transitions) {
-    if (t.kind === 'firing') open.set(t.fingerprint, t.at);
-    else if (t.kind === 'resolved' && open.has(t.fingerprint)) {
+    if ((t.kind === 'pending' || t.kind === 'firing') && !open.has(t.fingerprint)) open.set(t.fingerprint, t.at);
+    else if ((t.kind === 'resolved' || t.kind === 'cleared') && open.has(t.fingerprint)) {
       intervals.push([open.get(t.fingerprint)!, t.at]);
       open.delete(t.fingerprint);
     }
