@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../../src/audit/index.js';
-import { readOpenIncidents } from '../../../src/deploy/index.js';
+import {
+  type DeployCheckContext,
+  DeployStore,
+  noOpenIncidentCheck,
+  readOpenIncidents,
+} from '../../../src/deploy/index.js';
 import {
   addIncidentNote,
   createIncidentOpener,
