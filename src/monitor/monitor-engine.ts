@@ -235,6 +235,18 @@ export class MonitorEngine {
     return Promise.all(
       probes.map(async (p) => {
         const key = `${env}/${p.name}`;
+        // An environment nothing was deployed to yet is not down: its router probe has no data.
+        if (p.kind === 'http' && !p.url && service && service.traffic.length === 0 && !service.maintenance) {
+          const idle: ProbeStatus = {
+            name: p.name,
+            kind: p.kind,
+            state: 'unknown',
+            error: 'no revision serves this environment yet',
+          };
+          this.#probeStatus.delete(key);
+          this.#trackers.delete(key);
+          return idle;
+        }
         const previous = this.#probeStatus.get(key);
         if (previous && now < (this.#nextProbeAt.get(key) ?? 0)) return previous;
         this.#nextProbeAt.set(key, now + p.intervalMs);

@@ -322,3 +322,33 @@ describe('monitor engine', () => {
     ]);
   });
 });
+
+describe('monitor engine on an environment nothing was deployed to', () => {
+  it('reports no data for its router probe instead of paging', async () => {
+    const quiet = runMonitor({
+      config: config('/tmp/unused-state', `${sink.url}/hook`),
+      clock,
+      maxTicks: 0,
+      deps: {
+        store,
+        platform: {
+          getService: async (name) => ({ name, url: app.url, traffic: [] }),
+          listRevisions: async () => [],
+        },
+        routerMetrics: async () => '',
+        lookup: async () => SECRET,
+        write: () => {},
+        log: silentLogger,
+      },
+    });
+    await quiet.stopped;
+    app.cue.health = 503;
+    for (let i = 0; i < 10; i++) {
+      clock.advance(10_000);
+      const report = await quiet.engine.tick();
+      expect(report.probes.production).toMatchObject([{ state: 'unknown' }]);
+    }
+    await quiet.engine.idle();
+    expect(sink.received).toEqual([]);
+  });
+});
