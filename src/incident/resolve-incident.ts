@@ -28,7 +28,8 @@ export function readIncidentImpact(
   const intervals: [number, number][] = [];
   const open = new Map<string, number>();
   for (const t of transitions) {
-    if ((t.kind === 'pending' || t.kind === 'firing') && !open.has(t.fingerprint)) open.set(t.fingerprint, t.at);
+    if ((t.kind === 'pending' || t.kind === 'firing') && !open.has(t.fingerprint))
+      open.set(t.fingerprint, t.at);
     else if ((t.kind === 'resolved' || t.kind === 'cleared') && open.has(t.fingerprint)) {
       intervals.push([open.get(t.fingerprint)!, t.at]);
       open.delete(t.fingerprint);

@@ -285,6 +285,8 @@ export class MonitorEngine {
           url,
           timeoutMs: p.timeoutMs,
           expectStatus: p.expectStatus,
+          // The router proxies it like any request but leaves it out of the traffic metrics.
+          headers: { [MONITOR_HEADER]: '1' },
         });
       }
       case 'tcp':
