@@ -110,10 +110,23 @@ describe('incident lifecycle on a real agent', () => {
     expect(logs).toContain('connecting to postgres://app:[redacted]@db:5432/api');
     expect(JSON.stringify(snap)).not.toContain(LEAKED);
     expect(snap.auditTail.length).toBeGreaterThan(0);
-    // The deploy rule sees it: SEV-2 is within the freeze level.
+    // The deploy rule sees it: SEV-2 is within the freeze level; only a hotfix passes.
     expect(readOpenIncidents(store, 'staging')).toEqual([
       { id: String(result.incident.id), title: 'API answers 500 on /resumes' },
     ]);
+    // The rule reads only the environment, the store and the hotfix flag of its context.
+    const ctx = {
+      environment: 'staging',
+      store: new DeployStore(store, systemClock),
+      hotfix: undefined,
+    } as unknown as DeployCheckContext;
+    expect(await noOpenIncidentCheck.run(ctx)).toMatchObject({
+      status: 'fail',
+      message: `incident #${result.incident.id} API answers 500 on /resumes is open on staging`,
+    });
+    expect(await noOpenIncidentCheck.run({ ...ctx, hotfix: { reason: 'fix for #1' } })).toMatchObject({
+      status: 'pass',
+    });
     expect(
       audit
         .list()
