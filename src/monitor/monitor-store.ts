@@ -275,6 +275,36 @@ export class MonitorStore {
       .reverse();
   }
 
+  /**
+   * One monitor per state store: two engines would step the same alerts and group states against each
+   * other. Claims (or renews) the lease; returns the current holder when another live monitor has it.
+   */
+  claimLease(
+    owner: string,
+    nowMs: number,
+    ttlMs: number,
+  ): { ok: true } | { ok: false; holder: string; expiresAt: number } {
+    return this.#store.transaction(() => {
+      const row = this.#store.db
+        .prepare<[], { owner: string; expires_at: number }>(
+          'SELECT owner, expires_at FROM monitor_lease WHERE id = 1',
+        )
+        .get();
+      if (row && row.owner !== owner && row.expires_at > nowMs)
+        return { ok: false as const, holder: row.owner, expiresAt: row.expires_at };
+      this.#store.db
+        .prepare(
+          'INSERT INTO monitor_lease(id, owner, expires_at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at',
+        )
+        .run(owner, nowMs + ttlMs);
+      return { ok: true as const };
+    });
+  }
+
+  releaseLease(owner: string): void {
+    this.#store.db.prepare('DELETE FROM monitor_lease WHERE id = 1 AND owner = ?').run(owner);
+  }
+
   /** Adds a tick's request and error increases to its minute (impact figures for postmortems). */
   addTraffic(environment: string, atMs: number, requests: number, errors: number): void {
     if (requests === 0 && errors === 0) return;

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../kernel/clock.js';
+import { ProdguardError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Platform } from '../platform/index.js';
 import type { StateStore } from '../store/index.js';
@@ -85,6 +88,21 @@ export function runMonitor(options: {
   maxTicks?: number;
 }): RunningMonitor {
   const { engine, metrics, settings } = createMonitorEngine(options.config, options.clock, options.deps);
+  const lease = new MonitorStore(options.deps.store);
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // A lease outlives a few missed ticks, so a monitor that crashed is replaced within a minute.
+  const ttlMs = Math.max(30_000, settings.tickMs * 3);
+  const claimed = lease.claimLease(owner, options.clock.nowMs(), ttlMs);
+  if (!claimed.ok) {
+    throw new ProdguardError(
+      'PRODGUARD_MONITOR_ALREADY_RUNNING',
+      `Another monitor (${claimed.holder}) watches this project until ${new Date(claimed.expiresAt).toISOString()} unless it renews.`,
+      {
+        kind: 'refused',
+        hint: 'One monitor per project: `prodguard up` runs one; stop the other, or start up with --no-monitor.',
+      },
+    );
+  }
   const controller = new AbortController();
   const loop = (async () => {
     for (
@@ -92,6 +110,13 @@ export function runMonitor(options: {
       !controller.signal.aborted && (options.maxTicks === undefined || n < options.maxTicks);
       n++
     ) {
+      const renewed = lease.claimLease(owner, options.clock.nowMs(), ttlMs);
+      if (!renewed.ok) {
+        options.deps.log.error(
+          `monitor: ${renewed.holder} took over this project's monitoring; this monitor stops`,
+        );
+        break;
+      }
       try {
         const report = await engine.tick();
         options.deps.onTick?.(report);
@@ -108,6 +133,7 @@ export function runMonitor(options: {
       }
     }
     await engine.idle();
+    lease.releaseLease(owner);
   })();
   return {
     engine,

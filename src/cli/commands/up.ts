@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ProdguardError } from '../../kernel/errors.js';
 import { prodguardBin } from '../../kernel/package-root.js';
 import { runMonitor } from '../../monitor/index.js';
 import type { Service } from '../../platform/index.js';
@@ -61,14 +62,24 @@ export function register(program: Command, io: CliIo): void {
           details: { pid: process.pid },
         });
         // The monitor runs beside the routers it watches; its metrics join the agent's /metrics.
-        const monitor =
-          options.monitor === false
-            ? undefined
-            : runMonitor({
-                config: ws.config,
-                clock: ws.clock,
-                deps: workspaceMonitorDeps(ws, io, agent.agent, () => agent.agent.metrics.registry.metrics()),
-              });
+        let monitor: ReturnType<typeof runMonitor> | undefined;
+        try {
+          monitor =
+            options.monitor === false
+              ? undefined
+              : runMonitor({
+                  config: ws.config,
+                  clock: ws.clock,
+                  deps: workspaceMonitorDeps(ws, io, agent.agent, () =>
+                    agent.agent.metrics.registry.metrics(),
+                  ),
+                });
+        } catch (error) {
+          // A monitor already watches this project (`prodguard monitor`): the agent runs without a second one.
+          if (!(error instanceof ProdguardError) || error.code !== 'PRODGUARD_MONITOR_ALREADY_RUNNING')
+            throw error;
+          io.stderr(`! ${error.message}\n`);
+        }
         if (monitor) agent.agent.addMetricsSource(() => monitor.metrics.text());
         const services = await agent.agent.listServices();
         if (globals.json) printJson(io, { ok: true, url: agent.url, pid: process.pid, services });

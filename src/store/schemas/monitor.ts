@@ -88,6 +88,11 @@ export const monitorStoreMigrations: StoreMigrationSet = {
        requests INTEGER NOT NULL,
        errors INTEGER NOT NULL,
        PRIMARY KEY (environment, minute)
+     );
+     CREATE TABLE monitor_lease (
+       id INTEGER PRIMARY KEY CHECK (id = 1),
+       owner TEXT NOT NULL,
+       expires_at INTEGER NOT NULL
      );`,
   ],
 };

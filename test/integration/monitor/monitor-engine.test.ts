@@ -352,3 +352,42 @@ describe('monitor engine on an environment nothing was deployed to', () => {
     expect(sink.received).toEqual([]);
   });
 });
+
+describe('one monitor per project', () => {
+  it('refuses a second monitor on the same store while the first holds its lease, and takes over an expired one', async () => {
+    const deps = {
+      store,
+      platform: {
+        getService: async (name: string) => ({ name, url: app.url, traffic: [] }),
+        listRevisions: async () => [],
+      },
+      routerMetrics: async () => '',
+      lookup: async () => SECRET,
+      write: () => {},
+      log: silentLogger,
+    };
+    const cfg = config('/tmp/unused-state', `${sink.url}/hook`);
+    // The first monitor's sleep lasts until it is stopped: one tick, then it holds the lease.
+    const parked = {
+      now: () => clock.now(),
+      nowMs: () => clock.nowMs(),
+      sleep: (_ms: number, signal?: AbortSignal) =>
+        new Promise<void>((_resolve, reject) =>
+          signal?.addEventListener('abort', () => reject(new Error('stopped'))),
+        ),
+    };
+    const first = runMonitor({ config: cfg, clock: parked, deps });
+    expect(() => runMonitor({ config: cfg, clock, deps })).toThrow(
+      expect.objectContaining({ code: 'PRODGUARD_MONITOR_ALREADY_RUNNING', kind: 'refused' }),
+    );
+    await first.stop();
+    // Released on stop: the next one starts.
+    const second = runMonitor({ config: cfg, clock, deps, maxTicks: 1 });
+    await second.stopped;
+    // A lease left by a crashed monitor expires (30 s at least) and is taken over.
+    new MonitorStore(store).claimLease('crashed-host:1:dead', clock.nowMs(), 30_000);
+    expect(() => runMonitor({ config: cfg, clock, deps, maxTicks: 0 })).toThrow(/crashed-host:1:dead/);
+    clock.advance(30_001);
+    await runMonitor({ config: cfg, clock, deps, maxTicks: 0 }).stopped;
+  });
+});
