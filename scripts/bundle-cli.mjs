@@ -24,6 +24,7 @@ await build({
     '@secretlint/*',
     'prom-client',
     'undici',
+    'nodemailer',
     'playwright-core',
   ],
   banner: {

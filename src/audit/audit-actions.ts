@@ -38,6 +38,12 @@ export const AUDIT_ACTIONS = [
   'secrets.rotate',
   'secrets.rotate-master-key',
   'secrets.setup-roles',
+  'silence.create',
+  'silence.expire',
+  'incident.open',
+  'incident.note',
+  'incident.status',
+  'incident.resolve',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -74,6 +80,12 @@ export const AUDIT_ACTION_DESCRIPTIONS: Readonly<Record<AuditAction, string>> = 
   'secrets.rotate': 'a secret rotated (new version, pinned, rolled out)',
   'secrets.rotate-master-key': 'the vault master key replaced and every value re-encrypted',
   'secrets.setup-roles': 'the rotating database roles created',
+  'silence.create': 'alerts matching a set of matchers muted until an expiry, with a reason',
+  'silence.expire': 'a silence ended before its expiry',
+  'incident.open': 'an incident opened (by hand or by a firing alert): deploys frozen, snapshot taken',
+  'incident.note': 'a note added to an incident timeline',
+  'incident.status': 'an incident moved to investigating, mitigated or resolved',
+  'incident.resolve': 'an incident resolved with its root cause; the postmortem written',
 });
 
 export function isAuditAction(value: string): value is AuditAction {

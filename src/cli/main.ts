@@ -111,6 +111,22 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: 'Google Cloud: setup-staging, monitoring apply, plan deploy|rotate, logs',
     load: () => import('./commands/gcp.js'),
   },
+  {
+    name: 'monitor',
+    summary: 'run the monitor on its own: probes, alert rules, notifications',
+    load: () => import('./commands/monitor.js'),
+  },
+  { name: 'alerts', summary: 'pending and firing alerts', load: () => import('./commands/alerts.js') },
+  {
+    name: 'silence',
+    summary: 'mute alerts for a while (audited)',
+    load: () => import('./commands/silence.js'),
+  },
+  {
+    name: 'incident',
+    summary: 'open, follow and resolve incidents; postmortem',
+    load: () => import('./commands/incident.js'),
+  },
 ];
 
 function buildProgram(io: CliIo): Command {

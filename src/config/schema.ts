@@ -3,6 +3,7 @@ import { duration, durationOr, environmentName, percentage, timeZone, WEEKDAYS }
 import { auditConfigSchema } from './sections/audit.js';
 import { databaseConfigSchema, environmentDatabaseSchema } from './sections/database.js';
 import { deployConfigSchema } from './sections/deploy.js';
+import { incidentConfigSchema, monitorConfigSchema } from './sections/monitor.js';
 import { appConfigSchema, environmentPlatformSchema } from './sections/platform.js';
 import { secretsConfigSchema } from './sections/secrets.js';
 
@@ -196,6 +197,8 @@ export const writtenConfigSchema = z
     database: databaseConfigSchema,
     secrets: secretsConfigSchema,
     audit: auditConfigSchema,
+    monitor: monitorConfigSchema,
+    incident: incidentConfigSchema,
     environments: z
       .record(environmentName, environmentSchema)
       .refine((envs) => Object.keys(envs).length > 0, { message: 'Expected at least one environment' })

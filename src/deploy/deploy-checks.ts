@@ -95,9 +95,11 @@ export function readOpenIncidents(store: StateStore, environment: string): { id:
     .map((c) => c.name);
   if (!['id', 'environment', 'status'].every((c) => columns.includes(c))) return [];
   const title = columns.includes('title') ? 'title' : "''";
+  // An incident above the freeze level (e.g. SEV-4 with the default SEV-1..3) does not stop deploys.
+  const freezing = columns.includes('freezes_deploys') ? ' AND freezes_deploys = 1' : '';
   return store.db
     .prepare<[string], { id: string | number; title: string }>(
-      `SELECT id, ${title} AS title FROM incidents WHERE (environment = ? OR environment IS NULL) AND status NOT IN ('resolved', 'closed')`,
+      `SELECT id, ${title} AS title FROM incidents WHERE (environment = ? OR environment IS NULL) AND status NOT IN ('resolved', 'closed')${freezing}`,
     )
     .all(environment)
     .map((r) => ({ id: String(r.id), title: r.title }));

@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import { runAudited, withAuditAnchor } from '../../audit/index.js';
+import { ProdguardError } from '../../kernel/errors.js';
 import { prodguardBin } from '../../kernel/package-root.js';
+import { runMonitor } from '../../monitor/index.js';
 import type { Service } from '../../platform/index.js';
 import { readAgentStatus, runAgent, type SecretResolver, startAgentDetached } from '../../platform/index.js';
 import { type OpenedSecretVault, openSecretVault, resolveSecretEnv } from '../../secrets/index.js';
 import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, type Style } from '../render.js';
+import { workspaceMonitorDeps } from './monitor-wiring.js';
 import { globalsOf, styleOf, withWorkspace } from './shared.js';
 
 export function register(program: Command, io: CliIo): void {
@@ -14,7 +17,8 @@ export function register(program: Command, io: CliIo): void {
     .command('up')
     .description('start the local platform agent: one router per environment, supervised revisions, metrics')
     .option('--detach', 'run in the background and return once the agent answers')
-    .action(async (options: { detach?: boolean }, command: Command) =>
+    .option('--no-monitor', 'do not run the monitor (probes, alerts, notifications) inside the agent')
+    .action(async (options: { detach?: boolean; monitor?: boolean }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
         const globals = globalsOf(command);
         const s = styleOf(command, io);
@@ -57,6 +61,26 @@ export function register(program: Command, io: CliIo): void {
             }),
           (started) => ({ target: started.url }),
         );
+        // The monitor runs beside the routers it watches; its metrics join the agent's /metrics.
+        let monitor: ReturnType<typeof runMonitor> | undefined;
+        try {
+          monitor =
+            options.monitor === false
+              ? undefined
+              : runMonitor({
+                  config: ws.config,
+                  clock: ws.clock,
+                  deps: workspaceMonitorDeps(ws, io, agent.agent, () =>
+                    agent.agent.metrics.registry.metrics(),
+                  ),
+                });
+        } catch (error) {
+          // A monitor already watches this project (`prodguard monitor`): the agent runs without a second one.
+          if (!(error instanceof ProdguardError) || error.code !== 'PRODGUARD_MONITOR_ALREADY_RUNNING')
+            throw error;
+          io.stderr(`! ${error.message}\n`);
+        }
+        if (monitor) agent.agent.addMetricsSource(() => monitor.metrics.text());
         const services = await agent.agent.listServices();
         if (globals.json)
           printJson(io, withAuditAnchor({ ok: true, url: agent.url, pid: process.pid, services }, ws.audit));
@@ -69,6 +93,7 @@ export function register(program: Command, io: CliIo): void {
         io.signal.addEventListener('abort', stop, { once: true });
         process.once('SIGTERM', stop);
         await agent.stopped;
+        await monitor?.stop();
         process.off('SIGTERM', stop);
         // Recorded once the agent is down, whoever stopped it (`prodguard down`, a signal, or the agent itself).
         ws.audit.append({

@@ -13,4 +13,5 @@ export * from './read-revision-logs.js';
 export * from './render-app-env.js';
 export { revisionLogFile } from './revision-log.js';
 export * from './run-agent.js';
+export { MONITOR_HEADER } from './service-router.js';
 export * from './tree-digest.js';

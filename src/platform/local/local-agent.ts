@@ -126,7 +126,8 @@ export class LocalAgent implements Platform {
         service: name,
         nowMs: () => this.#o.clock.nowMs(),
         lookup: (rev) => this.#services.get(name)?.revisions.get(rev),
-        observe: (instance, statusClass, seconds) => this.metrics.observe(instance, statusClass, seconds),
+        observe: (instance, statusClass, seconds, status) =>
+          this.metrics.observe(instance, statusClass, seconds, status),
       });
       const port = await this.#listen(
         name,
@@ -343,9 +344,17 @@ export class LocalAgent implements Platform {
     return this.#serviceView(state);
   }
 
-  /** Prometheus exposition of every router. */
-  prometheus(): Promise<string> {
-    return this.metrics.registry.metrics();
+  readonly #extraMetrics: (() => Promise<string>)[] = [];
+
+  /** Appends another exposition (the monitor's, inside `prodguard up`) to /metrics. */
+  addMetricsSource(source: () => Promise<string>): void {
+    this.#extraMetrics.push(source);
+  }
+
+  /** Prometheus exposition of every router, then of the added sources. */
+  async prometheus(): Promise<string> {
+    const parts = await Promise.all([this.metrics.registry.metrics(), ...this.#extraMetrics.map((f) => f())]);
+    return parts.join('\n');
   }
 
   #allInstances(): RevisionInstance[] {

@@ -7,6 +7,7 @@ export class RouterMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter<'service' | 'revision' | 'status_class'>;
   readonly #latency: Histogram<'service' | 'revision'>;
+  readonly #unavailable: Counter<'service' | 'revision'>;
 
   constructor(instances: () => Iterable<RevisionInstance>) {
     this.#requests = new Counter({
@@ -20,6 +21,12 @@ export class RouterMetrics {
       help: 'Time from the request reaching the router to the end of the response.',
       labelNames: ['service', 'revision'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers: [this.registry],
+    });
+    this.#unavailable = new Counter({
+      name: 'prodguard_router_unavailable_total',
+      help: 'Responses with status 503 per revision (the monitor counts them against the 503 threshold).',
+      labelNames: ['service', 'revision'],
       registers: [this.registry],
     });
     new Gauge({
@@ -56,9 +63,10 @@ export class RouterMetrics {
     });
   }
 
-  observe(instance: RevisionInstance, statusClass: StatusClass, seconds: number): void {
+  observe(instance: RevisionInstance, statusClass: StatusClass, seconds: number, status?: number): void {
     const labels = { service: instance.spec.service, revision: instance.name };
     this.#requests.inc({ ...labels, status_class: statusClass });
+    if (status === 503) this.#unavailable.inc(labels);
     this.#latency.observe(labels, seconds);
   }
 }

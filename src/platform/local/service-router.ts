@@ -20,7 +20,15 @@ const HOP_BY_HOP = new Set([
   'proxy-connection',
 ]);
 
-export type RequestObserver = (revision: RevisionInstance, statusClass: StatusClass, seconds: number) => void;
+/** Requests carrying this header (the monitor's probes and scrapes) are proxied but not counted. */
+export const MONITOR_HEADER = 'x-prodguard-monitor';
+
+export type RequestObserver = (
+  revision: RevisionInstance,
+  statusClass: StatusClass,
+  seconds: number,
+  status?: number,
+) => void;
 
 export interface ServiceRouterOptions {
   service: string;
@@ -138,13 +146,15 @@ export class ServiceRouter {
     const started = performance.now();
     if (!retried) instance.metrics.inFlight++;
     let done = false;
-    const finish = (statusClass: StatusClass) => {
+    const finish = (statusClass: StatusClass, status?: number) => {
       if (done) return;
       done = true;
       instance.metrics.inFlight--;
+      // The monitor's own probes and scrapes are not user traffic: they would skew the error ratio and the SLO.
+      if (req.headers[MONITOR_HEADER] !== undefined) return;
       const seconds = (performance.now() - started) / 1000;
       instance.metrics.record(statusClass, seconds * 1000);
-      this.#options.observe(instance, statusClass, seconds);
+      this.#options.observe(instance, statusClass, seconds, status);
     };
     const headers: Record<string, string | string[]> = {};
     for (const [key, value] of Object.entries(req.headers)) {
@@ -178,7 +188,10 @@ export class ServiceRouter {
         finish('error');
       });
       res.on('close', () =>
-        finish(res.writableFinished ? statusClassOf(upstreamRes.statusCode ?? 502) : 'error'),
+        finish(
+          res.writableFinished ? statusClassOf(upstreamRes.statusCode ?? 502) : 'error',
+          upstreamRes.statusCode,
+        ),
       );
     });
     upstream.on('error', (error: NodeJS.ErrnoException) => {

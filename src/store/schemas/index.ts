@@ -3,6 +3,8 @@ import { auditStoreMigrations } from './audit.js';
 import { coreStoreMigrations } from './core.js';
 import { databaseStoreMigrations } from './database.js';
 import { deployStoreMigrations } from './deploy.js';
+import { incidentStoreMigrations } from './incident.js';
+import { monitorStoreMigrations } from './monitor.js';
 import { operationsStoreMigrations } from './operations.js';
 import { secretsStoreMigrations } from './secrets.js';
 
@@ -17,4 +19,6 @@ export const allStoreMigrations: readonly StoreMigrationSet[] = [
   databaseStoreMigrations,
   secretsStoreMigrations,
   auditStoreMigrations,
+  monitorStoreMigrations,
+  incidentStoreMigrations,
 ];
