@@ -110,6 +110,7 @@ export async function openSecretsSession(
       log: options.log ?? ws.log,
       actor: await ws.actor(),
       knownSecrets: ws.knownSecrets,
+      ops: ws.operations,
       ...(running ? { running } : {}),
       ...(roller ? { roller } : {}),
     };

@@ -11,7 +11,7 @@ import {
   type OperationKind,
   type OperationRecord,
   type OperationStatus,
-  OperationStore,
+  type OperationStore,
   readStepResults,
   type StepResult,
 } from '../operations/index.js';
@@ -45,7 +45,7 @@ export interface OperationSummary {
 }
 
 export function operationStore(ws: Workspace): OperationStore {
-  return new OperationStore(ws.store, ws.clock, ws.audit);
+  return ws.operations;
 }
 
 /** Every kind of operation, newest first: running, interrupted and finished. */

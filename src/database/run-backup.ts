@@ -41,6 +41,7 @@ export interface BackupDeps {
 export interface RestoreDeps extends BackupDeps {
   audit: Pick<AuditLog, 'append'>;
   actor: string;
+  ops?: OperationStore;
 }
 
 export interface RunBackupOptions {
@@ -183,7 +184,7 @@ export async function runRestore(
   } finally {
     await check.close();
   }
-  const ops = new OperationStore(deps.store, deps.clock, deps.audit);
+  const ops = (deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit));
   const { op } = ops.begin({
     kind: 'db-restore',
     // A restore never touches an environment: it is journaled under the scratch target's identity.

@@ -58,6 +58,8 @@ export interface MigrateDeployDeps {
   env: NodeJS.ProcessEnv;
   cwd: string;
   actor: string;
+  /** The workspace's operation journal (with its observers). */
+  ops?: OperationStore;
 }
 
 export interface MigrateDeployOptions {
@@ -284,7 +286,7 @@ export async function runMigrateDeploy(
     },
     async (lock) => {
       refuseInterrupted(
-        new OperationStore(deps.store, deps.clock, deps.audit),
+        (deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit)),
         new TypedEvents<OperationEventMap>(),
         options.environment,
       );
@@ -406,7 +408,7 @@ export async function runMigrateDeploy(
         return result;
       }
 
-      const ops = new OperationStore(deps.store, deps.clock, deps.audit);
+      const ops = (deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit));
       const overridden = evaluation.overridden.map((v) => ({ rule: v.id, reason: v.overrideReason }));
       const { op } = ops.begin({
         kind: 'migrate-deploy',

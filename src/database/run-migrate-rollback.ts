@@ -46,6 +46,7 @@ export async function runMigrateRollback(
     processes: ProcessRunner;
     cwd: string;
     env: NodeJS.ProcessEnv;
+    ops?: OperationStore;
   },
 ): Promise<{ operationId: string; name: string; backup?: BackupRecord; durationMs: number }> {
   const migration = options.history.migrations.find((m) => m.name === options.name);
@@ -88,7 +89,7 @@ export async function runMigrateRollback(
     deps.store,
     { environment: options.environment, operation: 'migrate rollback', owner: deps.actor, clock: deps.clock },
     async (lock) => {
-      const ops = new OperationStore(deps.store, deps.clock, deps.audit);
+      const ops = (deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit));
       refuseInterrupted(ops, new TypedEvents<OperationEventMap>(), options.environment);
       const db = await openPgSession(options.url, 'prodguard migrate rollback');
       try {

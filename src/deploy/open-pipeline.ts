@@ -56,7 +56,7 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
     deps: {
       platform,
       builder,
-      ops: new OperationStore(ws.store, ws.clock, ws.audit),
+      ops: ws.operations,
       store: new DeployStore(ws.store, ws.clock),
       log: ws.log,
       clock: ws.clock,

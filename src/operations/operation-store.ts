@@ -70,6 +70,15 @@ export interface BeginOperationInput<K extends OperationKind> {
   audit: OperationAuditInput;
 }
 
+/**
+ * Told when an operation starts and when it ends, after both are recorded (team notices, seed §3/§4).
+ * Called synchronously; an observer that does I/O keeps its own promises and reports its own failures.
+ */
+export interface OperationObserver {
+  started(op: OperationRecord): void;
+  finished(op: OperationRecord, status: FinishedStatus, message: string): void;
+}
+
 export interface OperationQuery {
   environment?: string | undefined;
   kind?: OperationKind | undefined;
@@ -87,11 +96,17 @@ export class OperationStore {
   readonly #store: StateStore;
   readonly #clock: Clock;
   readonly #audit: Pick<AuditLog, 'append'>;
+  #observer: OperationObserver | undefined;
 
   constructor(store: StateStore, clock: Clock, audit: Pick<AuditLog, 'append'>) {
     this.#store = store;
     this.#clock = clock;
     this.#audit = audit;
+  }
+
+  /** One observer per store: the CLI attaches the team notices here. */
+  observe(observer: OperationObserver | undefined): void {
+    this.#observer = observer;
   }
 
   get stateStore(): StateStore {
@@ -143,6 +158,7 @@ export class OperationStore {
       return { op: this.get(id, input.kind)!, intent };
     });
     failpoint(`${input.kind}:begin:started`);
+    this.#observer?.started(begun.op);
     return begun;
   }
 
@@ -159,7 +175,7 @@ export class OperationStore {
     },
   ): AuditEvent {
     const now = this.#now();
-    return this.#store.transaction(() => {
+    const event = this.#store.transaction(() => {
       this.#store.db
         .prepare('UPDATE operations SET status = ?, finished_at = ?, updated_at = ?, error = ? WHERE id = ?')
         .run(status, now, now, outcome.error ?? null, op.id);
@@ -181,6 +197,8 @@ export class OperationStore {
         },
       });
     });
+    this.#observer?.finished(op, status, outcome.message);
+    return event;
   }
 
   /** An audit event inside an operation (an override, a version added): same fail-closed path. */

@@ -118,7 +118,7 @@ export async function rotateSecret(
   assertEnvironment(ctx, input.environment);
   const ref: SecretRef = { name: input.name, environment: input.environment };
   const secret = await requireSecret(ctx, ref);
-  const journal = new RotationJournal(new OperationStore(ctx.store, ctx.clock, ctx.audit), deps.key);
+  const journal = new RotationJournal(ctx.ops ?? new OperationStore(ctx.store, ctx.clock, ctx.audit), deps.key);
   return withEnvironmentLock(
     ctx.store,
     {
@@ -549,7 +549,7 @@ export async function abortRotation(
   input: { name: string; environment: string } | { operationId: string },
   deps: Pick<RotateSecretDeps, 'key' | 'lockWaitMs'>,
 ): Promise<RotationRecord & { message: string }> {
-  const journal = new RotationJournal(new OperationStore(ctx.store, ctx.clock, ctx.audit), deps.key);
+  const journal = new RotationJournal(ctx.ops ?? new OperationStore(ctx.store, ctx.clock, ctx.audit), deps.key);
   const found =
     'operationId' in input ? journal.get(input.operationId) : journal.running(input.name, input.environment);
   if (found?.status !== 'running') {

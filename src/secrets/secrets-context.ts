@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
+import type { OperationStore } from '../operations/index.js';
 import type { StateStore } from '../store/state-store.js';
 import type { SecretPins } from './secret-pins.js';
 import { SECRET_NAME_PATTERN, type SecretRef, type SecretVault } from './secret-vault.js';
@@ -22,6 +23,8 @@ export interface SecretsContext {
   knownSecrets: Set<string>;
   running?: RunningRevisionSecrets;
   roller?: ServiceRoller;
+  /** The workspace's operation journal (with its observers); rotations build a plain one without it. */
+  ops?: OperationStore;
 }
 
 export function assertEnvironment(ctx: Pick<SecretsContext, 'config'>, environment: string): void {

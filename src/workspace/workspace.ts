@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AuditLog } from '../audit/index.js';
 import { type Config, loadConfig } from '../config/index.js';
+import { OperationStore } from '../operations/index.js';
 import { type Clock, systemClock } from '../kernel/clock.js';
 import { createLogger, type Logger } from '../kernel/logger.js';
 import { nodeProcessRunner, type ProcessRunner } from '../kernel/process-runner.js';
@@ -17,6 +18,8 @@ export interface Workspace {
   readonly config: Config;
   readonly store: StateStore;
   readonly audit: AuditLog;
+  /** The operation kernel's journal for this workspace; the CLI attaches the team notices to it. */
+  readonly operations: OperationStore;
   readonly clock: Clock;
   readonly processes: ProcessRunner;
   readonly log: Logger;
@@ -77,11 +80,13 @@ export function openWorkspace(options: OpenWorkspaceOptions): Workspace {
       knownSecrets: () => [...knownSecrets],
     });
   let actor: Promise<string> | undefined;
+  const audit = new AuditLog(store, clock, () => [...knownSecrets]);
   return {
     cwd: options.cwd,
     config,
     store,
-    audit: new AuditLog(store, clock, () => [...knownSecrets]),
+    audit,
+    operations: new OperationStore(store, clock, audit),
     clock,
     processes,
     log,

@@ -109,6 +109,7 @@ export function register(program: Command, io: CliIo): void {
             env: ws.env,
             audit: ws.audit,
             actor: await ws.actor(),
+            ops: ws.operations,
           },
         );
         if (globalsOf(command).json)

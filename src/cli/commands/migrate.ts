@@ -150,6 +150,7 @@ export function register(program: Command, io: CliIo): void {
             env: ws.env,
             cwd: ws.config.root,
             actor: await ws.actor(),
+            ops: ws.operations,
           },
         );
         io.setExitCode(result.error ? (result.error.code === 'PRODGUARD_MIGRATE_REFUSED' ? 1 : 3) : 0);
@@ -288,6 +289,7 @@ export function register(program: Command, io: CliIo): void {
             store: ws.store,
             audit: ws.audit,
             actor: await ws.actor(),
+            ops: ws.operations,
             processes: ws.processes,
             cwd: ws.config.root,
             env: ws.env,

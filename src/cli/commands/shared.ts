@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { createOperationNotices } from '../../app/operation-notices.js';
 import { type AuditHead, runAutoAnchor } from '../../audit/index.js';
 import { parseDuration } from '../../kernel/duration.js';
 import { UsageError } from '../../kernel/errors.js';
+import type { NotifyOperationNotice } from '../../monitor/operation-notice.js';
 import type { RuleOverride } from '../../rules/index.js';
 import { openWorkspace, type Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
@@ -34,9 +36,20 @@ export async function withWorkspace<T>(
     ...(globals.config ? { configFile: globals.config } : {}),
   });
   const before = ws.config.audit.autoAnchor ? headOrUndefined(ws) : undefined;
+  // Operations on protected environments tell the team when they start and end (monitor.notifiers).
+  // Loaded on the first notice only: commands that start no operation never pay for the notifiers.
+  let sender: NotifyOperationNotice | undefined;
+  const notify: NotifyOperationNotice = async (notice) => {
+    const { workspaceOperationNotifier } = await import('./monitor-wiring.js');
+    sender ??= workspaceOperationNotifier(ws, io);
+    return sender(notice);
+  };
+  const notices = createOperationNotices(notify, ws.log);
+  ws.operations.observe(notices.observer);
   try {
     return await fn(ws);
   } finally {
+    await notices.flush();
     await autoAnchor(io, ws, before);
     ws.close();
   }
