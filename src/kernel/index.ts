@@ -1,5 +1,6 @@
 export * from './clock.js';
 export * from './duration.js';
+export * from './error-codes.js';
 export * from './errors.js';
 export * from './free-port.js';
 export * from './load-embedded-postgres.js';

@@ -17,7 +17,6 @@ export * from './rotation-journal.js';
 export * from './rotation-rules.js';
 export * from './scram-verifier.js';
 export * from './secret-cipher.js';
-export * from './secret-errors.js';
 export * from './secret-pins.js';
 export * from './secret-status.js';
 export * from './secret-vault.js';

@@ -1,0 +1,173 @@
+/**
+ * Every error code prodguard emits, per domain. `ErrorCode` is the union of these lists, so a code that is not
+ * listed here fails typecheck; docs/errors.md is generated from them (`npm run docs`) and a test keeps it in sync.
+ * Codes are part of the public contract: add new ones, never rename one.
+ */
+export const ERROR_CODES = Object.freeze({
+  /** Command-line usage (src/cli) and the internal-error fallback. */
+  cli: [
+    'PRODGUARD_INTERNAL',
+    'PRODGUARD_USAGE_DURATION',
+    'PRODGUARD_USAGE_ENV_MISSING',
+    'PRODGUARD_USAGE_FILE',
+    'PRODGUARD_USAGE_KIND',
+    'PRODGUARD_USAGE_MAINTENANCE',
+    'PRODGUARD_USAGE_RUN_COMMAND',
+    'PRODGUARD_USAGE_STRATEGY',
+    'PRODGUARD_USAGE_TIME',
+    'PRODGUARD_USAGE_VERSION',
+  ],
+  /** prodguard.yaml and its environments (src/config). */
+  config: ['PRODGUARD_CONFIG_INVALID', 'PRODGUARD_CONFIG_NOT_FOUND', 'PRODGUARD_ENV_UNKNOWN'],
+  /** Project setup and git facts (src/workspace, src/preflight). */
+  workspace: ['PRODGUARD_GIT_FAILED', 'PRODGUARD_INIT_CONFIG_EXISTS', 'PRODGUARD_INIT_NOT_A_REPO'],
+  /** The state store (src/store). */
+  store: ['PRODGUARD_STORE_OPEN_FAILED', 'PRODGUARD_STORE_TOO_NEW'],
+  /** The audit trail (src/audit). */
+  audit: [
+    'PRODGUARD_AUDIT_ACTION_UNKNOWN',
+    'PRODGUARD_AUDIT_ANCHOR_DESTINATION',
+    'PRODGUARD_AUDIT_ANCHOR_NO_DESTINATION',
+    'PRODGUARD_AUDIT_EMPTY',
+    'PRODGUARD_AUDIT_UNAVAILABLE',
+  ],
+  /** Golden rules and overrides (src/rules). */
+  rules: ['PRODGUARD_OVERRIDE_REASON_MISSING', 'PRODGUARD_RULE_UNKNOWN'],
+  /** Environment locks (src/lock). */
+  lock: ['PRODGUARD_LOCK_HELD', 'PRODGUARD_LOCK_NOT_HELD'],
+  /** Deploy freezes (src/freeze). */
+  freeze: ['PRODGUARD_FREEZE_NONE', 'PRODGUARD_FREEZE_REASON_MISSING', 'PRODGUARD_FREEZE_UNTIL_PAST'],
+  /** The operation kernel: resume, abort, recovery (src/operations, src/app). */
+  operations: [
+    'PRODGUARD_OPERATION_AMBIGUOUS',
+    'PRODGUARD_OPERATION_INTERRUPTED',
+    'PRODGUARD_OPERATION_LOCK_LOST',
+    'PRODGUARD_OPERATION_NOTHING_TO_RECOVER',
+    'PRODGUARD_OPERATION_NOT_FOUND',
+    'PRODGUARD_OPERATION_NOT_RESUMABLE',
+    'PRODGUARD_OPERATION_NOT_RUNNING',
+  ],
+  /** The pre-deployment checklist (src/preflight). */
+  preflight: ['PRODGUARD_PREFLIGHT_REFUSED'],
+  /** `prodguard run` (src/guarded-run). */
+  guardedRun: ['PRODGUARD_RUN_FAILED', 'PRODGUARD_RUN_TAG_TAKEN'],
+  /** Deploy, rollback and maintenance (src/deploy). */
+  deploy: [
+    'PRODGUARD_DEPLOY_HOTFIX_REASON',
+    'PRODGUARD_DEPLOY_NO_ROLLBACK_TARGET',
+    'PRODGUARD_DEPLOY_SMOKE_FAILED',
+    'PRODGUARD_DEPLOY_STABLE_FAILING',
+    'PRODGUARD_DEPLOY_STEPS_INVALID',
+    'PRODGUARD_DEPLOY_TAG_PATTERN',
+    'PRODGUARD_DEPLOY_UNKNOWN_ENVIRONMENT',
+  ],
+  /** Where revisions run: the local agent and its HTTP API (src/platform). */
+  platform: [
+    'PRODGUARD_PLATFORM_AGENT_DOWN',
+    'PRODGUARD_PLATFORM_AGENT_FOREIGN',
+    'PRODGUARD_PLATFORM_AGENT_RUNNING',
+    'PRODGUARD_PLATFORM_BAD_REQUEST',
+    'PRODGUARD_PLATFORM_BODY_TOO_LARGE',
+    'PRODGUARD_PLATFORM_BUILD_FAILED',
+    'PRODGUARD_PLATFORM_COMMIT_UNKNOWN',
+    'PRODGUARD_PLATFORM_DIGEST_MISMATCH',
+    'PRODGUARD_PLATFORM_ENV_TEMPLATE',
+    'PRODGUARD_PLATFORM_METHOD_NOT_ALLOWED',
+    'PRODGUARD_PLATFORM_NOT_READY',
+    'PRODGUARD_PLATFORM_PORT_IN_USE',
+    'PRODGUARD_PLATFORM_REVISION_NOT_FOUND',
+    'PRODGUARD_PLATFORM_REVISION_SERVING',
+    'PRODGUARD_PLATFORM_ROUTE_NOT_FOUND',
+    'PRODGUARD_PLATFORM_SECRETS_UNAVAILABLE',
+    'PRODGUARD_PLATFORM_SERVICE_NOT_FOUND',
+    'PRODGUARD_PLATFORM_TRAFFIC_INVALID',
+    'PRODGUARD_PLATFORM_UNAUTHORIZED',
+  ],
+  /** Backups, restore, drift and the database target (src/database). */
+  database: [
+    'PRODGUARD_DB_BACKUP_CORRUPT',
+    'PRODGUARD_DB_BACKUP_FAILED',
+    'PRODGUARD_DB_BACKUP_NOT_FOUND',
+    'PRODGUARD_DB_BACKUP_UNREADABLE',
+    'PRODGUARD_DB_CONNECT',
+    'PRODGUARD_DB_EMBEDDED',
+    'PRODGUARD_DB_REPLAY_FAILED',
+    'PRODGUARD_DB_RESTORE_FAILED',
+    'PRODGUARD_DB_RESTORE_INTO_ENVIRONMENT',
+    'PRODGUARD_DB_RESTORE_NOT_EMPTY',
+    'PRODGUARD_DB_RESTORE_TARGET',
+    'PRODGUARD_DB_SCRATCH',
+    'PRODGUARD_DB_URL_MISSING',
+  ],
+  /** Migrations (src/database). */
+  migrate: [
+    'PRODGUARD_MIGRATE_ALREADY_APPLIED',
+    'PRODGUARD_MIGRATE_EXISTS',
+    'PRODGUARD_MIGRATE_FAILED',
+    'PRODGUARD_MIGRATE_FAILED_MIGRATION',
+    'PRODGUARD_MIGRATE_FOLDER_UNSUPPORTED',
+    'PRODGUARD_MIGRATE_HISTORY_CHANGED',
+    'PRODGUARD_MIGRATE_LOCKED',
+    'PRODGUARD_MIGRATE_NAME',
+    'PRODGUARD_MIGRATE_NOT_BASELINED',
+    'PRODGUARD_MIGRATE_NOT_FAILED',
+    'PRODGUARD_MIGRATE_PROVIDER',
+    'PRODGUARD_MIGRATE_REASON_MISSING',
+    'PRODGUARD_MIGRATE_REFUSED',
+    'PRODGUARD_MIGRATE_RESOLVE_USAGE',
+    'PRODGUARD_MIGRATE_ROLLBACK_FAILED',
+    'PRODGUARD_MIGRATE_ROLLBACK_REFUSED',
+    'PRODGUARD_MIGRATE_UNKNOWN',
+  ],
+  /** Migration lint (src/database). */
+  lint: ['PRODGUARD_LINT_PARSE', 'PRODGUARD_LINT_PATH'],
+  /** The guarded SQL console (src/database). */
+  sql: [
+    'PRODGUARD_SQL_CONFIRM_NEEDED',
+    'PRODGUARD_SQL_EMPTY',
+    'PRODGUARD_SQL_FAILED',
+    'PRODGUARD_SQL_NOT_CONFIRMED',
+    'PRODGUARD_SQL_PARSE',
+    'PRODGUARD_SQL_READONLY_MISSING',
+    'PRODGUARD_SQL_REASON_MISSING',
+    'PRODGUARD_SQL_REFUSED',
+    'PRODGUARD_SQL_ROLE_REFUSED',
+  ],
+  /** Secrets, the vault and rotation (src/secrets). */
+  secrets: [
+    'PRODGUARD_SECRET_ADMIN_MISSING',
+    'PRODGUARD_SECRET_DATABASE_FAILED',
+    'PRODGUARD_SECRET_DESTROY_REFUSED',
+    'PRODGUARD_SECRET_DISABLE_REFUSED',
+    'PRODGUARD_SECRET_ENVIRONMENT_UNKNOWN',
+    'PRODGUARD_SECRET_KEY_FILE_UNSAFE',
+    'PRODGUARD_SECRET_KEY_INVALID',
+    'PRODGUARD_SECRET_KEY_MISMATCH',
+    'PRODGUARD_SECRET_KIND_MISMATCH',
+    'PRODGUARD_SECRET_NAME_INVALID',
+    'PRODGUARD_SECRET_NOT_FOUND',
+    'PRODGUARD_SECRET_REVEAL_REQUIRED',
+    'PRODGUARD_SECRET_ROLLOUT_FAILED',
+    'PRODGUARD_SECRET_ROTATION_FAILED',
+    'PRODGUARD_SECRET_ROTATION_NOT_FOUND',
+    'PRODGUARD_SECRET_ROTATION_REFUSED',
+    'PRODGUARD_SECRET_ROTATION_RUNNING',
+    'PRODGUARD_SECRET_TAMPERED',
+    'PRODGUARD_SECRET_VALUE_EMPTY',
+    'PRODGUARD_SECRET_VALUE_INVALID',
+    'PRODGUARD_SECRET_VALUE_IN_ARGV',
+    'PRODGUARD_SECRET_VERSION_NOT_FOUND',
+    'PRODGUARD_SECRET_VERSION_UNAVAILABLE',
+  ],
+} as const);
+
+export type ErrorArea = keyof typeof ERROR_CODES;
+/** Stable, greppable error codes: `PRODGUARD_<AREA>_<WHAT>`. A closed union: list a new code in ERROR_CODES. */
+export type ErrorCode = (typeof ERROR_CODES)[ErrorArea][number];
+
+/** Every code once, in list order. */
+export const ALL_ERROR_CODES: readonly ErrorCode[] = Object.freeze(Object.values(ERROR_CODES).flat());
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return (ALL_ERROR_CODES as readonly string[]).includes(value);
+}
