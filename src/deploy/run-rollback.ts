@@ -1,10 +1,11 @@
+import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { endOperation, type OperationRecord, OperationRunner, type StepResult } from '../operations/index.js';
 import type { TrafficTarget } from '../platform/index.js';
 import { withEnvironmentLock } from '../store/index.js';
 import { applyTraffic, effectiveTraffic } from './apply-traffic.js';
 import { readDeploySettings } from './deploy-settings.js';
-import { assertEnvironment, type PipelineConfig, type PipelineDeps } from './pipeline-deps.js';
+import type { PipelineConfig, PipelineDeps } from './pipeline-deps.js';
 import { markRevision } from './run-deploy.js';
 
 export interface RollbackRequest {

@@ -18,7 +18,7 @@ export const ERROR_CODES = Object.freeze({
     'PRODGUARD_USAGE_VERSION',
   ],
   /** prodguard.yaml and its environments (src/config). */
-  config: ['PRODGUARD_CONFIG_INVALID', 'PRODGUARD_CONFIG_NOT_FOUND', 'PRODGUARD_ENV_UNKNOWN'],
+  config: ['PRODGUARD_CONFIG_INVALID', 'PRODGUARD_CONFIG_NOT_FOUND', 'PRODGUARD_CONFIG_UNKNOWN_ENVIRONMENT'],
   /** Project setup and git facts (src/workspace, src/preflight). */
   workspace: ['PRODGUARD_GIT_FAILED', 'PRODGUARD_INIT_CONFIG_EXISTS', 'PRODGUARD_INIT_NOT_A_REPO'],
   /** The state store (src/store). */
@@ -59,7 +59,6 @@ export const ERROR_CODES = Object.freeze({
     'PRODGUARD_DEPLOY_STABLE_FAILING',
     'PRODGUARD_DEPLOY_STEPS_INVALID',
     'PRODGUARD_DEPLOY_TAG_PATTERN',
-    'PRODGUARD_DEPLOY_UNKNOWN_ENVIRONMENT',
   ],
   /** Where revisions run: the local agent and its HTTP API (src/platform). */
   platform: [
@@ -139,7 +138,6 @@ export const ERROR_CODES = Object.freeze({
     'PRODGUARD_SECRET_DATABASE_FAILED',
     'PRODGUARD_SECRET_DESTROY_REFUSED',
     'PRODGUARD_SECRET_DISABLE_REFUSED',
-    'PRODGUARD_SECRET_ENVIRONMENT_UNKNOWN',
     'PRODGUARD_SECRET_KEY_FILE_UNSAFE',
     'PRODGUARD_SECRET_KEY_INVALID',
     'PRODGUARD_SECRET_KEY_MISMATCH',

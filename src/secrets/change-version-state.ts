@@ -1,8 +1,9 @@
 import { runAudited } from '../audit/run-audited.js';
+import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { describeVersion, versionNotFound } from './local-secret-vault.js';
 import type { SecretVersionInfo } from './secret-vault.js';
-import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
+import { requireSecret, type SecretsContext } from './secrets-context.js';
 import { revisionsUsing } from './secrets-ports.js';
 
 export interface ChangeVersionStateInput {
@@ -20,7 +21,7 @@ export async function changeVersionState(
   ctx: SecretsContext,
   input: ChangeVersionStateInput,
 ): Promise<SecretVersionInfo> {
-  assertEnvironment(ctx, input.environment);
+  assertEnvironment(ctx.config, input.environment);
   const ref = { name: input.name, environment: input.environment };
   await requireSecret(ctx, ref);
   const info = await ctx.vault.getVersion(ref, input.version);

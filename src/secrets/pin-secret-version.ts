@@ -1,8 +1,9 @@
 import { runAudited } from '../audit/run-audited.js';
+import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { describeVersion, versionNotFound } from './local-secret-vault.js';
 import type { SecretPin } from './secret-pins.js';
-import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
+import { requireSecret, type SecretsContext } from './secrets-context.js';
 
 export interface PinSecretVersionInput {
   name: string;
@@ -16,7 +17,7 @@ export async function pinSecretVersion(
   ctx: SecretsContext,
   input: PinSecretVersionInput,
 ): Promise<SecretPin> {
-  assertEnvironment(ctx, input.environment);
+  assertEnvironment(ctx.config, input.environment);
   const ref = { name: input.name, environment: input.environment };
   await requireSecret(ctx, ref);
   const info = await ctx.vault.getVersion(ref, input.version);

@@ -1,3 +1,4 @@
+import { assertEnvironment } from '../config/index.js';
 import { formatDuration } from '../kernel/duration.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { redactText } from '../kernel/redact.js';
@@ -36,7 +37,7 @@ import {
 } from './rotation-rules.js';
 import { generatePassword, generateRandomSecret } from './scram-verifier.js';
 import type { SecretRef } from './secret-vault.js';
-import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
+import { requireSecret, type SecretsContext } from './secrets-context.js';
 
 export interface RotateSecretInput {
   name: string;
@@ -114,7 +115,7 @@ export async function rotateSecret(
   input: RotateSecretInput,
   deps: RotateSecretDeps,
 ): Promise<RotateSecretResult> {
-  assertEnvironment(ctx, input.environment);
+  assertEnvironment(ctx.config, input.environment);
   const ref: SecretRef = { name: input.name, environment: input.environment };
   const secret = await requireSecret(ctx, ref);
   const journal = new RotationJournal(new OperationStore(ctx.store, ctx.clock, ctx.audit), deps.key);
@@ -563,7 +564,7 @@ export async function abortRotation(
       { kind: 'usage', hint: 'prodguard operations lists interrupted operations.' },
     );
   }
-  assertEnvironment(ctx, found.environment);
+  assertEnvironment(ctx.config, found.environment);
   return withEnvironmentLock(
     ctx.store,
     {
