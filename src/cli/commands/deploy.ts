@@ -73,7 +73,7 @@ export function renderDeployEvents(io: CliIo, events: DeployEvents, s: Style, js
   );
 }
 
-export function renderVerdicts(verdicts: readonly Verdict[], s: Style): string {
+function renderVerdicts(verdicts: readonly Verdict[], s: Style): string {
   const shown = verdicts.filter((v) => v.status !== 'skipped');
   const lines = shown.map((v) => {
     const mark = verdictSymbol(v.status, s);
