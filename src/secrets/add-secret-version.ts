@@ -2,6 +2,7 @@ import type { AuditAction } from '../audit/audit-actions.js';
 import { runAudited } from '../audit/run-audited.js';
 import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
+import { purgeDueVersions } from './purge-due-versions.js';
 import type { SecretPin } from './secret-pins.js';
 import type { SecretKind, SecretVersionInfo, SecretVersionMetadata } from './secret-vault.js';
 import { assertSecretName, type SecretsContext } from './secrets-context.js';
@@ -50,6 +51,8 @@ export async function addSecretVersion(
   assertSecretName(input.name);
   assertEnvironment(ctx.config, input.environment);
   const ref = { name: input.name, environment: input.environment };
+  // Mutating commands erase values whose grace period ended (audited); reads never do.
+  await purgeDueVersions(ctx);
   if (input.value.length === 0) {
     throw new ProdguardError('PRODGUARD_SECRET_VALUE_EMPTY', `The value for ${input.name} is empty.`, {
       kind: 'usage',

@@ -8,6 +8,8 @@ export * from './pin-secret-version.js';
 export * from './plan-rotation.js';
 export * from './postgres-role-admin.js';
 export * from './purge-due-versions.js';
+export * from './read-rotations.js';
+export * from './read-secret-versions.js';
 export * from './resolve-secret-env.js';
 export * from './reveal-secret.js';
 export * from './rotate-master-key.js';

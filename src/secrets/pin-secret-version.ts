@@ -2,6 +2,7 @@ import { runAudited } from '../audit/run-audited.js';
 import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { describeVersion, versionNotFound } from './local-secret-vault.js';
+import { purgeDueVersions } from './purge-due-versions.js';
 import type { SecretPin } from './secret-pins.js';
 import { requireSecret, type SecretsContext } from './secrets-context.js';
 
@@ -19,6 +20,8 @@ export async function pinSecretVersion(
 ): Promise<SecretPin> {
   assertEnvironment(ctx.config, input.environment);
   const ref = { name: input.name, environment: input.environment };
+  // Mutating commands erase values whose grace period ended (audited); reads never do.
+  await purgeDueVersions(ctx);
   await requireSecret(ctx, ref);
   const info = await ctx.vault.getVersion(ref, input.version);
   if (!info) throw versionNotFound(ref, input.version);

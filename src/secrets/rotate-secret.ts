@@ -22,6 +22,7 @@ import { type EnvironmentLock, withEnvironmentLock } from '../store/environment-
 import type { MasterKey } from './master-key.js';
 import { planRotation, type RotationPlan } from './plan-rotation.js';
 import { type PostgresRoleAdmin, withCredentials } from './postgres-role-admin.js';
+import { purgeDueVersions } from './purge-due-versions.js';
 import {
   RotationJournal,
   type RotationRecord,
@@ -117,6 +118,8 @@ export async function rotateSecret(
 ): Promise<RotateSecretResult> {
   assertEnvironment(ctx.config, input.environment);
   const ref: SecretRef = { name: input.name, environment: input.environment };
+  // Mutating commands erase values whose grace period ended (audited); reads never do.
+  await purgeDueVersions(ctx);
   const secret = await requireSecret(ctx, ref);
   const journal = new RotationJournal(new OperationStore(ctx.store, ctx.clock, ctx.audit), deps.key);
   return withEnvironmentLock(
