@@ -642,9 +642,15 @@ async function applyOne(
     return true;
   } catch (error) {
     const message = redactText(describePgError(error, migration.sql));
-    await recordMigrationFailed(db, id, `${migration.name}\n\n${message}`).catch(() => {});
+    // The migration's own error is what the step reports; a failure to record it in _prisma_migrations is
+    // said beside it (the row then still shows the migration as started), never dropped.
+    const unrecorded = await recordMigrationFailed(db, id, `${migration.name}\n\n${message}`).then(
+      () => '',
+      (recordError: unknown) =>
+        `\n(recording this failure in _prisma_migrations also failed: ${redactText(recordError instanceof Error ? recordError.message : String(recordError))})`,
+    );
     step.status = 'Error';
-    step.error = message;
+    step.error = `${message}${unrecorded}`;
     step.durationMs = Math.max(0, deps.clock.nowMs() - started);
     return false;
   }
