@@ -1,16 +1,5 @@
 import { ProdguardError } from '../kernel/errors.js';
 
-/** Error codes of the audit trail (src/audit). */
-export const AUDIT_ERROR_CODES = [
-  'PRODGUARD_AUDIT_UNAVAILABLE',
-  'PRODGUARD_AUDIT_ACTION_UNKNOWN',
-  'PRODGUARD_AUDIT_ANCHOR_NO_DESTINATION',
-  'PRODGUARD_AUDIT_ANCHOR_DESTINATION',
-  'PRODGUARD_AUDIT_ANCHOR_FAILED',
-  'PRODGUARD_AUDIT_EMPTY',
-] as const;
-export type AuditErrorCode = (typeof AUDIT_ERROR_CODES)[number];
-
 /**
  * The audit trail cannot be written or read. Writes are fail-closed: the action this event was for has
  * not been carried out (exit 1, like any refusal).

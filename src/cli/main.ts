@@ -104,7 +104,7 @@ const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'secrets',
     summary: 'versioned, encrypted secrets and safe rotation',
-    load: () => import('./commands/secrets.js'),
+    load: () => import('./commands/secrets/index.js'),
   },
   {
     name: 'gcp',

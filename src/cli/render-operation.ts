@@ -7,7 +7,7 @@ import { type Style, SYMBOL } from './render.js';
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 /** The mark of a step, the same for every kind of operation. */
-export function stepSymbol(status: StepResult['status'], s: Style): string {
+function stepSymbol(status: StepResult['status'], s: Style): string {
   if (status === 'Success') return s.ok(SYMBOL.pass);
   if (status === 'Error') return s.bad(SYMBOL.fail);
   if (status === 'Skipped') return s.dim('↷');

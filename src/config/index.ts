@@ -1,3 +1,4 @@
+export * from './assert-environment.js';
 export * from './default-config.js';
 export * from './errors.js';
 export { WEEKDAYS, type Weekday } from './fields.js';

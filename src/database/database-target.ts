@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
-import type { Config } from '../config/index.js';
-import { ProdguardError, UsageError } from '../kernel/errors.js';
+import { assertEnvironment, type Config } from '../config/index.js';
+import { ProdguardError } from '../kernel/errors.js';
 import { isInScope } from '../rules/index.js';
 
 /** Where one environment's database is, resolved from config and the process environment. */
@@ -25,14 +25,6 @@ export function backupsDirOf(config: Pick<Config, 'root' | 'database' | 'stateDi
   const dir = config.database.backups;
   if (dir === undefined) return join(config.stateDirPath, 'backups');
   return isAbsolute(dir) ? dir : join(config.root, dir);
-}
-
-export function assertEnvironment(config: Pick<Config, 'environmentOrder'>, environment: string): void {
-  if (!config.environmentOrder.includes(environment)) {
-    throw new UsageError('PRODGUARD_ENV_UNKNOWN', `Unknown environment "${environment}".`, {
-      hint: `Expected one of: ${config.environmentOrder.join(', ')} (environments in prodguard.yaml).`,
-    });
-  }
 }
 
 /** The environment's connection URL: `database.url`, or the variable named by `database.urlEnv`. */

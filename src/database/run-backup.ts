@@ -184,7 +184,7 @@ export async function runRestore(
   } finally {
     await check.close();
   }
-  const ops = (deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit));
+  const ops = deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit);
   const { op } = ops.begin({
     kind: 'db-restore',
     // A restore never touches an environment: it is journaled under the scratch target's identity.

@@ -286,7 +286,7 @@ export async function runMigrateDeploy(
     },
     async (lock) => {
       refuseInterrupted(
-        (deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit)),
+        deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit),
         new TypedEvents<OperationEventMap>(),
         options.environment,
       );
@@ -408,7 +408,7 @@ export async function runMigrateDeploy(
         return result;
       }
 
-      const ops = (deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit));
+      const ops = deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit);
       const overridden = evaluation.overridden.map((v) => ({ rule: v.id, reason: v.overrideReason }));
       const { op } = ops.begin({
         kind: 'migrate-deploy',
@@ -644,9 +644,15 @@ async function applyOne(
     return true;
   } catch (error) {
     const message = redactText(describePgError(error, migration.sql));
-    await recordMigrationFailed(db, id, `${migration.name}\n\n${message}`).catch(() => {});
+    // The migration's own error is what the step reports; a failure to record it in _prisma_migrations is
+    // said beside it (the row then still shows the migration as started), never dropped.
+    const unrecorded = await recordMigrationFailed(db, id, `${migration.name}\n\n${message}`).then(
+      () => '',
+      (recordError: unknown) =>
+        `\n(recording this failure in _prisma_migrations also failed: ${redactText(recordError instanceof Error ? recordError.message : String(recordError))})`,
+    );
     step.status = 'Error';
-    step.error = message;
+    step.error = `${message}${unrecorded}`;
     step.durationMs = Math.max(0, deps.clock.nowMs() - started);
     return false;
   }

@@ -89,7 +89,7 @@ export async function runMigrateRollback(
     deps.store,
     { environment: options.environment, operation: 'migrate rollback', owner: deps.actor, clock: deps.clock },
     async (lock) => {
-      const ops = (deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit));
+      const ops = deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit);
       refuseInterrupted(ops, new TypedEvents<OperationEventMap>(), options.environment);
       const db = await openPgSession(options.url, 'prodguard migrate rollback');
       try {

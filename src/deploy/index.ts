@@ -6,7 +6,6 @@ export * from './deploy-events.js';
 export * from './deploy-operation-kinds.js';
 export * from './deploy-settings.js';
 export * from './deploy-store.js';
-export * from './errors.js';
 export * from './open-pipeline.js';
 export * from './pipeline-deps.js';
 export * from './plan-canary-steps.js';

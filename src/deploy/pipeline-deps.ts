@@ -1,6 +1,5 @@
 import type { Config } from '../config/index.js';
 import type { Clock } from '../kernel/clock.js';
-import { UsageError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import type { OperationStore } from '../operations/index.js';
@@ -51,14 +50,4 @@ export interface DeployPipelineDeps extends PipelineDeps {
    * these, never "latest". Journaled with the operation, so a resumed deploy starts the same versions.
    */
   pinnedSecrets?: (environment: string) => Record<string, { version: number; envVar: string }>;
-}
-
-export function assertEnvironment(config: PipelineConfig, environment: string): void {
-  if (!config.environments[environment]) {
-    throw new UsageError(
-      'PRODGUARD_DEPLOY_UNKNOWN_ENVIRONMENT',
-      `No environment "${environment}" in ${config.file}.`,
-      { hint: `Known environments: ${Object.keys(config.environments).join(', ')}.` },
-    );
-  }
 }

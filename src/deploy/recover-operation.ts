@@ -1,9 +1,10 @@
+import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { endOperation, type OperationRecord, OperationRunner } from '../operations/index.js';
 import { type EnvironmentLock, withEnvironmentLock } from '../store/index.js';
 import { applyTraffic } from './apply-traffic.js';
 import { readDeploySettings } from './deploy-settings.js';
-import { assertEnvironment, type PipelineConfig, type PipelineDeps } from './pipeline-deps.js';
+import type { PipelineConfig, PipelineDeps } from './pipeline-deps.js';
 import { type DeployResult, executeDeploy, markRevision, restoreTrafficBefore } from './run-deploy.js';
 import { abortMaintenance, executeMaintenance, type MaintenanceResult } from './run-maintenance.js';
 import { executeRollback, type RollbackResult } from './run-rollback.js';

@@ -1,3 +1,4 @@
+import { assertEnvironment } from '../config/index.js';
 import { planReleaseTagName, releaseTagCandidates } from '../freeze/index.js';
 import { formatDuration } from '../kernel/duration.js';
 import { isProdguardError, ProdguardError, UsageError } from '../kernel/errors.js';
@@ -18,12 +19,7 @@ import { applyTraffic, effectiveTraffic } from './apply-traffic.js';
 import { DEPLOY_RULE_CHECKS, type DeployCheckContext } from './deploy-checks.js';
 import type { DeployFailing, DeployParams, SmokeOutcome } from './deploy-operation-kinds.js';
 import { readDeploySettings, resolveAnalysisSettings } from './deploy-settings.js';
-import {
-  assertEnvironment,
-  type DeployPipelineDeps,
-  type PipelineConfig,
-  type PipelineDeps,
-} from './pipeline-deps.js';
+import type { DeployPipelineDeps, PipelineConfig, PipelineDeps } from './pipeline-deps.js';
 import { type DeployStrategy, planCanarySteps, planStepTraffic } from './plan-canary-steps.js';
 import { type DetectionTimes, planDetectionTimes } from './plan-detection-times.js';
 import { readEnvironmentHealth } from './read-environment-health.js';

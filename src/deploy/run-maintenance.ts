@@ -1,3 +1,4 @@
+import { assertEnvironment } from '../config/index.js';
 import {
   endOperation,
   type OperationRecord,
@@ -8,7 +9,7 @@ import type { Service } from '../platform/index.js';
 import { withEnvironmentLock } from '../store/index.js';
 import { effectiveTraffic } from './apply-traffic.js';
 import { readDeploySettings } from './deploy-settings.js';
-import { assertEnvironment, type PipelineConfig, type PipelineDeps } from './pipeline-deps.js';
+import type { PipelineConfig, PipelineDeps } from './pipeline-deps.js';
 
 export interface MaintenanceRequest {
   environment: string;

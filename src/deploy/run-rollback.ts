@@ -1,10 +1,11 @@
-import { ProdguardError } from '../kernel/errors.js';
+import { assertEnvironment } from '../config/index.js';
+import { isProdguardError, ProdguardError } from '../kernel/errors.js';
 import { endOperation, type OperationRecord, OperationRunner, type StepResult } from '../operations/index.js';
 import type { TrafficTarget } from '../platform/index.js';
 import { withEnvironmentLock } from '../store/index.js';
 import { applyTraffic, effectiveTraffic } from './apply-traffic.js';
 import { readDeploySettings } from './deploy-settings.js';
-import { assertEnvironment, type PipelineConfig, type PipelineDeps } from './pipeline-deps.js';
+import type { PipelineConfig, PipelineDeps } from './pipeline-deps.js';
 import { markRevision } from './run-deploy.js';
 
 export interface RollbackRequest {
@@ -189,7 +190,10 @@ export async function executeRollback(
     if (t.revision === target) continue;
     const verdicts = deps.store.latestVerdicts(environment).find((v) => v.revision === t.revision);
     // A revision the platform no longer knows keeps the digest its last verdict recorded.
-    const rev = await deps.platform.getRevision(environment, t.revision).catch(() => undefined);
+    const rev = await deps.platform.getRevision(environment, t.revision).catch((error: unknown) => {
+      if (isProdguardError(error) && error.code === 'PRODGUARD_PLATFORM_REVISION_NOT_FOUND') return undefined;
+      throw error;
+    });
     deps.store.recordVerdict({
       environment,
       revision: t.revision,

@@ -1,5 +1,5 @@
 import { type AuditLog, runAuditedAtomic } from '../audit/index.js';
-import type { Config } from '../config/index.js';
+import { assertEnvironment, type Config } from '../config/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { UsageError } from '../kernel/errors.js';
 import type { StateStore } from '../store/index.js';
@@ -21,15 +21,8 @@ export interface FreezeDeps {
 }
 
 function checkEnvironment(config: Config, environment: string | undefined): void {
-  if (environment !== undefined && !config.environments[environment]) {
-    throw new UsageError(
-      'PRODGUARD_ENV_UNKNOWN',
-      `Unknown environment "${environment}" (in ${config.file}).`,
-      {
-        hint: `Expected one of: ${config.environmentOrder.join(', ')}, or omit --env to freeze every environment.`,
-      },
-    );
-  }
+  // No environment means every environment.
+  if (environment !== undefined) assertEnvironment(config, environment);
 }
 
 /** Stops deploys (seed §10 step 1), on one environment or all, until lifted or until a time. */

@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-codes.js';
+
 /**
  * Exit codes are part of the public contract (README "Exit codes").
  * 0 ok · 1 refused by a rule · 2 bad usage or config · 3 operation failed (and was rolled back) · 4 internal error.
@@ -11,8 +13,7 @@ export const ExitCode = Object.freeze({
 } as const);
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Stable, greppable error codes: `PRODGUARD_<AREA>_<WHAT>`. Each domain documents its own in its errors module. */
-export type ErrorCode = `PRODGUARD_${string}`;
+export type { ErrorCode } from './error-codes.js';
 
 export type ErrorKind = 'refused' | 'usage' | 'failed' | 'internal';
 

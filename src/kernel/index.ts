@@ -1,5 +1,6 @@
 export * from './clock.js';
 export * from './duration.js';
+export * from './error-codes.js';
 export * from './errors.js';
 export * from './failpoints.js';
 export * from './free-port.js';

@@ -16,10 +16,6 @@ export const OPERATION_KINDS = [
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
-export function isOperationKind(value: string): value is OperationKind {
-  return (OPERATION_KINDS as readonly string[]).includes(value);
-}
-
 /** What one kind journals. Domains add their entries by declaration merging. */
 export interface OperationKindSpec<P, S, Steps> {
   params: P;

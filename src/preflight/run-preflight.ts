@@ -1,7 +1,6 @@
 import type { AuditLog } from '../audit/index.js';
-import type { Config } from '../config/index.js';
+import { assertEnvironment, type Config } from '../config/index.js';
 import type { Clock } from '../kernel/clock.js';
-import { UsageError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import {
@@ -60,21 +59,9 @@ export interface PreflightResult {
   checks: PreflightCheckResult[];
 }
 
-export function assertKnownEnvironment(config: Config, environment: string): void {
-  if (!config.environments[environment]) {
-    throw new UsageError(
-      'PRODGUARD_ENV_UNKNOWN',
-      `Unknown environment "${environment}" (in ${config.file}).`,
-      {
-        hint: `Expected one of: ${config.environmentOrder.join(', ')}.`,
-      },
-    );
-  }
-}
-
 /** The pre-deployment checklist: every applicable check in parallel, one verdict each. */
 export async function runPreflight(deps: PreflightDeps, options: PreflightOptions): Promise<PreflightResult> {
-  assertKnownEnvironment(deps.config, options.environment);
+  assertEnvironment(deps.config, options.environment);
   const started = deps.clock.nowMs();
   const context = createPreflightContext({
     ...deps,

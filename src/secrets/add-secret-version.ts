@@ -1,9 +1,11 @@
 import type { AuditAction } from '../audit/audit-actions.js';
 import { runAudited } from '../audit/run-audited.js';
+import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
+import { purgeDueVersions } from './purge-due-versions.js';
 import type { SecretPin } from './secret-pins.js';
 import type { SecretKind, SecretVersionInfo, SecretVersionMetadata } from './secret-vault.js';
-import { assertEnvironment, assertSecretName, type SecretsContext } from './secrets-context.js';
+import { assertSecretName, type SecretsContext } from './secrets-context.js';
 
 export interface AddSecretVersionInput {
   name: string;
@@ -47,8 +49,10 @@ export async function addSecretVersion(
   input: AddSecretVersionInput,
 ): Promise<AddSecretVersionResult> {
   assertSecretName(input.name);
-  assertEnvironment(ctx, input.environment);
+  assertEnvironment(ctx.config, input.environment);
   const ref = { name: input.name, environment: input.environment };
+  // Mutating commands erase values whose grace period ended (audited); reads never do.
+  await purgeDueVersions(ctx);
   if (input.value.length === 0) {
     throw new ProdguardError('PRODGUARD_SECRET_VALUE_EMPTY', `The value for ${input.name} is empty.`, {
       kind: 'usage',

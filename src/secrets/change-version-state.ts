@@ -1,8 +1,10 @@
 import { runAudited } from '../audit/run-audited.js';
+import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { describeVersion, versionNotFound } from './local-secret-vault.js';
+import { purgeDueVersions } from './purge-due-versions.js';
 import type { SecretVersionInfo } from './secret-vault.js';
-import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
+import { requireSecret, type SecretsContext } from './secrets-context.js';
 import { revisionsUsing } from './secrets-ports.js';
 
 export interface ChangeVersionStateInput {
@@ -20,8 +22,10 @@ export async function changeVersionState(
   ctx: SecretsContext,
   input: ChangeVersionStateInput,
 ): Promise<SecretVersionInfo> {
-  assertEnvironment(ctx, input.environment);
+  assertEnvironment(ctx.config, input.environment);
   const ref = { name: input.name, environment: input.environment };
+  // Mutating commands erase values whose grace period ended (audited); reads never do.
+  await purgeDueVersions(ctx);
   await requireSecret(ctx, ref);
   const info = await ctx.vault.getVersion(ref, input.version);
   if (!info) throw versionNotFound(ref, input.version);

@@ -1,10 +1,11 @@
 import { runAudited } from '../audit/run-audited.js';
+import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { describeVersion, versionNotFound } from './local-secret-vault.js';
 import { purgeDueVersions } from './purge-due-versions.js';
 import type { SecretPin } from './secret-pins.js';
 import type { SecretVersionInfo } from './secret-vault.js';
-import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
+import { requireSecret, type SecretsContext } from './secrets-context.js';
 import type { RunningRevision } from './secrets-ports.js';
 
 export interface DestroyPlanInput {
@@ -67,7 +68,7 @@ export async function destroySecretVersion(
   ctx: SecretsContext,
   input: DestroySecretVersionInput,
 ): Promise<DestroySecretVersionResult> {
-  assertEnvironment(ctx, input.environment);
+  assertEnvironment(ctx.config, input.environment);
   const ref = { name: input.name, environment: input.environment };
   await requireSecret(ctx, ref);
   await purgeDueVersions(ctx);

@@ -1,6 +1,7 @@
 import { runAudited } from '../audit/run-audited.js';
+import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
-import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
+import { requireSecret, type SecretsContext } from './secrets-context.js';
 
 export interface RevealSecretInput {
   name: string;
@@ -24,7 +25,7 @@ export async function revealSecret(
   ctx: SecretsContext,
   input: RevealSecretInput,
 ): Promise<RevealSecretResult> {
-  assertEnvironment(ctx, input.environment);
+  assertEnvironment(ctx.config, input.environment);
   const ref = { name: input.name, environment: input.environment };
   await requireSecret(ctx, ref);
   const version = input.version ?? ctx.pins.get(ref)?.version;

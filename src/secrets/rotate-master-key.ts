@@ -3,6 +3,7 @@ import { renameSync } from 'node:fs';
 import type { AuditLog } from '../audit/audit-log.js';
 import { runAuditedSync } from '../audit/run-audited.js';
 import type { Clock } from '../kernel/clock.js';
+import { UsageError } from '../kernel/errors.js';
 import type { StateStore } from '../store/state-store.js';
 import { sealedFromRow, verifyMasterKey, writeKeyCheck } from './local-secret-vault.js';
 import {
@@ -42,6 +43,15 @@ export interface RotateMasterKeyResult {
  */
 export function rotateMasterKey(options: RotateMasterKeyOptions): RotateMasterKeyResult {
   const { store, current } = options;
+  if (!options.newKey && current.source === 'env') {
+    throw new UsageError(
+      'PRODGUARD_SECRET_KEY_INVALID',
+      'The master key comes from PRODGUARD_MASTER_KEY; prodguard cannot store a new one there.',
+      {
+        hint: 'Generate one (openssl rand -base64 32), pass it with --new-key-stdin, then update PRODGUARD_MASTER_KEY.',
+      },
+    );
+  }
   verifyMasterKey(store, current, options.clock);
   return runAuditedSync(
     options.audit,

@@ -1,3 +1,4 @@
+import { assertEnvironment } from '../config/index.js';
 import { formatDuration } from '../kernel/duration.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { redactText } from '../kernel/redact.js';
@@ -21,6 +22,7 @@ import { type EnvironmentLock, withEnvironmentLock } from '../store/environment-
 import type { MasterKey } from './master-key.js';
 import { planRotation, type RotationPlan } from './plan-rotation.js';
 import { type PostgresRoleAdmin, withCredentials } from './postgres-role-admin.js';
+import { purgeDueVersions } from './purge-due-versions.js';
 import {
   RotationJournal,
   type RotationRecord,
@@ -36,7 +38,7 @@ import {
 } from './rotation-rules.js';
 import { generatePassword, generateRandomSecret } from './scram-verifier.js';
 import type { SecretRef } from './secret-vault.js';
-import { assertEnvironment, requireSecret, type SecretsContext } from './secrets-context.js';
+import { requireSecret, type SecretsContext } from './secrets-context.js';
 import type { RunningRevision } from './secrets-ports.js';
 
 export interface RotateSecretInput {
@@ -115,10 +117,15 @@ export async function rotateSecret(
   input: RotateSecretInput,
   deps: RotateSecretDeps,
 ): Promise<RotateSecretResult> {
-  assertEnvironment(ctx, input.environment);
+  assertEnvironment(ctx.config, input.environment);
   const ref: SecretRef = { name: input.name, environment: input.environment };
+  // Mutating commands erase values whose grace period ended (audited); reads never do.
+  await purgeDueVersions(ctx);
   const secret = await requireSecret(ctx, ref);
-  const journal = new RotationJournal(ctx.ops ?? new OperationStore(ctx.store, ctx.clock, ctx.audit), deps.key);
+  const journal = new RotationJournal(
+    ctx.ops ?? new OperationStore(ctx.store, ctx.clock, ctx.audit),
+    deps.key,
+  );
   return withEnvironmentLock(
     ctx.store,
     {
@@ -549,7 +556,10 @@ export async function abortRotation(
   input: { name: string; environment: string } | { operationId: string },
   deps: Pick<RotateSecretDeps, 'key' | 'lockWaitMs'>,
 ): Promise<RotationRecord & { message: string }> {
-  const journal = new RotationJournal(ctx.ops ?? new OperationStore(ctx.store, ctx.clock, ctx.audit), deps.key);
+  const journal = new RotationJournal(
+    ctx.ops ?? new OperationStore(ctx.store, ctx.clock, ctx.audit),
+    deps.key,
+  );
   const found =
     'operationId' in input ? journal.get(input.operationId) : journal.running(input.name, input.environment);
   if (found?.status !== 'running') {
@@ -561,7 +571,7 @@ export async function abortRotation(
       { kind: 'usage', hint: 'prodguard operations lists interrupted operations.' },
     );
   }
-  assertEnvironment(ctx, found.environment);
+  assertEnvironment(ctx.config, found.environment);
   return withEnvironmentLock(
     ctx.store,
     {

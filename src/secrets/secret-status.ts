@@ -1,5 +1,4 @@
 import type { SecretsConfig } from '../config/sections/secrets.js';
-import { purgeDueVersions } from './purge-due-versions.js';
 import type { SecretPin } from './secret-pins.js';
 import type { SecretInfo, SecretKind, SecretVersionInfo } from './secret-vault.js';
 import type { SecretsContext } from './secrets-context.js';
@@ -65,15 +64,13 @@ export function planSecretStatus(input: SecretStatusInput): SecretStatusRow {
   };
 }
 
-/** Rotation status of every secret (of one environment). Admin-connection secrets are listed like any other. */
+/** Rotation status of every secret (of one environment); reads only. Admin-connection secrets are listed like any other. */
 export async function getSecretStatus(
-  ctx: Pick<SecretsContext, 'vault' | 'pins' | 'clock' | 'config' | 'store'> &
-    Partial<Pick<SecretsContext, 'audit' | 'actor'>>,
+  ctx: Pick<SecretsContext, 'vault' | 'pins' | 'clock' | 'config' | 'store'>,
   filter: { environment?: string } = {},
 ): Promise<SecretStatusRow[]> {
-  if (ctx.audit && ctx.actor)
-    await purgeDueVersions({ vault: ctx.vault, audit: ctx.audit, actor: ctx.actor });
-  else await ctx.vault.purgeDue();
+  // A read: it changes nothing. Values past their destruction time are erased by the mutating commands
+  // and by `prodguard secrets purge`.
   const secrets = await ctx.vault.listSecrets(filter);
   const now = ctx.clock.now();
   const lastRotation = ctx.store.db.prepare<[string, string], { at: string | null }>(

@@ -27,16 +27,6 @@ export interface SecretsContext {
   ops?: OperationStore;
 }
 
-export function assertEnvironment(ctx: Pick<SecretsContext, 'config'>, environment: string): void {
-  if (!ctx.config.environments[environment]) {
-    throw new ProdguardError(
-      'PRODGUARD_SECRET_ENVIRONMENT_UNKNOWN',
-      `Environment "${environment}" is not defined in prodguard.yaml.`,
-      { kind: 'usage', hint: `Expected one of: ${ctx.config.environmentOrder.join(', ')}` },
-    );
-  }
-}
-
 export function assertSecretName(name: string): void {
   if (!SECRET_NAME_PATTERN.test(name)) {
     // NAME=VALUE typed as a name: never echo what follows '='.

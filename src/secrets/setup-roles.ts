@@ -1,10 +1,11 @@
 import { runAudited } from '../audit/run-audited.js';
+import { assertEnvironment } from '../config/index.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { addSecretVersion } from './add-secret-version.js';
 import { type PostgresRoleAdmin, withCredentials } from './postgres-role-admin.js';
 import { adminSecretName, groupRoleOf, memberRolesOf } from './rotation-rules.js';
 import { generatePassword } from './scram-verifier.js';
-import { assertEnvironment, type SecretsContext } from './secrets-context.js';
+import type { SecretsContext } from './secrets-context.js';
 
 export interface SetupRolesInput {
   name: string;
@@ -33,7 +34,7 @@ export async function setupRoles(
   input: SetupRolesInput,
   deps: { postgres: PostgresRoleAdmin },
 ): Promise<SetupRolesResult> {
-  assertEnvironment(ctx, input.environment);
+  assertEnvironment(ctx.config, input.environment);
   const adminRef = { name: adminSecretName(ctx, input.name), environment: input.environment };
   const adminPin = ctx.pins.get(adminRef);
   if (!adminPin) {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { AuditLog } from '../audit/index.js';
 import { type Config, loadConfig } from '../config/index.js';
-import { OperationStore } from '../operations/index.js';
 import { type Clock, systemClock } from '../kernel/clock.js';
 import { createLogger, type Logger } from '../kernel/logger.js';
 import { nodeProcessRunner, type ProcessRunner } from '../kernel/process-runner.js';
+import { OperationStore } from '../operations/index.js';
 import { RULE_IDS } from '../rules/index.js';
 import { StateStore } from '../store/index.js';
 import { resolveActor } from './resolve-actor.js';

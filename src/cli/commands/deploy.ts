@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   DeployEvents,
   type DeployResult,
+  type DeployStrategy,
   describeBreach,
   type OpenedPipeline,
   type OpenPipelineOptions,
@@ -73,7 +74,7 @@ export function renderDeployEvents(io: CliIo, events: DeployEvents, s: Style, js
   );
 }
 
-export function renderVerdicts(verdicts: readonly Verdict[], s: Style): string {
+function renderVerdicts(verdicts: readonly Verdict[], s: Style): string {
   const shown = verdicts.filter((v) => v.status !== 'skipped');
   const lines = shown.map((v) => {
     const mark = verdictSymbol(v.status, s);
@@ -103,7 +104,7 @@ function renderResult(io: CliIo, result: DeployResult, s: Style): void {
 interface DeployFlags {
   commit?: string;
   note?: string;
-  strategy?: string;
+  strategy?: DeployStrategy;
   steps?: string;
   watch?: string;
   hotfix?: boolean;
@@ -121,7 +122,12 @@ export function register(program: Command, io: CliIo): void {
     .argument('<env>', 'environment to deploy to')
     .option('--commit <rev>', 'commit, tag or branch to release (default: HEAD)')
     .option('--note <text>', 'what and why (documents the change)')
-    .option('--strategy <name>', 'all-at-once | canary (default from deploy.strategy)')
+    .addOption(
+      new Option('--strategy <name>', 'how traffic moves (default from deploy.strategy)').choices([
+        'all-at-once',
+        'canary',
+      ] as const satisfies readonly DeployStrategy[]),
+    )
     .option('--steps <list>', 'canary traffic steps, e.g. 10,50,100')
     .option('--watch <duration>', 'watch window after 100 % (default: watch in prodguard.yaml)')
     .option('--hotfix', 'roll forward over a failing revision or during an incident (needs --reason)')
@@ -130,15 +136,6 @@ export function register(program: Command, io: CliIo): void {
     withWorkspace(io, cmd, async (ws) => {
       const json = Boolean(globalsOf(cmd).json);
       const s = styleOf(cmd, io);
-      if (flags.strategy && flags.strategy !== 'all-at-once' && flags.strategy !== 'canary') {
-        throw new UsageError(
-          'PRODGUARD_USAGE_STRATEGY',
-          `--strategy "${flags.strategy}" is not a strategy.`,
-          {
-            hint: 'Use --strategy canary or --strategy all-at-once.',
-          },
-        );
-      }
       if (flags.hotfix && !flags.reason) {
         throw new UsageError('PRODGUARD_DEPLOY_HOTFIX_REASON', '--hotfix needs --reason "<why>".', {
           hint: 'Example: --hotfix --reason "v41 leaks connections; fix verified on staging"',
@@ -153,7 +150,7 @@ export function register(program: Command, io: CliIo): void {
             environment: env,
             ...(flags.commit ? { commit: flags.commit } : {}),
             ...(flags.note ? { note: flags.note } : {}),
-            ...(flags.strategy ? { strategy: flags.strategy as 'canary' | 'all-at-once' } : {}),
+            ...(flags.strategy ? { strategy: flags.strategy } : {}),
             ...(flags.steps ? { steps: parseSteps(flags.steps) } : {}),
             ...(flags.watch ? { watchMs: parseDurationOption('--watch', flags.watch)! } : {}),
             ...(flags.hotfix ? { hotfix: { reason: flags.reason! } } : {}),

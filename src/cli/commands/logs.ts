@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
+import { assertEnvironment } from '../../config/index.js';
 import { UsageError } from '../../kernel/errors.js';
 import { redactText } from '../../kernel/redact.js';
-import {
-  agentPaths,
-  followRevisionLogs,
-  type LogLine,
-  readRevisionLogs,
-  serviceNotFound,
-} from '../../platform/index.js';
+import { agentPaths, followRevisionLogs, type LogLine, readRevisionLogs } from '../../platform/index.js';
 import type { CliIo } from '../io.js';
 import { globalsOf, parseDurationOption, parseTimeOption, withWorkspace } from './shared.js';
 
@@ -35,8 +30,7 @@ export function register(program: Command, io: CliIo): void {
               ? new Date(ws.clock.nowMs() - parseDurationOption('--since', options.since)!)
               : parseTimeOption('--since', options.since)
             : undefined;
-          if (!ws.config.environmentOrder.includes(env))
-            throw serviceNotFound(env, ws.config.environmentOrder);
+          assertEnvironment(ws.config, env);
           // A Cloud Run environment's logs are in Cloud Logging (entries:list).
           const gcp = await import('../../gcp/open-gcp.js');
           const cloud = gcp.cloudRunBindings(ws.config).get(env);
@@ -68,6 +62,7 @@ export function register(program: Command, io: CliIo): void {
               );
             return;
           }
+          assertEnvironment(ws.config, env);
           const logsDir = agentPaths(ws.config.stateDirPath).logs;
           const query = {
             logsDir,

@@ -1,6 +1,5 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { runMaintenance } from '../../deploy/index.js';
-import { UsageError } from '../../kernel/errors.js';
 import type { CliIo } from '../io.js';
 import { SYMBOL } from '../render.js';
 import { printResultEvent, withDeployPipeline } from './deploy.js';
@@ -10,32 +9,28 @@ export function register(program: Command, io: CliIo): void {
   program
     .command('maintenance')
     .description('on: serve a 503 maintenance page (traffic kept); off: restore exactly the previous traffic')
-    .argument('<on|off>', 'on or off')
+    .addArgument(new Argument('<mode>', 'on or off').choices(['on', 'off'] as const))
     .argument('<env>', 'environment')
     .option('--message <text>', 'shown on the maintenance page')
     .option('--until <time>', 'expected end, ISO 8601 (drives Retry-After)')
-    .action(async (mode: string, env: string, flags: { message?: string; until?: string }, cmd: Command) =>
-      withWorkspace(io, cmd, async (ws) => {
-        if (mode !== 'on' && mode !== 'off') {
-          throw new UsageError('PRODGUARD_USAGE_MAINTENANCE', `"${mode}" is neither on nor off.`, {
-            hint: 'prodguard maintenance on production --message "Database upgrade" --until 2026-12-04T15:00:00Z',
+    .action(
+      async (mode: 'on' | 'off', env: string, flags: { message?: string; until?: string }, cmd: Command) =>
+        withWorkspace(io, cmd, async (ws) => {
+          const until = parseTimeOption('--until', flags.until);
+          await withDeployPipeline(io, cmd, ws, {}, async ({ pipeline, json, s }) => {
+            const result = await runMaintenance(
+              pipeline.config,
+              {
+                environment: env,
+                on: mode === 'on',
+                ...(flags.message ? { message: flags.message } : {}),
+                ...(until ? { until: until.toISOString() } : {}),
+              },
+              pipeline.deps,
+            );
+            if (json) return printResultEvent(io, result);
+            io.stdout(`${s.ok(SYMBOL.pass)} ${result.message}\n`);
           });
-        }
-        const until = parseTimeOption('--until', flags.until);
-        await withDeployPipeline(io, cmd, ws, {}, async ({ pipeline, json, s }) => {
-          const result = await runMaintenance(
-            pipeline.config,
-            {
-              environment: env,
-              on: mode === 'on',
-              ...(flags.message ? { message: flags.message } : {}),
-              ...(until ? { until: until.toISOString() } : {}),
-            },
-            pipeline.deps,
-          );
-          if (json) return printResultEvent(io, result);
-          io.stdout(`${s.ok(SYMBOL.pass)} ${result.message}\n`);
-        });
-      }),
+        }),
     );
 }

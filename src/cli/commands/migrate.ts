@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { migrationTarget } from '../../app/migration-target.js';
-import { loadConfig } from '../../config/index.js';
+import { assertEnvironment, loadConfig } from '../../config/index.js';
 import {
   assembleStatusMatrix,
-  assertEnvironment,
   createMigration,
   type EnvironmentStatusResult,
   expandLintPaths,

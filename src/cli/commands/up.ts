@@ -108,7 +108,7 @@ export function register(program: Command, io: CliIo): void {
     );
 }
 
-export function renderServices(services: readonly Service[], s: Style): string {
+function renderServices(services: readonly Service[], s: Style): string {
   return renderTable(
     services.map((svc) => [
       `  ${svc.name}`,

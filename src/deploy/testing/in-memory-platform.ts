@@ -54,7 +54,7 @@ const SECOND = 1000;
 
 function notFound(what: string, name: string): ProdguardError {
   return new ProdguardError(
-    `PRODGUARD_PLATFORM_${what.toUpperCase()}_NOT_FOUND`,
+    what === 'service' ? 'PRODGUARD_PLATFORM_SERVICE_NOT_FOUND' : 'PRODGUARD_PLATFORM_REVISION_NOT_FOUND',
     `No ${what} named ${name}.`,
     {
       kind: 'usage',

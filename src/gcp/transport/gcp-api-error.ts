@@ -1,4 +1,4 @@
-import { type ErrorKind, ProdguardError } from '../../kernel/errors.js';
+import { type ErrorCode, type ErrorKind, ProdguardError } from '../../kernel/errors.js';
 
 /** The Google APIs prodguard calls, by their googleapis.com host prefix. */
 export type GcpApi = 'run' | 'secretmanager' | 'sqladmin' | 'monitoring' | 'logging' | 'cloudresourcemanager';
@@ -52,7 +52,7 @@ export class GcpApiError extends ProdguardError {
 function classify(
   httpStatus: number,
   googleStatus: string,
-): { code: `PRODGUARD_${string}`; kind: ErrorKind; hint: string } {
+): { code: ErrorCode; kind: ErrorKind; hint: string } {
   if (httpStatus === 404 || googleStatus === 'NOT_FOUND')
     return {
       code: 'PRODGUARD_GCP_NOT_FOUND',

@@ -94,8 +94,12 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltR
         ...(options.signal ? { signal: options.signal } : {}),
       });
       if (build.failed) {
-        const kept = join(options.artifactsDir, `${commit}.failed-build.log`);
-        await rename(log, kept).catch(() => {});
+        // The staging folder goes away: keep the log beside the artifacts, or say why it could not be kept.
+        const keptPath = join(options.artifactsDir, `${commit}.failed-build.log`);
+        const kept = await rename(log, keptPath).then(
+          () => keptPath,
+          (error: Error) => `not kept (${error.message})`,
+        );
         throw buildFailed(
           commit,
           `build command \`${options.buildCommand}\`${build.timedOut ? ' (timed out)' : ` (exit ${build.exitCode})`}`,

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { isErrorCode } from '../../kernel/error-codes.js';
 import { type ErrorKind, ProdguardError } from '../../kernel/errors.js';
 import type {
   MaintenanceSettings,
@@ -150,7 +151,8 @@ export class LocalPlatform implements Platform {
       parsed = {};
     }
     throw new ProdguardError(
-      (parsed.code as `PRODGUARD_${string}`) ?? 'PRODGUARD_PLATFORM_BAD_REQUEST',
+      // A code this build does not know (an agent of another version) keeps its message under a known code.
+      parsed.code !== undefined && isErrorCode(parsed.code) ? parsed.code : 'PRODGUARD_PLATFORM_BAD_REQUEST',
       parsed.message ?? `Agent answered ${response.statusCode} to ${method} ${path}.`,
       {
         ...(parsed.hint ? { hint: parsed.hint } : {}),

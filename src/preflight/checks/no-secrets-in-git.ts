@@ -48,7 +48,11 @@ async function scanTrackedFiles(
     let found = key ? cache.get(key) : undefined;
     if (!found) {
       const path = join(ctx.config.root, file);
-      const info = await stat(path).catch(() => undefined);
+      // Staged, then deleted from disk: nothing to read. Any other error (permissions) is the check's failure.
+      const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
       if (!info?.isFile() || info.size > MAX_FILE_BYTES) continue;
       const bytes = await readFile(path);
       if (bytes.includes(0)) continue; // binary

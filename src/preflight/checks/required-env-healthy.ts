@@ -14,7 +14,8 @@ export async function probeHealth(url: string, timeoutMs: number): Promise<Healt
   const started = performance.now();
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-    await response.arrayBuffer().catch(() => undefined);
+    // A body cut off mid-way is an unhealthy answer: the catch below reports it.
+    await response.arrayBuffer();
     return {
       ok: response.status >= 200 && response.status < 300,
       status: response.status,

@@ -188,6 +188,8 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
     expect(few.stderr).toContain('it would leave 2 enabled versions; at least 3 must remain');
     // The event is the end of the grace period the CLI reported (destroyGracePeriod: 1s); v3's ends last.
     await untilPast(new Date(JSON.parse(v3.stdout).destroyAfter as string));
+    // Reads erase nothing (below); `secrets purge`, like every mutating command, does.
+    expect((await run(['secrets', 'purge'])).exitCode).toBe(0);
     const versions = JSON.parse(
       (await run(['--json', 'secrets', 'versions', 'STRIPE_KEY', '--env', 'staging'])).stdout,
     ) as {
@@ -212,6 +214,41 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
     ]);
     expect(gone.exitCode).toBe(1);
     expect(gone.stderr).toContain('is destroyed');
+
+    // Reads never change state, not even to erase a value past its destruction time: v4's grace period ends
+    // after the last mutating command, and list, status and versions leave every table as it was.
+    expect(
+      (await run(['secrets', 'add', 'STRIPE_KEY', '--env', 'staging'], 'sk_test_value_6_abcdef')).exitCode,
+    ).toBe(0);
+    const v4 = await run(['--json', 'secrets', 'destroy', 'STRIPE_KEY', '4', '--env', 'staging']);
+    expect(v4.exitCode, v4.stderr).toBe(0);
+    await untilPast(new Date(JSON.parse(v4.stdout).destroyAfter as string));
+    const before = dumpState(dir);
+    expect((await run(['secrets', 'list'])).exitCode).toBe(0);
+    expect((await run(['--json', 'secrets', 'list'])).exitCode).toBe(0);
+    expect((await run(['secrets', 'status'])).exitCode).not.toBe(4);
+    const read = await run(['--json', 'secrets', 'versions', 'STRIPE_KEY', '--env', 'staging']);
+    expect(read.exitCode, read.stderr).toBe(0);
+    expect(
+      (JSON.parse(read.stdout) as { versions: { version: number; state: string }[] }).versions.find(
+        (v) => v.version === 4,
+      )?.state,
+    ).toBe('disabled');
+    expect(dumpState(dir)).toEqual(before);
+    // `secrets purge` erases it, audited (intent, then the versions destroyed).
+    const purge = await run(['--json', 'secrets', 'purge']);
+    expect(purge.exitCode, purge.stderr).toBe(0);
+    expect(JSON.parse(purge.stdout)).toEqual({
+      ok: true,
+      destroyed: [{ name: 'STRIPE_KEY', environment: 'staging', version: 4 }],
+    });
+    const { events } = JSON.parse((await run(['--json', 'audit', 'log'])).stdout) as {
+      events: { action: string; outcome: string; details: unknown }[];
+    };
+    const purged = events.filter((e) => e.action === 'secrets.purge').slice(-2);
+    expect(purged.map((e) => e.outcome)).toEqual(['started', 'success']);
+    expect(JSON.stringify(purged[1]?.details)).toContain('"version":4');
+    expect((await run(['secrets', 'purge'])).stdout).toContain('No version is past its destruction time.');
   });
 
   it('SIGKILL during "set" leaves the journal; a plain rotate is refused, --resume finishes it', async () => {
@@ -266,6 +303,19 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
     expect(outputs.slice(0, -3).join('\n')).not.toContain(passwordOf(v3));
   });
 });
+
+/** Every row of every table of the state store, to prove a command changed nothing. */
+function dumpState(projectDir: string): Record<string, unknown[]> {
+  const state = new Database(join(projectDir, '.prodguard', 'state.db'), { readonly: true });
+  try {
+    const tables = state
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all() as { name: string }[];
+    return Object.fromEntries(tables.map((t) => [t.name, state.prepare(`SELECT * FROM "${t.name}"`).all()]));
+  } finally {
+    state.close();
+  }
+}
 
 function postgres() {
   return postgresServer();
