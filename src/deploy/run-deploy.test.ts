@@ -92,6 +92,8 @@ describe('deploy to staging', () => {
     await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
     const plan = h.seen.find((e) => e.name === 'deploy:plan')!.payload;
     expect(plan.times).toEqual({
+      decisiveTimeToDetectMs: 1000,
+      decisiveTimeToRollbackMs: 3000,
       timeToDetectMs: 3000,
       timeToRollbackMs: 5000,
       lowTrafficTimeToDetectMs: 21_000,
@@ -236,7 +238,8 @@ describe('analysis and automatic rollback', () => {
     const sha = await h.commit('v2 faulty');
     await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
     h.platform.behave(h.digestOf(sha), { errorRate: 0.5 }, 'production');
-    // 10 % of 200 rps gives the canary minRequests (20) in its first 1 s sample: the K × interval case.
+    // 10 % of 200 rps gives the canary minRequests (20) in its first 1 s sample, half of them failing:
+    // decisive evidence, so the first sample trips the rollback (not K × interval).
     h.platform.setLoad('production', 200);
     const result = await runDeploy(
       h.config,
@@ -258,7 +261,7 @@ describe('analysis and automatic rollback', () => {
       prodLog.slice(canary).map((t) => t.traffic.map((x) => `${x.revision}=${x.percent}`).join(',')),
     ).toEqual([`${v1.revision}=90,${result.revision}=10`, `${v1.revision}=100`]);
     const detectMs = Date.parse(prodLog[canary + 1]!.at) - Date.parse(prodLog[canary]!.at);
-    expect(detectMs).toBe(3000);
+    expect(detectMs).toBe(1000);
     expect(h.store.lastKnownGood('production')?.revision).toBe(v1.revision);
     expect(h.store.latestVerdicts('production').find((r) => r.revision === result.revision)!.verdict).toBe(
       'failed',
@@ -266,7 +269,10 @@ describe('analysis and automatic rollback', () => {
     expect((await h.platform.getRevision('production', result.revision!)).state).toBe('stopped');
     const audited = h.audit.list({ environment: 'production' }).at(-1)!;
     expect(audited).toMatchObject({ action: 'deploy', outcome: 'rolled-back', target: result.revision });
-    expect(audited.details.breaches).toEqual(result.breaches);
+    // The audit keeps the evidence: the error rate's lower bound and that it was decisive.
+    expect(audited.details.breaches).toEqual([
+      { ...result.breaches[0], lowerBound: expect.any(Number), decisive: true },
+    ]);
   });
 
   it('a breach during the watch after 100 % switches back to the warm known-good revision', async () => {
