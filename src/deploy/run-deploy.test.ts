@@ -182,6 +182,51 @@ describe('staging first', () => {
     });
   });
 
+  it('full-watch: a --watch shorter than the configured one is refused, and passes only overridden with a reason', async () => {
+    const sha = await h.commit('hurry');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const refused = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha, watchMs: 0 },
+      h.deps(),
+    );
+    expect(refused.outcome).toBe('refused');
+    expect(refused.verdicts.find((v) => v.id === 'full-watch')).toMatchObject({
+      status: 'fail',
+      message: '--watch 0ms is shorter than the configured watch (30s)',
+    });
+    // The release was not verified on production by a watch that never happened.
+    expect(h.store.latestVerification('production', h.digestOf(sha))).toBeUndefined();
+    const longer = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha, watchMs: 60_000 },
+      h.deps(),
+    );
+    expect(longer.verdicts.find((v) => v.id === 'full-watch')!.status).toBe('pass');
+  });
+
+  it('full-watch: --override full-watch --reason deploys with the short watch, audited', async () => {
+    const sha = await h.commit('hurry, overridden');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const result = await runDeploy(
+      h.config,
+      {
+        environment: 'production',
+        commit: sha,
+        watchMs: 1000,
+        overrides: [{ ruleId: 'full-watch', reason: 'outage fix, watched by hand' }],
+      },
+      h.deps(),
+    );
+    expect(result.outcome).toBe('success');
+    expect(h.audit.list().find((e) => e.action === 'rule.override')).toMatchObject({
+      environment: 'production',
+      target: 'full-watch',
+      reason: 'outage fix, watched by hand',
+      outcome: 'overridden',
+    });
+  });
+
   it('a verified release reaches production, which gets the annotated rollback tag and a release mark', async () => {
     const { sha, production } = await shipToProduction('ship it');
     expect(production.tag).toBe('v20260107-1001');
