@@ -21,6 +21,8 @@ const HOP_BY_HOP = new Set([
   'proxy-connection',
   // Framing is per hop: each side of the proxy chunks (or not) on its own.
   'transfer-encoding',
+  // The router's own server has already answered 100-continue; the body follows on this hop.
+  'expect',
 ]);
 
 /** Socket errors after which an idempotent, bodiless request is replayed once (a pooled socket the app closed). */
