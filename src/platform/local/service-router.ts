@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Pool } from 'undici';
 import type { MaintenanceSettings, TrafficTarget } from '../platform.js';
 import { renderMaintenancePage } from './maintenance-page.js';
 import type { RevisionInstance } from './revision-instance.js';
@@ -19,14 +18,9 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'upgrade',
   'proxy-connection',
-  // Framing is per hop: each side of the proxy chunks (or not) on its own.
-  'transfer-encoding',
   // The router's own server has already answered 100-continue; the body follows on this hop.
   'expect',
 ]);
-
-/** Socket errors after which an idempotent, bodiless request is replayed once (a pooled socket the app closed). */
-const REPLAYABLE_ERRORS = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 export type RequestObserver = (revision: RevisionInstance, statusClass: StatusClass, seconds: number) => void;
 
@@ -49,11 +43,6 @@ export class ServiceRouter {
   #maintenance: MaintenanceSettings | undefined;
   readonly #servers: Server[] = [];
   readonly #tagServers = new Map<string, Server>();
-  /**
-   * One undici keep-alive pool per revision and port (a restarted revision gets a new port, hence a new
-   * pool). undici's client parses responses with less work per request than node:http's agent.
-   */
-  readonly #pools = new Map<string, { port: number; pool: Pool }>();
 
   constructor(options: ServiceRouterOptions) {
     this.service = options.service;
@@ -92,25 +81,6 @@ export class ServiceRouter {
     await Promise.all([...this.#servers, ...this.#tagServers.values()].map(closeServer));
     this.#servers.length = 0;
     this.#tagServers.clear();
-    await Promise.all([...this.#pools.values()].map((p) => p.pool.destroy()));
-    this.#pools.clear();
-  }
-
-  #poolFor(instance: RevisionInstance): Pool {
-    const current = this.#pools.get(instance.name);
-    if (current?.port === instance.appPort) return current.pool;
-    if (current) void current.pool.destroy();
-    const pool = new Pool(`http://127.0.0.1:${instance.appPort}`, {
-      connections: 256,
-      pipelining: 1,
-      // Below typical app keep-alive timeouts (node: 5 s), so the app rarely closes a socket we reuse.
-      keepAliveTimeout: 4000,
-      keepAliveMaxTimeout: 4000,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    this.#pools.set(instance.name, { port: instance.appPort, pool });
-    return pool;
   }
 
   #ready(name: string): RevisionInstance | undefined {
@@ -150,7 +120,7 @@ export class ServiceRouter {
           .end(JSON.stringify({ error: 'unavailable', message: route.why }));
         return;
       }
-      this.#proxy(route.instance, req, res);
+      this.#proxy(route.instance, req, res, false);
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const route = this.#route(req, pick, tag);
@@ -166,80 +136,78 @@ export class ServiceRouter {
     return server;
   }
 
-  #proxy(instance: RevisionInstance, req: IncomingMessage, res: ServerResponse): void {
+  #proxy(instance: RevisionInstance, req: IncomingMessage, res: ServerResponse, retried: boolean): void {
     const started = performance.now();
-    instance.metrics.inFlight++;
-    // 'error' until the upstream answers: a socket or proxy failure.
-    let outcome: StatusClass = 'error';
-    const abort = new AbortController();
-    res.once('close', () => {
-      // Client went away before the response finished: stop the upstream request too.
-      if (!res.writableFinished) {
-        abort.abort();
-        outcome = 'error';
-      }
+    if (!retried) instance.metrics.inFlight++;
+    let done = false;
+    const finish = (statusClass: StatusClass) => {
+      if (done) return;
+      done = true;
       instance.metrics.inFlight--;
       const seconds = (performance.now() - started) / 1000;
-      instance.metrics.record(outcome, seconds * 1000);
-      this.#options.observe(instance, outcome, seconds);
-    });
+      instance.metrics.record(statusClass, seconds * 1000);
+      this.#options.observe(instance, statusClass, seconds);
+    };
     const headers: Record<string, string | string[]> = {};
-    const incoming = req.headers;
-    for (const key in incoming) {
-      const value = incoming[key];
+    for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined && !HOP_BY_HOP.has(key)) headers[key] = value;
     }
     const remote = req.socket.remoteAddress ?? '';
-    const forwarded = incoming['x-forwarded-for'];
-    headers['x-forwarded-for'] = forwarded ? `${forwarded}, ${remote}` : remote;
+    headers['x-forwarded-for'] = req.headers['x-forwarded-for']
+      ? `${req.headers['x-forwarded-for']}, ${remote}`
+      : remote;
     headers['x-forwarded-proto'] = 'http';
-    if (incoming.host) headers['x-forwarded-host'] = incoming.host;
-    const hasBody = incoming['content-length'] !== undefined || incoming['transfer-encoding'] !== undefined;
+    if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
 
-    const send = (retried: boolean): void => {
-      this.#poolFor(instance)
-        .stream(
-          {
-            path: req.url ?? '/',
-            method: (req.method ?? 'GET') as 'GET',
-            headers,
-            body: hasBody ? req : null,
-            signal: abort.signal,
-          },
-          ({ statusCode, headers: upstreamHeaders }) => {
-            outcome = statusClassOf(statusCode);
-            const out: Record<string, string | string[]> = {};
-            for (const key in upstreamHeaders) {
-              const value = upstreamHeaders[key];
-              if (value !== undefined && !HOP_BY_HOP.has(key)) out[key] = value;
-            }
-            out[REVISION_HEADER] = instance.name;
-            res.writeHead(statusCode, out);
-            return res;
-          },
-        )
-        .catch((error: Error & { code?: string }) => {
-          if (res.headersSent) {
-            outcome = 'error';
-            res.destroy();
-            return;
-          }
-          if (res.destroyed) return;
-          // A pooled keep-alive socket the app closed just as we reused it: replay idempotent, bodiless requests once.
-          if (!retried && !hasBody && REPLAYABLE_ERRORS.has(error.code ?? '') && isReplayable(req)) {
-            send(true);
-            return;
-          }
-          outcome = 'error';
-          res.writeHead(502, { 'content-type': 'application/json', [REVISION_HEADER]: instance.name }).end(
-            JSON.stringify({
-              error: 'bad_gateway',
-              message: `revision ${instance.name}: ${error.code ?? error.message}`,
-            }),
-          );
-        });
-    };
-    send(false);
+    const upstream = request({
+      host: '127.0.0.1',
+      port: instance.appPort,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: instance.httpAgent,
+    });
+    upstream.on('response', (upstreamRes) => {
+      const out: Record<string, string | string[]> = {};
+      for (const [key, value] of Object.entries(upstreamRes.headers)) {
+        if (value !== undefined && !HOP_BY_HOP.has(key)) out[key] = value;
+      }
+      out[REVISION_HEADER] = instance.name;
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, out);
+      upstreamRes.pipe(res);
+      upstreamRes.on('error', () => {
+        res.destroy();
+        finish('error');
+      });
+      res.on('close', () =>
+        finish(res.writableFinished ? statusClassOf(upstreamRes.statusCode ?? 502) : 'error'),
+      );
+    });
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (done) return;
+      // A pooled keep-alive socket the app closed just as we reused it: replay idempotent, bodiless requests once.
+      if (!retried && upstream.reusedSocket && isReplayable(req) && !res.headersSent) {
+        this.#proxy(instance, req, res, true);
+        return;
+      }
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'application/json', [REVISION_HEADER]: instance.name }).end(
+          JSON.stringify({
+            error: 'bad_gateway',
+            message: `revision ${instance.name}: ${error.code ?? error.message}`,
+          }),
+        );
+      } else {
+        res.destroy();
+      }
+      finish('error');
+    });
+    res.on('close', () => {
+      // Client went away before the response finished: stop the upstream request too.
+      if (!res.writableFinished) upstream.destroy();
+    });
+    if (retried) upstream.end();
+    else req.pipe(upstream);
   }
 
   #tunnel(instance: RevisionInstance, req: IncomingMessage, socket: Duplex, head: Buffer): void {
