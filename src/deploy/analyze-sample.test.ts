@@ -7,7 +7,15 @@ import {
   startAnalysis,
 } from './analyze-sample.js';
 
-const t = { errorRate: 0.05, latencyP95Ms: 2000, minRequests: 20, maxRestarts: 0, windowMs: 30_000 };
+const t = {
+  errorRate: 0.05,
+  latencyP95Ms: 2000,
+  minRequests: 20,
+  maxRestarts: 0,
+  windowMs: 30_000,
+  confidence: 0.95,
+  decisiveConfidence: 0.999,
+};
 const sample = (over: Partial<AnalysisSample>): AnalysisSample => ({
   at: 0,
   requests: 100,
@@ -26,9 +34,33 @@ describe('judgeSample', () => {
     expect(judgeSample(sample({ errorRate: 0.5, p95Ms: 2500 }), t)).toEqual({
       kind: 'breach',
       breaches: [
-        { metric: 'errorRate', value: 0.5, threshold: 0.05, windowMs: 30_000 },
+        {
+          metric: 'errorRate',
+          value: 0.5,
+          threshold: 0.05,
+          windowMs: 30_000,
+          lowerBound: 0.4188,
+          decisive: true,
+        },
         { metric: 'latencyP95', value: 2500, threshold: 2000, windowMs: 30_000 },
       ],
+    });
+  });
+  it('does not take a few errors among few requests for a failing release', () => {
+    // 2 of 20 is 10 %, yet consistent with 1 % background errors: no breach.
+    expect(judgeSample(sample({ requests: 20, errorRate: 0.1 }), t)).toEqual({ kind: 'healthy' });
+    // 7 % of 1000 is a breach at 95 %, but not decisive at 99.9 %: it needs K samples in a row.
+    const v = judgeSample(sample({ requests: 1000, errorRate: 0.07 }), t);
+    expect(v.kind === 'breach' && v.breaches[0]).toMatchObject({ metric: 'errorRate', value: 0.07 });
+    expect(v.kind === 'breach' && v.breaches[0]?.decisive).toBeUndefined();
+  });
+  it('calls half of 20 requests failing decisive, and a median over the p95 threshold too', () => {
+    const errors = judgeSample(sample({ requests: 20, errorRate: 0.5 }), t);
+    expect(errors.kind === 'breach' && errors.breaches[0]?.decisive).toBe(true);
+    const slow = judgeSample(sample({ p50Ms: 2500, p95Ms: 4000 }), t);
+    expect(slow.kind === 'breach' && slow.breaches[0]).toMatchObject({
+      metric: 'latencyP95',
+      decisive: true,
     });
   });
   it('says "insufficient data" below the minimum request count instead of guessing', () => {
@@ -63,6 +95,14 @@ describe('advanceAnalysis', () => {
       decisions.push(r.decision.kind);
     }
     expect(decisions).toEqual(['continue', 'continue', 'fail']);
+  });
+  it('trips at once on a decisive breach', () => {
+    const decisive: SampleVerdict = {
+      kind: 'breach',
+      breaches: [{ metric: 'errorRate', value: 0.5, threshold: 0.05, windowMs: 10_000, decisive: true }],
+    };
+    const r = advanceAnalysis(startAnalysis(0), decisive, 1000, s, 60_000);
+    expect(r.decision).toEqual({ kind: 'fail', reason: 'breach', breaches: decisive.breaches });
   });
   it('resets the streak on a healthy sample', () => {
     let state = startAnalysis(0);

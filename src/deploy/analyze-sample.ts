@@ -1,4 +1,5 @@
 import type { AnalysisSettings } from './deploy-settings.js';
+import { wilsonLowerBound } from './error-rate-bound.js';
 
 export type AnalysisMetric = 'errorRate' | 'latencyP95' | 'readiness' | 'crashes';
 
@@ -8,6 +9,14 @@ export interface Breach {
   value: number;
   threshold: number;
   windowMs: number;
+  /**
+   * Evidence strong enough to trip at once, without waiting for consecutive samples: the error rate's
+   * lower bound at decisiveConfidence is above the threshold, the median is above the p95 threshold,
+   * or the revision crashed more than allowed.
+   */
+  decisive?: true;
+  /** For errorRate: the rate's lower confidence bound that exceeded the threshold. */
+  lowerBound?: number;
 }
 
 /** What one look at the new revision saw. */
@@ -15,6 +24,8 @@ export interface AnalysisSample {
   at: number;
   requests: number;
   errorRate: number;
+  /** Median latency in the window; 0 without data. */
+  p50Ms?: number;
   p95Ms: number;
   /** Restarts since analysis of this revision began. */
   restarts: number;
@@ -28,12 +39,23 @@ export type SampleVerdict =
 
 type Thresholds = Pick<
   AnalysisSettings,
-  'errorRate' | 'latencyP95Ms' | 'minRequests' | 'maxRestarts' | 'windowMs'
+  | 'errorRate'
+  | 'latencyP95Ms'
+  | 'minRequests'
+  | 'maxRestarts'
+  | 'windowMs'
+  | 'confidence'
+  | 'decisiveConfidence'
 >;
 
 /**
  * Judges one sample. Readiness and crashes count whatever the traffic; error rate and p95 need at least
  * minRequests in the window, below which the verdict is "insufficient data" rather than a guess.
+ *
+ * The error rate breaches when its Wilson lower bound at `confidence` is above the threshold, not the raw
+ * ratio: with one-second samples over a sliding window, 2 errors in 20 requests from a healthy revision
+ * with 1 % background errors would otherwise breach again and again. When the bound at
+ * `decisiveConfidence` is above the threshold too (50 % of 40 requests failing), the breach is decisive.
  */
 export function judgeSample(sample: AnalysisSample, t: Thresholds): SampleVerdict {
   const breaches: Breach[] = [];
@@ -44,15 +66,21 @@ export function judgeSample(sample: AnalysisSample, t: Thresholds): SampleVerdic
       value: sample.restarts,
       threshold: t.maxRestarts,
       windowMs: t.windowMs,
+      decisive: true,
     });
   }
   if (sample.requests >= t.minRequests) {
-    if (sample.errorRate > t.errorRate) {
+    const errors = Math.round(sample.errorRate * sample.requests);
+    const lower = wilsonLowerBound(errors, sample.requests, t.confidence);
+    if (sample.errorRate > t.errorRate && lower > t.errorRate) {
+      const decisive = wilsonLowerBound(errors, sample.requests, t.decisiveConfidence) > t.errorRate;
       breaches.push({
         metric: 'errorRate',
         value: sample.errorRate,
         threshold: t.errorRate,
         windowMs: t.windowMs,
+        lowerBound: Math.round(lower * 10_000) / 10_000,
+        ...(decisive ? { decisive: true as const } : {}),
       });
     }
     if (sample.p95Ms > t.latencyP95Ms) {
@@ -61,6 +89,8 @@ export function judgeSample(sample: AnalysisSample, t: Thresholds): SampleVerdic
         value: sample.p95Ms,
         threshold: t.latencyP95Ms,
         windowMs: t.windowMs,
+        // Half the window's requests slower than the p95 threshold is not noise.
+        ...((sample.p50Ms ?? 0) > t.latencyP95Ms ? { decisive: true as const } : {}),
       });
     }
   }
@@ -98,7 +128,8 @@ export function startAnalysis(now: number): AnalysisState {
 }
 
 /**
- * The analysis state machine, pure. A step trips after K breaching samples in a row; it passes once its
+ * The analysis state machine, pure. A step trips after K breaching samples in a row, or at once on a
+ * decisive breach (overwhelming evidence needs no second look); it passes once its
  * duration is over and the latest sample is healthy; insufficient data holds (probes are sent meanwhile)
  * and fails the step only when the hold outlasts holdTimeoutMs.
  */
@@ -113,7 +144,8 @@ export function advanceAnalysis(
   if (verdict.kind === 'breach') {
     next.consecutiveBreaches = state.consecutiveBreaches + 1;
     next.holdStartedAt = undefined;
-    if (next.consecutiveBreaches >= settings.consecutiveBreaches) {
+    const decisive = verdict.breaches.some((b) => b.decisive);
+    if (decisive || next.consecutiveBreaches >= settings.consecutiveBreaches) {
       return { state: next, decision: { kind: 'fail', reason: 'breach', breaches: verdict.breaches } };
     }
     return { state: next, decision: { kind: 'continue' } };

@@ -28,9 +28,11 @@ describe('deploy settings', () => {
       steps: [10, 50, 100],
       stepDuration: 30_000,
       analysis: {
-        interval: 5000,
-        window: 30_000,
+        interval: 1000,
+        window: 10_000,
         consecutiveBreaches: 3,
+        confidence: 0.95,
+        decisiveConfidence: 0.999,
         minRequests: 20,
         holdTimeout: 120_000,
       },
@@ -48,6 +50,19 @@ describe('deploy settings', () => {
       errorRate: 0.05,
       latencyP95Ms: 2000,
     });
+  });
+
+  it("probes the app's own health path unless probePaths is set", () => {
+    const settings = readDeploySettings(config);
+    const withHealth = { ...config, app: { ...config.app, healthPath: '/healthz' } };
+    expect(resolveAnalysisSettings(withHealth, settings, 'staging').probePaths).toEqual(['/healthz']);
+    const without = { ...config, app: { ...config.app, healthPath: undefined } };
+    expect(resolveAnalysisSettings(without, settings, 'staging').probePaths).toEqual(['/']);
+    const explicit = readDeploySettings({
+      ...withHealth,
+      deploy: { ...settings, analysis: { ...settings.analysis, probePaths: ['/ping'] } },
+    });
+    expect(resolveAnalysisSettings(withHealth, explicit, 'staging').probePaths).toEqual(['/ping']);
   });
 
   it('names the file, line and every bad key of the deploy section', () => {

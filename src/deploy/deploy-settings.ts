@@ -8,6 +8,10 @@ export interface AnalysisSettings {
   intervalMs: number;
   windowMs: number;
   consecutiveBreaches: number;
+  /** One-sided confidence of the error-rate lower bound that makes a sample breach. */
+  confidence: number;
+  /** Confidence at which a breach is decisive and trips at once. */
+  decisiveConfidence: number;
   minRequests: number;
   holdTimeoutMs: number;
   probePaths: readonly string[];
@@ -16,6 +20,8 @@ export interface AnalysisSettings {
 }
 
 export type DeploySettingsConfig = Pick<Config, 'thresholds' | 'environments' | 'watch' | 'file'> & {
+  /** Only the health path is read: it is what analysis probes by default. */
+  readonly app?: { readonly healthPath?: string | undefined };
   /** The parsed `deploy:` section (prodguard.yaml's loader validates it with line numbers). */
   readonly deploy?: DeployConfig;
 };
@@ -38,9 +44,12 @@ export function resolveAnalysisSettings(
     intervalMs: deploy.analysis.interval,
     windowMs: deploy.analysis.window,
     consecutiveBreaches: deploy.analysis.consecutiveBreaches,
+    confidence: deploy.analysis.confidence,
+    decisiveConfidence: deploy.analysis.decisiveConfidence,
     minRequests: deploy.analysis.minRequests,
     holdTimeoutMs: deploy.analysis.holdTimeout,
-    probePaths: deploy.analysis.probePaths,
+    // The probes must hit a path the app serves: its own health path, not a guess.
+    probePaths: deploy.analysis.probePaths ?? [config.app?.healthPath ?? '/'],
     probesPerSample: deploy.analysis.probesPerSample,
     maxRestarts: deploy.analysis.maxRestarts,
   };

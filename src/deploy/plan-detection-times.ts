@@ -2,7 +2,14 @@ import type { AnalysisSettings } from './deploy-settings.js';
 
 export interface DetectionTimes {
   /**
-   * A revision failing from its first request, and receiving at least minRequests per window, is caught
+   * A revision failing from its first request with decisive evidence (its error rate's lower bound at
+   * decisiveConfidence above the threshold, e.g. half its requests failing) and at least minRequests per
+   * interval is caught at the first sample: one interval.
+   */
+  decisiveTimeToDetectMs: number;
+  decisiveTimeToRollbackMs: number;
+  /**
+   * A revision failing just past the threshold, receiving at least minRequests per window, is caught
    * within this: K samples, one interval apart.
    */
   timeToDetectMs: number;
@@ -15,10 +22,11 @@ export interface DetectionTimes {
 
 /**
  * Worst-case times implied by the config, printed before a deploy. The first breaching sample comes at
- * most one interval after the failure starts, and K breaching samples in a row trip the rollback.
+ * most one interval after the failure starts; a decisive breach trips there, K breaching samples in a
+ * row trip the rollback otherwise.
  *
  * @example planDetectionTimes({ intervalMs: 1000, consecutiveBreaches: 3, holdTimeoutMs: 30000 }, 2000)
- * // → { timeToDetectMs: 3000, timeToRollbackMs: 5000, lowTrafficTimeToDetectMs: 31000, … }
+ * // → { decisiveTimeToDetectMs: 1000, decisiveTimeToRollbackMs: 3000, timeToDetectMs: 3000, timeToRollbackMs: 5000, lowTrafficTimeToDetectMs: 31000, … }
  */
 export function planDetectionTimes(
   settings: Pick<AnalysisSettings, 'intervalMs' | 'consecutiveBreaches' | 'holdTimeoutMs'>,
@@ -29,6 +37,8 @@ export function planDetectionTimes(
   const lowTrafficTimeToDetectMs =
     settings.intervalMs + Math.ceil(settings.holdTimeoutMs / settings.intervalMs) * settings.intervalMs;
   return {
+    decisiveTimeToDetectMs: settings.intervalMs,
+    decisiveTimeToRollbackMs: settings.intervalMs + switchTimeoutMs,
     timeToDetectMs,
     timeToRollbackMs: timeToDetectMs + switchTimeoutMs,
     lowTrafficTimeToDetectMs,

@@ -57,6 +57,7 @@ export async function runAnalysis(o: RunAnalysisOptions): Promise<AnalysisOutcom
       at: now,
       requests: mine?.requests ?? 0,
       errorRate: mine?.errorRate ?? 0,
+      p50Ms: mine?.p50Ms ?? 0,
       p95Ms: mine?.p95Ms ?? 0,
       restarts: Math.max(0, revision.restarts - baseline.restarts),
       ready: revision.state === 'ready',

@@ -92,6 +92,8 @@ describe('deploy to staging', () => {
     await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
     const plan = h.seen.find((e) => e.name === 'deploy:plan')!.payload;
     expect(plan.times).toEqual({
+      decisiveTimeToDetectMs: 1000,
+      decisiveTimeToRollbackMs: 3000,
       timeToDetectMs: 3000,
       timeToRollbackMs: 5000,
       lowTrafficTimeToDetectMs: 21_000,
@@ -180,6 +182,51 @@ describe('staging first', () => {
     });
   });
 
+  it('full-watch: a --watch shorter than the configured one is refused, and passes only overridden with a reason', async () => {
+    const sha = await h.commit('hurry');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const refused = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha, watchMs: 0 },
+      h.deps(),
+    );
+    expect(refused.outcome).toBe('refused');
+    expect(refused.verdicts.find((v) => v.id === 'full-watch')).toMatchObject({
+      status: 'fail',
+      message: '--watch 0ms is shorter than the configured watch (30s)',
+    });
+    // The release was not verified on production by a watch that never happened.
+    expect(h.store.latestVerification('production', h.digestOf(sha))).toBeUndefined();
+    const longer = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha, watchMs: 60_000 },
+      h.deps(),
+    );
+    expect(longer.verdicts.find((v) => v.id === 'full-watch')!.status).toBe('pass');
+  });
+
+  it('full-watch: --override full-watch --reason deploys with the short watch, audited', async () => {
+    const sha = await h.commit('hurry, overridden');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    const result = await runDeploy(
+      h.config,
+      {
+        environment: 'production',
+        commit: sha,
+        watchMs: 1000,
+        overrides: [{ ruleId: 'full-watch', reason: 'outage fix, watched by hand' }],
+      },
+      h.deps(),
+    );
+    expect(result.outcome).toBe('success');
+    expect(h.audit.list().find((e) => e.action === 'rule.override')).toMatchObject({
+      environment: 'production',
+      target: 'full-watch',
+      reason: 'outage fix, watched by hand',
+      outcome: 'overridden',
+    });
+  });
+
   it('a verified release reaches production, which gets the annotated rollback tag and a release mark', async () => {
     const { sha, production } = await shipToProduction('ship it');
     expect(production.tag).toBe('v20260107-1001');
@@ -236,7 +283,8 @@ describe('analysis and automatic rollback', () => {
     const sha = await h.commit('v2 faulty');
     await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
     h.platform.behave(h.digestOf(sha), { errorRate: 0.5 }, 'production');
-    // 10 % of 200 rps gives the canary minRequests (20) in its first 1 s sample: the K × interval case.
+    // 10 % of 200 rps gives the canary minRequests (20) in its first 1 s sample, half of them failing:
+    // decisive evidence, so the first sample trips the rollback (not K × interval).
     h.platform.setLoad('production', 200);
     const result = await runDeploy(
       h.config,
@@ -258,7 +306,7 @@ describe('analysis and automatic rollback', () => {
       prodLog.slice(canary).map((t) => t.traffic.map((x) => `${x.revision}=${x.percent}`).join(',')),
     ).toEqual([`${v1.revision}=90,${result.revision}=10`, `${v1.revision}=100`]);
     const detectMs = Date.parse(prodLog[canary + 1]!.at) - Date.parse(prodLog[canary]!.at);
-    expect(detectMs).toBe(3000);
+    expect(detectMs).toBe(1000);
     expect(h.store.lastKnownGood('production')?.revision).toBe(v1.revision);
     expect(h.store.latestVerdicts('production').find((r) => r.revision === result.revision)!.verdict).toBe(
       'failed',
@@ -266,7 +314,10 @@ describe('analysis and automatic rollback', () => {
     expect((await h.platform.getRevision('production', result.revision!)).state).toBe('stopped');
     const audited = h.audit.list({ environment: 'production' }).at(-1)!;
     expect(audited).toMatchObject({ action: 'deploy', outcome: 'rolled-back', target: result.revision });
-    expect(audited.details.breaches).toEqual(result.breaches);
+    // The audit keeps the evidence: the error rate's lower bound and that it was decisive.
+    expect(audited.details.breaches).toEqual([
+      { ...result.breaches[0], lowerBound: expect.any(Number), decisive: true },
+    ]);
   });
 
   it('a breach during the watch after 100 % switches back to the warm known-good revision', async () => {

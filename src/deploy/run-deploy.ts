@@ -101,6 +101,7 @@ export async function runDeploy(
     : [];
   const checks: RuleCheck<DeployCheckContext>[] = [
     ...DEPLOY_RULE_CHECKS,
+    fullWatchCheck(request.watchMs, config.watch),
     ...extra.map((c) => ({ ruleId: c.ruleId, run: () => c.run() })),
   ];
   const evaluation = await evaluateRules({
@@ -244,6 +245,24 @@ export async function runDeploy(
       return { ...result, verdicts: evaluation.verdicts, times };
     },
   );
+}
+
+/** `full-watch`: a `--watch` shorter than the configured one is a rule to override with a reason, not a flag. */
+function fullWatchCheck(watchMs: number | undefined, configuredMs: number): RuleCheck<DeployCheckContext> {
+  return {
+    ruleId: 'full-watch',
+    run: async () => {
+      if (watchMs === undefined || watchMs >= configuredMs) {
+        return { status: 'pass', message: `watch ${formatDuration(watchMs ?? configuredMs)}` };
+      }
+      return {
+        status: 'fail',
+        message: `--watch ${formatDuration(watchMs)} is shorter than the configured watch (${formatDuration(configuredMs)})`,
+        hint: `Drop --watch, or --override full-watch --reason "<why>" (audited).`,
+        details: { watchMs, configuredMs },
+      };
+    },
+  };
 }
 
 export function plannedDeploySteps(params: { steps: number[] }): string[] {

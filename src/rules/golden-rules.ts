@@ -114,6 +114,15 @@ export const GOLDEN_RULES: readonly RuleDefinition[] = Object.freeze([
     fix: 'Deploy and verify this exact release on the required environment first.',
   },
   {
+    id: 'full-watch',
+    title: 'The deploy is watched for the configured time',
+    why: 'Seed §3 step 6: "Monitor for 10 minutes" after a deploy; a shorter watch verifies a release that was barely observed, and staging verification is what lets it reach production.',
+    severity: 'block',
+    scope: 'protected',
+    actions: ['deploy'],
+    fix: 'Drop --watch (the configured watch applies), or --override full-watch --reason "<why>".',
+  },
+  {
     id: 'no-open-incident',
     title: 'No open incident',
     why: 'Seed §10 step 1: "STOP making changes" while production is down; golden rule 10: never rush production fixes.',

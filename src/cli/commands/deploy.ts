@@ -46,7 +46,7 @@ export function renderDeployEvents(io: CliIo, events: DeployEvents, s: Style, js
     );
     io.stdout(
       s.dim(
-        `  worst case: detect ${formatDuration(e.times.timeToDetectMs)}, roll back ${formatDuration(e.times.timeToRollbackMs)}; with too little traffic: detect ${formatDuration(e.times.lowTrafficTimeToDetectMs)}, roll back ${formatDuration(e.times.lowTrafficTimeToRollbackMs)}\n`,
+        `  worst case: a clear failure (e.g. half the requests failing) detected in ${formatDuration(e.times.decisiveTimeToDetectMs)}, rolled back in ${formatDuration(e.times.decisiveTimeToRollbackMs)}; just past a threshold: detect ${formatDuration(e.times.timeToDetectMs)}, roll back ${formatDuration(e.times.timeToRollbackMs)}; with too little traffic: detect ${formatDuration(e.times.lowTrafficTimeToDetectMs)}, roll back ${formatDuration(e.times.lowTrafficTimeToRollbackMs)}\n`,
       ),
     );
   });

@@ -40,17 +40,36 @@ export const deployConfigSchema = z
       .describe('Smoke test run before any traffic moves (seed §9: manual smoke list).'),
     analysis: z
       .object({
-        interval: durationOr('How often metrics are sampled during analysis and the watch.', '5s', {
-          min: '100ms',
-          max: '1m',
-        }),
-        window: durationOr('Rolling window each sample covers.', '30s', { min: '1s', max: '1h' }),
+        interval: durationOr(
+          'How often metrics are sampled during analysis and the watch. Each sample looks back over `window`, so a 1 s interval is a sliding window, not 1 s of data.',
+          '1s',
+          { min: '100ms', max: '1m' },
+        ),
+        window: durationOr('Sliding window each sample covers.', '10s', { min: '1s', max: '1h' }),
         consecutiveBreaches: z
           .number()
           .int()
           .min(1)
           .default(3)
-          .describe('Breaching samples in a row that trip an automatic rollback.'),
+          .describe(
+            'Breaching samples in a row that trip an automatic rollback. A decisive breach (see decisiveConfidence) trips at once.',
+          ),
+        confidence: z
+          .number()
+          .gt(0.5)
+          .lt(1)
+          .default(0.95)
+          .describe(
+            "A sample breaches the error-rate threshold only when the rate's Wilson lower bound at this one-sided confidence is above it, so a few errors among few requests are not mistaken for a failing release.",
+          ),
+        decisiveConfidence: z
+          .number()
+          .gt(0.5)
+          .lt(1)
+          .default(0.999)
+          .describe(
+            'When the lower bound at this confidence is above the error-rate threshold (e.g. 10 failures in 20 requests), one sample trips the rollback without waiting for consecutiveBreaches.',
+          ),
         minRequests: z
           .number()
           .int()
@@ -65,8 +84,11 @@ export const deployConfigSchema = z
         probePaths: z
           .array(z.string().startsWith('/'))
           .min(1)
-          .default(['/health'])
-          .describe('Paths probed on the revision while data is insufficient (health and smoke paths).'),
+          .optional()
+          .describe(
+            "Paths probed on the revision while data is insufficient. Default: the app's health path (app.healthPath), or / when it has none.",
+          )
+          .meta({ examples: [['/health', '/api/status']] }),
         probesPerSample: z
           .number()
           .int()

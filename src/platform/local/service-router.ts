@@ -18,6 +18,8 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'upgrade',
   'proxy-connection',
+  // The router's own server has already answered 100-continue; the body follows on this hop.
+  'expect',
 ]);
 
 /** Requests carrying this header (the monitor's probes and scrapes) are proxied but not counted. */

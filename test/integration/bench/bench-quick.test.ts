@@ -30,7 +30,10 @@ interface BenchExpectation {
 
 const BENCHES: Record<string, BenchExpectation> = {
   'deploy-detection': {
-    lines: [/^ratio fast\/baseline: time \d+\.\d\d, failed requests \d+\.\d\d; goal ≤ 5 s: (met|missed)$/m],
+    lines: [
+      /^detection with defaults: median \d+\.\d\d s of \d+ \(max \d+\.\d\d s\), goal ≤ 5 s: (met|missed); ratio to previous defaults \d+\.\d\d$/m,
+      /^false rollbacks: \d+ of \d+ healthy canaries, goal 0: (met|missed)$/m,
+    ],
   },
   drift: {
     needsSharedData: true,

@@ -6,9 +6,8 @@ import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
 import { APP_FILES, appConfig } from './deploy-fixture.js';
 
 // The real CLI from dist/ (build first) against a real agent started with `prodguard up --detach`.
-// prodguard.yaml sets only deploy.analysis.interval (1 s instead of the default 5 s, which makes every quiet
-// watch last three 5 s samples); everything else is the default: 3 breaches in a row, 20 requests minimum,
-// 10 probes per sample, a 2 min hold.
+// prodguard.yaml sets deploy.analysis.interval to 1 s (also the default) and `watch: 1s`; everything else is
+// the default: 3 breaches in a row, 20 requests minimum, 10 probes per sample, a 2 min hold.
 describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)', () => {
   let repo: TempRepo;
   let routers: { staging: number; production: number };
@@ -70,9 +69,12 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
     repo = await createTempRepo({
       ...APP_FILES,
       'behavior.json': '{ "version": "v1" }\n',
-      'prodguard.yaml': appConfig(agentPort, '').replace(
-        /environments:[\s\S]*$/,
-        `deploy:
+      // watch: 1s in the config: a shorter --watch on the command line would need --override full-watch.
+      'prodguard.yaml': appConfig(agentPort, '')
+        .replace('watch: 2s', 'watch: 1s')
+        .replace(
+          /environments:[\s\S]*$/,
+          `deploy:
   analysis:
     interval: 1s
 environments:
@@ -85,7 +87,7 @@ environments:
     platform:
       port: ${production}
 `,
-      ),
+        ),
     });
     const up = await cli('up', '--detach');
     expect(up.exitCode, up.stderr).toBe(0);
@@ -98,11 +100,11 @@ environments:
   });
 
   it('deploys to staging, refuses an unverified release on production, then promotes the verified one', async () => {
-    const staging = await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '1s');
+    const staging = await cli('deploy', 'staging', '--strategy', 'all-at-once');
     expect(staging.exitCode, staging.stderr).toBe(0);
     expect(staging.stdout).toMatch(/Deploying [0-9a-f]{12} to staging \(op-[\w-]+\): all at once, watch 1s/);
     expect(staging.stdout).toContain(
-      'worst case: detect 3s, roll back 5s; with too little traffic: detect 121s',
+      'worst case: a clear failure (e.g. half the requests failing) detected in 1s, rolled back in 3s; just past a threshold: detect 3s, roll back 5s; with too little traffic: detect 121s',
     );
     expect(staging.stdout).toMatch(/insufficient data: sent 10 probes to staging-00001-\w{3} \(0 failed\)/);
     expect(staging.stdout).toMatch(/✓ staging-00001-\w{3} is serving 100 % of staging and is known-good\./);
@@ -116,14 +118,19 @@ environments:
     );
     expect(refused.stdout).toContain(`prodguard deploy staging --commit ${v2.slice(0, 12)}`);
 
-    const promoted = await cli('deploy', 'production', '--commit', 'HEAD~1', '--watch', '1s');
+    // A watch shorter than the configured one cannot verify production without an audited override.
+    const hurried = await cli('deploy', 'production', '--commit', 'HEAD~1', '--watch', '0ms');
+    expect(hurried.exitCode).toBe(1);
+    expect(hurried.stdout).toMatch(/✗ full-watch +--watch 0ms is shorter than the configured watch \(1s\)/);
+
+    const promoted = await cli('deploy', 'production', '--commit', 'HEAD~1');
     expect(promoted.exitCode, promoted.stdout + promoted.stderr).toBe(0);
     expect(promoted.stdout).toMatch(/rollback tag: v\d{8}-\d{4}/);
     expect(await get('production')).toEqual({ status: 200, body: 'v1\n' });
   });
 
   it('a deploy SIGKILLed after its traffic switch is reported by the next command; abort restores the traffic', async () => {
-    expect((await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '1s')).exitCode).toBe(0);
+    expect((await cli('deploy', 'staging', '--strategy', 'all-at-once')).exitCode).toBe(0);
     const opId = await deployKilledAfter('traffic-100');
     expect(await get('production')).toEqual({ status: 200, body: 'v2\n' });
     const blocked = await cli('deploy', 'production');
@@ -215,8 +222,6 @@ environments:
       }
     ).events[0]!;
     expect(last).toMatchObject({ action: 'deploy', outcome: 'rolled-back', details: { operationId: opId } });
-    expect((await cli('deploy', 'production', '--strategy', 'all-at-once', '--watch', '1s')).exitCode).toBe(
-      0,
-    );
+    expect((await cli('deploy', 'production', '--strategy', 'all-at-once')).exitCode).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Revision } from '../../../src/platform/index.js';
@@ -104,6 +105,37 @@ describe('local platform: routing', () => {
     const pinned = await httpGet(`${routerUrl}/`, { 'x-prodguard-revision': b.name });
     expect(pinned.body).toBe('b\n');
     await dispatcher.close();
+  });
+
+  it('forwards a chunked upload sent with Expect: 100-continue (as curl does for large bodies)', async () => {
+    const { port } = new URL(routerUrl);
+    const answer = await new Promise<{ status: number; body: string; revision: unknown }>(
+      (resolve, reject) => {
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port: Number(port),
+          path: '/echo',
+          method: 'POST',
+          headers: { expect: '100-continue', 'transfer-encoding': 'chunked', 'x-prodguard-revision': a.name },
+        });
+        req.on('continue', () => {
+          req.write('part one, ');
+          req.end('part two');
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            body += c;
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body, revision: res.headers['x-prodguard-revision'] }),
+          );
+        });
+        req.on('error', reject);
+      },
+    );
+    expect(answer).toEqual({ status: 200, body: 'part one, part two', revision: a.name });
   });
 
   it('reports per-revision metrics as JSON and Prometheus text', async () => {
