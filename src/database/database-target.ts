@@ -35,6 +35,12 @@ export function assertEnvironment(config: Pick<Config, 'environmentOrder'>, envi
   }
 }
 
+/** False when the environment declares no database at all (neither database.url nor database.urlEnv). */
+export function hasDatabase(config: Pick<Config, 'environments'>, environment: string): boolean {
+  const db = config.environments[environment]?.database;
+  return Boolean(db?.url || db?.urlEnv);
+}
+
 /** The environment's connection URL: `database.url`, or the variable named by `database.urlEnv`. */
 export function resolveDatabaseTarget(
   config: DatabaseConfigView,

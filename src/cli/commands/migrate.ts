@@ -14,6 +14,7 @@ import {
   openScratchServer,
   readEnvironmentStatus,
   readMigrationHistory,
+  readStatusMatrix,
   resolveDatabaseTarget,
   resolveShadowUrl,
   runMigrateDeploy,
@@ -29,9 +30,10 @@ import { printJson, renderTable, SYMBOL, verdictSymbol } from '../render.js';
 import {
   addOverrideOptions,
   globalsOf,
+  pairOverrides,
   parseDurationOption,
-  parseOverrides,
   styleOf,
+  typedArgs,
   withWorkspace,
 } from './shared.js';
 
@@ -63,17 +65,7 @@ export function register(program: Command, io: CliIo): void {
         const history = readMigrationHistory(migrationsDirOf(ws.config));
         if (options.env) assertEnvironment(ws.config, options.env);
         const names = options.env ? [options.env] : ws.config.environmentOrder;
-        const environments: EnvironmentStatusResult[] = await Promise.all(
-          names.map(async (environment) => {
-            try {
-              const target = resolveDatabaseTarget(ws.config, environment, ws.env);
-              return { environment, status: await readEnvironmentStatus(history, environment, target.url) };
-            } catch (error) {
-              return { environment, error: error instanceof Error ? error.message : String(error) };
-            }
-          }),
-        );
-        const matrix = assembleStatusMatrix(history, environments);
+        const matrix = await readStatusMatrix(ws.config, ws.env, history, names);
         io.setExitCode(matrix.exitCode);
         if (globalsOf(command).json) return printJson(io, matrix);
         const s = styleOf(command, io);
@@ -84,7 +76,9 @@ export function register(program: Command, io: CliIo): void {
               ? s.warn('pending')
               : state === 'unknown'
                 ? s.dim('?')
-                : s.bad(`${SYMBOL.fail} ${state}`);
+                : state === 'not-configured'
+                  ? s.dim('-')
+                  : s.bad(`${SYMBOL.fail} ${state}`);
         if (matrix.migrations.length === 0) io.stdout(`No migrations in ${history.dir}.\n`);
         else
           io.stdout(
@@ -95,6 +89,12 @@ export function register(program: Command, io: CliIo): void {
           );
         for (const env of matrix.environments)
           if (env.error) io.stdout(`${s.bad(SYMBOL.fail)} ${env.environment}: ${env.error}\n`);
+          else if (env.notConfigured)
+            io.stdout(
+              s.dim(
+                `- ${env.environment}: not configured (no environments.${env.environment}.database), left out of the exit code\n`,
+              ),
+            );
         for (const env of matrix.environments) {
           for (const entry of env.status?.entries ?? [])
             if (entry.state === 'failed' && entry.logs)
@@ -123,8 +123,8 @@ export function register(program: Command, io: CliIo): void {
       command: Command,
     ) =>
       withWorkspace(io, command, async (ws) => {
-        const overrides = parseOverrides(options.override, options.reason);
-        if (options.rollback === false && !options.reason)
+        const { overrides, reason } = pairOverrides(typedArgs(command));
+        if (options.rollback === false && !reason)
           throw new UsageError(
             'PRODGUARD_MIGRATE_REASON_MISSING',
             '--no-rollback needs --reason "<why it cannot be undone>".',
@@ -138,7 +138,7 @@ export function register(program: Command, io: CliIo): void {
             environment,
             history: readMigrationHistory(migrationsDirOf(ws.config)),
             overrides,
-            ...(options.rollback === false ? { noRollbackReason: options.reason! } : {}),
+            ...(options.rollback === false ? { noRollbackReason: reason! } : {}),
             ...(waitMs !== undefined ? { waitMs } : {}),
           },
           {

@@ -508,7 +508,7 @@ export function register(program: Command, io: CliIo): void {
           },
         );
       }
-      const overrides = parseOverrides(options.override, options.reason);
+      const overrides = parseOverrides(command);
       const lockWaitMs = parseDurationOption('--wait', options.wait);
       await withSecrets(io, command, { running: env, roller: true }, async ({ ws, ctx, key, notes }) => {
         const s = styleOf(command, io);
