@@ -17,7 +17,11 @@ export type DatabaseConfigView = Pick<
 >;
 
 export function migrationsDirOf(config: Pick<Config, 'root' | 'database'>): string {
-  const dir = config.database.migrations;
+  const setting = config.database.migrations;
+  const dir =
+    typeof setting === 'string'
+      ? setting
+      : (setting.dir ?? (setting.tool === 'prisma' ? 'prisma/migrations' : 'migrations'));
   return isAbsolute(dir) ? dir : join(config.root, dir);
 }
 

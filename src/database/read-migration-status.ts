@@ -1,5 +1,7 @@
 import { redactText } from '../kernel/redact.js';
 import { type DatabaseConfigView, hasDatabase, resolveDatabaseTarget } from './database-target.js';
+import { listToolMigrations, type MigrationTool } from './migrate-tool/migration-tool.js';
+import { readToolStatus } from './migrate-tool/run-migrate-tool.js';
 import type { MigrationHistory } from './migration-files.js';
 import { openPgSession } from './pg-session.js';
 import {
@@ -67,7 +69,7 @@ export async function readStatusMatrix(
 
 /** Pure: the migration × environment matrix and its exit code. */
 export function assembleStatusMatrix(
-  history: MigrationHistory,
+  history: { readonly migrations: readonly { readonly name: string }[] },
   environments: readonly EnvironmentStatusResult[],
 ): MigrationStatusMatrix {
   const names = history.migrations.map((m) => m.name);
@@ -99,4 +101,48 @@ export function assembleStatusMatrix(
     cells,
     exitCode,
   };
+}
+
+/** The same matrix for a project migrated by its own tool, read from the tool's history table. */
+export async function readToolStatusMatrix(
+  config: DatabaseConfigView,
+  env: NodeJS.ProcessEnv,
+  tool: MigrationTool,
+  names: readonly string[],
+): Promise<MigrationStatusMatrix> {
+  const migrations = listToolMigrations(tool);
+  const environments = await Promise.all(
+    names.map(async (environment): Promise<EnvironmentStatusResult> => {
+      if (!hasDatabase(config, environment)) return { environment, notConfigured: true };
+      try {
+        const url = resolveDatabaseTarget(config, environment, env).url;
+        const s = await readToolStatus(tool, url);
+        const state = (name: string): MigrationState =>
+          s.edited.includes(name)
+            ? 'edited'
+            : s.applied.includes(name)
+              ? 'applied'
+              : s.outOfOrder.includes(name)
+                ? 'out-of-order'
+                : 'pending';
+        return {
+          environment,
+          status: {
+            entries: [
+              ...migrations.map((m) => ({ name: m.name, state: state(m.name) })),
+              ...s.missing.map((name) => ({ name, state: 'missing' as const })),
+            ],
+            pending: s.pending,
+            failed: [],
+            edited: s.edited,
+            missing: s.missing,
+            outOfOrder: s.outOfOrder,
+          },
+        };
+      } catch (error) {
+        return { environment, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  return assembleStatusMatrix({ migrations }, environments);
 }

@@ -10,16 +10,20 @@ import {
   LINT_RULES,
   lintFiles,
   type MigrateDeployResult,
+  type MigrateToolResult,
   migrationsDirOf,
+  migrationToolOf,
   openScratchServer,
   readEnvironmentStatus,
   readMigrationHistory,
   readStatusMatrix,
+  readToolStatusMatrix,
   resolveDatabaseTarget,
   resolveShadowUrl,
   runMigrateDeploy,
   runMigrateResolve,
   runMigrateRollback,
+  runMigrateTool,
   runVerifyRollback,
   toSarif,
 } from '../../database/index.js';
@@ -62,10 +66,14 @@ export function register(program: Command, io: CliIo): void {
     .option('--all', 'every environment (the default)')
     .action(async (options: { env?: string; all?: boolean }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const history = readMigrationHistory(migrationsDirOf(ws.config));
         if (options.env) assertEnvironment(ws.config, options.env);
         const names = options.env ? [options.env] : ws.config.environmentOrder;
-        const matrix = await readStatusMatrix(ws.config, ws.env, history, names);
+        const tool = migrationToolOf(ws.config);
+        const prisma = tool ? undefined : readMigrationHistory(migrationsDirOf(ws.config));
+        const history = { dir: tool?.dir ?? prisma!.dir };
+        const matrix = prisma
+          ? await readStatusMatrix(ws.config, ws.env, prisma, names)
+          : await readToolStatusMatrix(ws.config, ws.env, tool!, names);
         io.setExitCode(matrix.exitCode);
         if (globalsOf(command).json) return printJson(io, matrix);
         const s = styleOf(command, io);
@@ -133,6 +141,26 @@ export function register(program: Command, io: CliIo): void {
             },
           );
         const waitMs = parseDurationOption('--wait', options.wait);
+        const tool = migrationToolOf(ws.config);
+        if (tool) {
+          const done = await runMigrateTool(
+            { environment, overrides, ...(waitMs !== undefined ? { waitMs } : {}) },
+            {
+              tool,
+              config: ws.config,
+              store: ws.store,
+              audit: ws.audit,
+              clock: ws.clock,
+              processes: ws.processes,
+              env: ws.env,
+              cwd: ws.config.root,
+              actor: await ws.actor(),
+            },
+          );
+          io.setExitCode(done.error ? (done.error.code === 'PRODGUARD_MIGRATE_REFUSED' ? 1 : 3) : 0);
+          if (globalsOf(command).json) return printJson(io, { ok: !done.error, ...done });
+          return renderToolDeploy(io, command, done);
+        }
         const result = await runMigrateDeploy(
           {
             environment,
@@ -298,6 +326,29 @@ export function register(program: Command, io: CliIo): void {
           `${styleOf(command, io).ok(SYMBOL.pass)} ${name} rolled back on ${environment} in ${result.durationMs}ms${result.backup ? ` (backup #${result.backup.id} first: ${result.backup.path})` : ''}\n`,
         );
       }),
+    );
+}
+
+function renderToolDeploy(io: CliIo, command: Command, result: MigrateToolResult): void {
+  const s = styleOf(command, io);
+  for (const v of result.evaluation?.verdicts ?? []) {
+    if (v.status === 'skipped') continue;
+    io.stdout(`${verdictSymbol(v.status, s)} ${v.id}: ${v.message}\n`);
+    if (v.status === 'fail' && v.hint) io.stdout(`    fix: ${v.hint}\n`);
+    if (v.status === 'overridden') io.stdout(`    overridden: ${v.overrideReason}\n`);
+  }
+  for (const w of result.warnings) io.stdout(`${s.warn(SYMBOL.warn)} ${w}\n`);
+  if (result.output) io.stdout(s.dim(`${result.output.trimEnd().replace(/^/gm, `    ${result.tool}| `)}\n`));
+  if (result.error) {
+    io.stdout(`${s.bad(SYMBOL.fail)} ${result.error.message.split('\n')[0]}\n`);
+    if (result.error.hint) io.stdout(`    hint: ${result.error.hint}\n`);
+  } else if (result.pending.length === 0)
+    io.stdout(
+      `${s.ok(SYMBOL.pass)} ${result.environment} is up to date: no pending ${result.tool} migrations.\n`,
+    );
+  else
+    io.stdout(
+      `${s.ok(SYMBOL.pass)} ${result.applied.length} ${result.tool} migration(s) applied to ${result.environment}: ${result.applied.join(', ')}\n`,
     );
 }
 
