@@ -67,6 +67,11 @@ describe.each([
       "exports.up = (knex) => knex.raw('SELECT pg_sleep(4)').then(() => knex.schema.createTable('posts', (t) => { t.bigIncrements('id'); }));\nexports.down = (knex) => knex.schema.dropTable('posts');\n",
     ],
     secondName: '20260102000000_posts.js',
+    index: [
+      'migrations/20260101500000_email_idx.js',
+      '20260101500000_email_idx.js',
+      "exports.up = (knex) => knex.schema.alterTable('users', (t) => { t.index(['email'], 'users_email_idx'); });\nexports.down = (knex) => knex.schema.alterTable('users', (t) => { t.dropIndex(['email'], 'users_email_idx'); });\n",
+    ],
   },
   {
     tool: 'node-pg-migrate',
@@ -81,10 +86,15 @@ describe.each([
       "exports.up = (pgm) => { pgm.sql('SELECT pg_sleep(4)'); pgm.createTable('posts', { id: 'id' }); };\nexports.down = (pgm) => { pgm.dropTable('posts'); };\n",
     ],
     secondName: '1767312000000_posts',
+    index: [
+      'migrations/1767268800000_email_idx.js',
+      '1767268800000_email_idx',
+      "exports.up = (pgm) => { pgm.createIndex('users', 'email'); };\nexports.down = (pgm) => { pgm.dropIndex('users', 'email'); };\n",
+    ],
   },
 ])(
   '$tool under prodguard (real tool, real PostgreSQL)',
-  ({ tool, table, files, first: firstName, second, secondName }) => {
+  ({ tool, table, files, first: firstName, second, secondName, index }) => {
     let p: DbProject;
     beforeAll(async () => {
       p = await toolProject(tool);
@@ -135,6 +145,25 @@ describe.each([
       expect(status.exitCode).toBe(0);
     });
 
+    it('lints what the tool would run before the final environment, where the SQL can be read', async () => {
+      p.write(index[0]!, index[2]!);
+      expect((await p.cli(['migrate', 'deploy', 'local'])).exitCode).toBe(0);
+      expect((await p.cli(['migrate', 'deploy', 'staging'])).exitCode).toBe(0);
+      const prod = await p.cli(['migrate', 'deploy', 'production']);
+      console.log(`prodguard migrate deploy production, a pending index (${tool}):\n${prod.stdout}`);
+      if (tool === 'node-pg-migrate') {
+        // its --dry-run prints the SQL: CREATE INDEX without CONCURRENTLY is refused
+        expect(prod.exitCode, prod.stdout + prod.stderr).toBe(1);
+        expect(prod.stdout).toMatch(
+          /✗ migration-lint: 1 unresolved dangerous statement\(s\): node-pg-migrate --dry-run:\d+ require-concurrent-index-creation/,
+        );
+      } else {
+        // knex has no SQL dry run for JavaScript migrations: said, not pretended
+        expect(prod.exitCode, prod.stdout + prod.stderr).toBe(0);
+        expect(prod.stdout).toContain('knex has no SQL dry run for JavaScript migrations: not linted');
+      }
+    });
+
     it('respects a freeze, and holds the environment lock while the tool runs', async () => {
       p.write(second[0]!, second[1]!);
       expect(
@@ -160,7 +189,7 @@ describe.each([
       const names = (await p.query<{ name: string }>('local', `SELECT name FROM ${table} ORDER BY id`)).map(
         (r) => r.name,
       );
-      expect(names).toEqual([firstName, secondName]);
+      expect(names).toEqual([firstName, index[1], secondName]);
     });
   },
 );
