@@ -342,7 +342,9 @@ function renderToolDeploy(io: CliIo, command: Command, result: MigrateToolResult
   if (result.error) {
     io.stdout(`${s.bad(SYMBOL.fail)} ${result.error.message.split('\n')[0]}\n`);
     if (result.error.hint) io.stdout(`    hint: ${result.error.hint}\n`);
-  } else if (result.pending.length === 0)
+  } else if (result.tool === 'command')
+    io.stdout(`${s.ok(SYMBOL.pass)} the migration command ran on ${result.environment}\n`);
+  else if (result.pending.length === 0)
     io.stdout(
       `${s.ok(SYMBOL.pass)} ${result.environment} is up to date: no pending ${result.tool} migrations.\n`,
     );

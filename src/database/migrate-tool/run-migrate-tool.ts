@@ -126,6 +126,11 @@ function toolChecks(deps: MigrateToolDeps): RuleCheck<ToolContext>[] {
           previous = previousEnvironment(deps.config, previous);
         if (!previous)
           return { status: 'pass', message: `${ctx.environment} is the first environment of the chain` };
+        if (tool.tool === 'command')
+          return {
+            status: 'warn',
+            message: `a command tool's migrations cannot be listed by prodguard: the order against ${previous} is not checked`,
+          };
         const before = await readToolStatus(tool, resolveDatabaseTarget(deps.config, previous, deps.env).url);
         const missing = ctx.pending.map((m) => m.name).filter((n) => !before.applied.includes(n));
         if (missing.length > 0)
@@ -161,6 +166,8 @@ function toolChecks(deps: MigrateToolDeps): RuleCheck<ToolContext>[] {
       async run(ctx): Promise<CheckOutcome> {
         const sources: { sql: string; file: string }[] = [];
         const unread: string[] = [];
+        if (tool.tool === 'command' && !tool.dryRun)
+          return { status: 'warn', message: 'no dryRun command configured: the SQL is not linted' };
         if (tool.dryRun) {
           const dry = await deps.processes.run(tool.dryRun[0]!, tool.dryRun.slice(1), {
             cwd: deps.config.root,

@@ -1,4 +1,4 @@
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,3 +193,45 @@ describe.each([
     });
   },
 );
+
+describe('tool: command (any migration command, e.g. drizzle-kit migrate)', () => {
+  let p: DbProject;
+  beforeAll(async () => {
+    p = await toolProject('command');
+    const yaml = readFileSync(join(p.dir, 'prodguard.yaml'), 'utf8').replace(
+      '    dir: migrations\n',
+      '    dir: migrations\n    command: [node, migrate.cjs]\n',
+    );
+    p.write('prodguard.yaml', yaml);
+    p.write(
+      'migrate.cjs',
+      "const pg = require('pg');\nconst c = new pg.Client({ connectionString: process.env.DATABASE_URL });\nc.connect().then(() => c.query(process.env.FAIL ? 'SELECT nope' : 'CREATE TABLE IF NOT EXISTS drizzled (id INT)')).then(() => { console.log('migrated with ' + process.env.DATABASE_URL); return c.end(); }, (e) => { console.error(e.message); process.exit(1); });\n",
+    );
+  });
+  afterAll(async () => {
+    await p?.cleanup();
+  });
+
+  it('runs the command with DATABASE_URL (masked in its output), says what it cannot check, and audits it', async () => {
+    const local = await p.cli(['migrate', 'deploy', 'local']);
+    expect(local.exitCode, local.stdout + local.stderr).toBe(0);
+    expect(local.stdout).toContain('command| migrated with [redacted]');
+    expect(local.stdout).not.toContain(p.dbs.local.url);
+    expect(await p.query('local', "SELECT to_regclass('drizzled')::text AS t")).toEqual([{ t: 'drizzled' }]);
+    const staging = await p.cli(['migrate', 'deploy', 'staging']);
+    expect(staging.exitCode, staging.stdout + staging.stderr).toBe(0);
+    expect(staging.stdout).toContain(
+      "staging-first: a command tool's migrations cannot be listed by prodguard",
+    );
+    expect(staging.stdout).toContain('✓ the migration command ran on staging');
+    const prod = await p.cli(['migrate', 'deploy', 'production']);
+    expect(prod.exitCode, prod.stdout + prod.stderr).toBe(0);
+    expect(prod.stdout).toContain('migration-lint: no dryRun command configured: the SQL is not linted');
+    expect(prod.stdout).toMatch(/✓ migration-backup: backup #\d+ taken and read back/);
+    const events = await audit(p, 'staging');
+    expect(events.filter((e) => e.action === 'migrate.deploy').map((e) => e.outcome)).toEqual([
+      'started',
+      'success',
+    ]);
+  });
+});
