@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OperationStore } from '../../../src/operations/index.js';
+import { openWorkspace } from '../../../src/workspace/index.js';
 import { createDbProject, type DbProject } from './project.js';
 
 describe('a plain SQL folder (Flyway-style V1__name.sql) applied by prodguard itself', () => {
@@ -98,5 +100,43 @@ environments:
       staging: 'pending',
       production: 'pending',
     });
+  });
+
+  it('a migrate-tool operation cut off before its step is listed as interrupted; resume applies it, abort ends another', async () => {
+    p.write('sql/V1__users.sql', 'CREATE TABLE users (id BIGSERIAL PRIMARY KEY, email TEXT NOT NULL);\n');
+    p.write('sql/V20__crash.sql', 'CREATE TABLE crash (id INT);\n');
+    // What a crash right after the intent leaves: the operation row and its audit intent, no step, no lock.
+    const interrupted = (pending: string[]) => {
+      const ws = openWorkspace({ cwd: p.dir, env: { ...process.env, ...p.env } });
+      try {
+        return new OperationStore(ws.store, ws.clock, ws.audit).begin({
+          kind: 'migrate-tool',
+          environment: 'local',
+          actor: 'tester@example.com',
+          params: { tool: 'sql-folder', pending },
+          state: {},
+          subject: `sql-folder: ${pending.join(', ')}`,
+          audit: { action: 'migrate.deploy', target: pending.join(', ') },
+        }).op.id;
+      } finally {
+        ws.close();
+      }
+    };
+    const id = interrupted(['V20__crash.sql']);
+    const refused = await p.cli(['migrate', 'deploy', 'local']);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain(id);
+    const ops = JSON.parse((await p.cli(['operations', '--json'])).stdout);
+    expect(JSON.stringify(ops)).toContain('"interrupted"');
+    const resumed = await p.cli(['resume', id]);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('1 sql-folder migration(s) applied on local');
+    expect(await p.query('local', "SELECT to_regclass('crash')::text AS t")).toEqual([{ t: 'crash' }]);
+
+    const second = interrupted(['V21__never.sql']);
+    const aborted = await p.cli(['abort', second]);
+    expect(aborted.exitCode, aborted.stdout + aborted.stderr).toBe(0);
+    expect(aborted.stdout).toContain('each file ran in its own transaction');
+    expect((await p.cli(['migrate', 'deploy', 'local'])).exitCode).toBe(0);
   });
 });
