@@ -1,9 +1,13 @@
 import {
   abortMigrateDeploy,
   abortMigrateRollback,
+  abortMigrateTool,
   abortRestore,
   executeMigrateDeploy,
   executeMigrateRollback,
+  executeMigrateTool,
+  migrationToolOf,
+  resolveDatabaseTarget,
 } from '../database/index.js';
 import type { DeployEvents } from '../deploy/deploy-events.js';
 import { ProdguardError } from '../kernel/errors.js';
@@ -304,6 +308,41 @@ export async function resumeOperation(
       );
       break;
     }
+    case 'migrate-tool': {
+      const op = ops.get(found.id, 'migrate-tool')!;
+      const tool = migrationToolOf(ws.config);
+      if (!tool || tool.tool !== op.params.tool)
+        throw new ProdguardError(
+          'PRODGUARD_OPERATION_NOT_RESUMABLE',
+          `${found.id} ran ${op.params.tool}, but database.migrations no longer names that tool.`,
+          { kind: 'usage', hint: `prodguard abort ${found.id}` },
+        );
+      const { url } = resolveDatabaseTarget(ws.config, op.environment, ws.env);
+      message = await withEnvironmentLock(
+        ws.store,
+        lockOptions(ws, op, 'resume', actor, options),
+        async (lock) => {
+          const done = await executeMigrateTool(op, {
+            ops,
+            lock,
+            url,
+            deps: { tool, processes: ws.processes, env: ws.env, config: ws.config, clock: ws.clock },
+            result: {
+              environment: op.environment,
+              tool: tool.tool,
+              pending: op.params.pending,
+              applied: [],
+              warnings: [],
+            },
+          });
+          return (
+            done.error?.message ??
+            `${done.applied.length} ${tool.tool} migration(s) applied on ${op.environment}.`
+          );
+        },
+      );
+      break;
+    }
     case 'db-restore':
       throw new ProdguardError(
         'PRODGUARD_OPERATION_NOT_RESUMABLE',
@@ -368,6 +407,13 @@ export async function abortOperation(
       const { url } = migrationTarget(ws, op.environment);
       message = await withEnvironmentLock(ws.store, lockOptions(ws, op, 'abort', actor, options), () =>
         abortMigrateRollback(op, { ops, url }),
+      );
+      break;
+    }
+    case 'migrate-tool': {
+      const op = ops.get(found.id, 'migrate-tool')!;
+      message = await withEnvironmentLock(ws.store, lockOptions(ws, op, 'abort', actor, options), async () =>
+        abortMigrateTool(op, ops),
       );
       break;
     }

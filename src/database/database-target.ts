@@ -17,7 +17,11 @@ export type DatabaseConfigView = Pick<
 >;
 
 export function migrationsDirOf(config: Pick<Config, 'root' | 'database'>): string {
-  const dir = config.database.migrations;
+  const setting = config.database.migrations;
+  const dir =
+    typeof setting === 'string'
+      ? setting
+      : (setting.dir ?? (setting.tool === 'prisma' ? 'prisma/migrations' : 'migrations'));
   return isAbsolute(dir) ? dir : join(config.root, dir);
 }
 
@@ -25,6 +29,12 @@ export function backupsDirOf(config: Pick<Config, 'root' | 'database' | 'stateDi
   const dir = config.database.backups;
   if (dir === undefined) return join(config.stateDirPath, 'backups');
   return isAbsolute(dir) ? dir : join(config.root, dir);
+}
+
+/** False when the environment declares no database at all (neither database.url nor database.urlEnv). */
+export function hasDatabase(config: Pick<Config, 'environments'>, environment: string): boolean {
+  const db = config.environments[environment]?.database;
+  return Boolean(db?.url || db?.urlEnv);
 }
 
 /** The environment's connection URL: `database.url`, or the variable named by `database.urlEnv`. */

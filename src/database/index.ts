@@ -9,6 +9,8 @@ export * from './database-target.js';
 export * from './lint/lint-migration.js';
 export * from './lint/lint-paths.js';
 export * from './lint/lint-rules.js';
+export * from './migrate-tool/migration-tool.js';
+export * from './migrate-tool/run-migrate-tool.js';
 export * from './migration-files.js';
 export * from './pg-session.js';
 export * from './plan-migration-status.js';

@@ -27,6 +27,7 @@ import { type BackupRecord, readBackupRecords, readRollbackVerification } from '
 import {
   backupsDirOf,
   type DatabaseConfigView,
+  hasDatabase,
   previousEnvironment,
   resolveDatabaseTarget,
 } from './database-target.js';
@@ -111,6 +112,7 @@ export interface MigrateDeployResult {
 interface MigrateContext {
   environment: string;
   pending: MigrationFile[];
+  status: EnvironmentMigrationStatus;
 }
 
 function namesList(names: readonly string[]): string {
@@ -132,7 +134,10 @@ function migrationChecks(
     {
       ruleId: 'staging-first',
       async run(ctx): Promise<CheckOutcome> {
-        const previous = previousEnvironment(deps.config, ctx.environment);
+        // An environment without a database (a preview) holds no migrations: the one before it does.
+        let previous = previousEnvironment(deps.config, ctx.environment);
+        for (let hops = 0; previous && !hasDatabase(deps.config, previous) && hops < 100; hops++)
+          previous = previousEnvironment(deps.config, previous);
         if (!previous)
           return { status: 'pass', message: `${ctx.environment} is the first environment of the chain` };
         const target = resolveDatabaseTarget(deps.config, previous, deps.env);
@@ -147,6 +152,27 @@ function migrationChecks(
             details: { previous, missing },
           };
         return { status: 'pass', message: `every pending migration is applied on ${previous}` };
+      },
+    },
+    {
+      ruleId: 'migration-history-intact',
+      async run(ctx): Promise<CheckOutcome> {
+        const broken = [
+          ...ctx.status.edited.map((name) => `${name} (edited after it was applied)`),
+          ...ctx.status.missing.map((name) => `${name} (applied, missing from the history)`),
+          ...ctx.status.outOfOrder.map((name) => `${name} (older than an applied migration)`),
+        ];
+        if (broken.length === 0)
+          return { status: 'pass', message: 'applied migrations unchanged, pending ones after them' };
+        return {
+          status: 'fail',
+          message: `the history on ${ctx.environment} is not the one it applied: ${namesList(broken)}`,
+          details: {
+            edited: ctx.status.edited,
+            missing: ctx.status.missing,
+            outOfOrder: ctx.status.outOfOrder,
+          },
+        };
       },
     },
     {
@@ -272,6 +298,9 @@ export async function runMigrateDeploy(
         verdicts: result.evaluation?.verdicts.map((v) => ({ id: v.id, status: v.status })) ?? [],
         ...(result.backup ? { backup: { id: result.backup.id, sha256: result.backup.sha256 } } : {}),
         ...(options.noRollbackReason ? { noRollback: options.noRollbackReason } : {}),
+        ...(options.overrides?.length
+          ? { overrides: options.overrides.map((o) => ({ rule: o.ruleId, reason: o.reason })) }
+          : {}),
         ...extra,
       },
     });
@@ -310,7 +339,29 @@ export async function runMigrateDeploy(
         );
       const pending = options.history.migrations.filter((m) => status.pending.includes(m.name));
       result.steps = pending.map((m) => ({ name: m.name, status: 'NotExecuted' }));
-      if (pending.length === 0) return result;
+      const context: MigrateContext = { environment: options.environment, pending, status };
+      if (pending.length === 0) {
+        // Nothing to apply, yet a broken history on a protected environment is still not "up to date".
+        const evaluation = await evaluateRules({
+          config: deps.config,
+          action: 'migrate',
+          environment: options.environment,
+          checks: migrationChecks(deps, options),
+          context,
+          overrides: options.overrides ?? [],
+          clock: deps.clock,
+          only: ['migration-history-intact'],
+        });
+        if (!evaluation.ok) {
+          result.evaluation = evaluation;
+          audit('refused');
+          result.error = {
+            code: 'PRODGUARD_MIGRATE_REFUSED',
+            message: `migrate deploy ${options.environment} refused by migration-history-intact`,
+          };
+        }
+        return result;
+      }
       const existing = await unbaselinedTables(target.url);
       if (existing > 0) {
         audit('refused', { unbaselinedTables: existing });
@@ -324,7 +375,6 @@ export async function runMigrateDeploy(
         );
       }
 
-      const context: MigrateContext = { environment: options.environment, pending };
       const evaluation = await evaluateRules({
         config: deps.config,
         action: 'migrate',
@@ -335,6 +385,7 @@ export async function runMigrateDeploy(
         clock: deps.clock,
         // migration-backup runs afterwards, only when everything else passed: no backup for a refused deploy.
         only: [
+          'migration-history-intact',
           'staging-first',
           'migration-lint',
           'migration-rollback-tested',
@@ -410,6 +461,17 @@ export async function runMigrateDeploy(
 
       const ops = deps.ops ?? new OperationStore(deps.store, deps.clock, deps.audit);
       const overridden = evaluation.overridden.map((v) => ({ rule: v.id, reason: v.overrideReason }));
+      // Each override is its own audit event with its own reason, before anything is applied.
+      for (const v of evaluation.overridden)
+        ops.record({
+          actor: deps.actor,
+          environment: options.environment,
+          action: 'rule.override',
+          target: v.id,
+          reason: v.overrideReason,
+          outcome: 'overridden',
+          details: { for: 'migrate deploy', message: v.message },
+        });
       const { op } = ops.begin({
         kind: 'migrate-deploy',
         environment: options.environment,

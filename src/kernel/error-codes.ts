@@ -15,7 +15,12 @@ export const ERROR_CODES = Object.freeze({
     'PRODGUARD_USAGE_VERSION',
   ],
   /** prodguard.yaml and its environments (src/config). */
-  config: ['PRODGUARD_CONFIG_INVALID', 'PRODGUARD_CONFIG_NOT_FOUND', 'PRODGUARD_CONFIG_UNKNOWN_ENVIRONMENT'],
+  config: [
+    'PRODGUARD_CONFIG_INVALID',
+    'PRODGUARD_CONFIG_MIGRATION_COMMAND',
+    'PRODGUARD_CONFIG_NOT_FOUND',
+    'PRODGUARD_CONFIG_UNKNOWN_ENVIRONMENT',
+  ],
   /** Project setup and git facts (src/workspace, src/preflight). */
   workspace: ['PRODGUARD_GIT_FAILED', 'PRODGUARD_INIT_CONFIG_EXISTS', 'PRODGUARD_INIT_NOT_A_REPO'],
   /** The state store (src/store). */
@@ -29,7 +34,11 @@ export const ERROR_CODES = Object.freeze({
     'PRODGUARD_AUDIT_UNAVAILABLE',
   ],
   /** Golden rules and overrides (src/rules). */
-  rules: ['PRODGUARD_OVERRIDE_REASON_MISSING', 'PRODGUARD_RULE_UNKNOWN'],
+  rules: [
+    'PRODGUARD_OVERRIDE_REASON_AMBIGUOUS',
+    'PRODGUARD_OVERRIDE_REASON_MISSING',
+    'PRODGUARD_RULE_UNKNOWN',
+  ],
   /** Environment locks (src/lock). */
   lock: ['PRODGUARD_LOCK_HELD', 'PRODGUARD_LOCK_NOT_HELD'],
   /** Deploy freezes (src/freeze). */
@@ -97,6 +106,7 @@ export const ERROR_CODES = Object.freeze({
   ],
   /** Migrations (src/database). */
   migrate: [
+    'PRODGUARD_MIGRATE_SQL_FOLDER_NAME',
     'PRODGUARD_MIGRATE_ALREADY_APPLIED',
     'PRODGUARD_MIGRATE_EXISTS',
     'PRODGUARD_MIGRATE_FAILED',

@@ -13,6 +13,7 @@ export const OPERATION_KINDS = [
   'migrate-deploy',
   'migrate-rollback',
   'db-restore',
+  'migrate-tool',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 

@@ -141,6 +141,15 @@ export const GOLDEN_RULES: readonly RuleDefinition[] = Object.freeze([
     fix: 'Rewrite the statement the safe way shown, or silence it with -- prodguard-ignore <rule> <reason>.',
   },
   {
+    id: 'migration-history-intact',
+    title: 'Applied migrations are unchanged and new ones come after them',
+    why: 'Seed §3: migrations are tested locally, then on staging, then applied to production; an applied migration edited since, or one older than what is applied, is not what staging tested.',
+    severity: 'block',
+    scope: 'protected',
+    actions: ['migrate'],
+    fix: 'Restore the applied migration as it was and put the change in a new migration; give an out-of-order one a newer timestamp.',
+  },
+  {
     id: 'migration-rollback-tested',
     title: 'Each migration has a tested rollback',
     why: 'Seed §3 checklist: "Rollback plan documented"; golden rule 3: always have a rollback plan.',

@@ -22,9 +22,10 @@ import { renderOperationEvents } from '../render-operation.js';
 import {
   addOverrideOptions,
   globalsOf,
+  pairOverrides,
   parseDurationOption,
-  parseOverrides,
   styleOf,
+  typedArgs,
   withWorkspace,
 } from './shared.js';
 
@@ -136,12 +137,13 @@ export function register(program: Command, io: CliIo): void {
     withWorkspace(io, cmd, async (ws) => {
       const json = Boolean(globalsOf(cmd).json);
       const s = styleOf(cmd, io);
-      if (flags.hotfix && !flags.reason) {
+      const paired = pairOverrides(typedArgs(cmd));
+      if (flags.hotfix && !paired.reason) {
         throw new UsageError('PRODGUARD_DEPLOY_HOTFIX_REASON', '--hotfix needs --reason "<why>".', {
           hint: 'Example: --hotfix --reason "v41 leaks connections; fix verified on staging"',
         });
       }
-      const overrides = parseOverrides(flags.override, flags.override?.length ? flags.reason : undefined);
+      const overrides = paired.overrides;
       const checks = preflightDeployChecks({ ...ws, logsDir: ws.paths.logs });
       await withDeployPipeline(io, cmd, ws, { signal: io.signal, checks }, async ({ pipeline }) => {
         const result = await runDeploy(
@@ -153,7 +155,7 @@ export function register(program: Command, io: CliIo): void {
             ...(flags.strategy ? { strategy: flags.strategy } : {}),
             ...(flags.steps ? { steps: parseSteps(flags.steps) } : {}),
             ...(flags.watch ? { watchMs: parseDurationOption('--watch', flags.watch)! } : {}),
-            ...(flags.hotfix ? { hotfix: { reason: flags.reason! } } : {}),
+            ...(flags.hotfix ? { hotfix: { reason: paired.reason! } } : {}),
             ...(flags.lockWait ? { lockWaitMs: parseDurationOption('--lock-wait', flags.lockWait)! } : {}),
             overrides,
           },

@@ -9,15 +9,20 @@ import {
   LINT_RULES,
   lintFiles,
   type MigrateDeployResult,
+  type MigrateToolResult,
   migrationsDirOf,
+  migrationToolOf,
   openScratchServer,
   readEnvironmentStatus,
   readMigrationHistory,
+  readStatusMatrix,
+  readToolStatusMatrix,
   resolveDatabaseTarget,
   resolveShadowUrl,
   runMigrateDeploy,
   runMigrateResolve,
   runMigrateRollback,
+  runMigrateTool,
   runVerifyRollback,
   toSarif,
 } from '../../database/index.js';
@@ -28,9 +33,10 @@ import { printJson, renderTable, SYMBOL, verdictSymbol } from '../render.js';
 import {
   addOverrideOptions,
   globalsOf,
+  pairOverrides,
   parseDurationOption,
-  parseOverrides,
   styleOf,
+  typedArgs,
   withWorkspace,
 } from './shared.js';
 
@@ -59,20 +65,14 @@ export function register(program: Command, io: CliIo): void {
     .option('--all', 'every environment (the default)')
     .action(async (options: { env?: string; all?: boolean }, command: Command) =>
       withWorkspace(io, command, async (ws) => {
-        const history = readMigrationHistory(migrationsDirOf(ws.config));
         if (options.env) assertEnvironment(ws.config, options.env);
         const names = options.env ? [options.env] : ws.config.environmentOrder;
-        const environments: EnvironmentStatusResult[] = await Promise.all(
-          names.map(async (environment) => {
-            try {
-              const target = resolveDatabaseTarget(ws.config, environment, ws.env);
-              return { environment, status: await readEnvironmentStatus(history, environment, target.url) };
-            } catch (error) {
-              return { environment, error: error instanceof Error ? error.message : String(error) };
-            }
-          }),
-        );
-        const matrix = assembleStatusMatrix(history, environments);
+        const tool = migrationToolOf(ws.config);
+        const prisma = tool ? undefined : readMigrationHistory(migrationsDirOf(ws.config));
+        const history = { dir: tool?.dir ?? prisma!.dir };
+        const matrix = prisma
+          ? await readStatusMatrix(ws.config, ws.env, prisma, names)
+          : await readToolStatusMatrix(ws.config, ws.env, tool!, names);
         io.setExitCode(matrix.exitCode);
         if (globalsOf(command).json) return printJson(io, matrix);
         const s = styleOf(command, io);
@@ -83,7 +83,9 @@ export function register(program: Command, io: CliIo): void {
               ? s.warn('pending')
               : state === 'unknown'
                 ? s.dim('?')
-                : s.bad(`${SYMBOL.fail} ${state}`);
+                : state === 'not-configured'
+                  ? s.dim('-')
+                  : s.bad(`${SYMBOL.fail} ${state}`);
         if (matrix.migrations.length === 0) io.stdout(`No migrations in ${history.dir}.\n`);
         else
           io.stdout(
@@ -94,6 +96,12 @@ export function register(program: Command, io: CliIo): void {
           );
         for (const env of matrix.environments)
           if (env.error) io.stdout(`${s.bad(SYMBOL.fail)} ${env.environment}: ${env.error}\n`);
+          else if (env.notConfigured)
+            io.stdout(
+              s.dim(
+                `- ${env.environment}: not configured (no environments.${env.environment}.database), left out of the exit code\n`,
+              ),
+            );
         for (const env of matrix.environments) {
           for (const entry of env.status?.entries ?? [])
             if (entry.state === 'failed' && entry.logs)
@@ -122,8 +130,8 @@ export function register(program: Command, io: CliIo): void {
       command: Command,
     ) =>
       withWorkspace(io, command, async (ws) => {
-        const overrides = parseOverrides(options.override, options.reason);
-        if (options.rollback === false && !options.reason)
+        const { overrides, reason } = pairOverrides(typedArgs(command));
+        if (options.rollback === false && !reason)
           throw new UsageError(
             'PRODGUARD_MIGRATE_REASON_MISSING',
             '--no-rollback needs --reason "<why it cannot be undone>".',
@@ -132,12 +140,32 @@ export function register(program: Command, io: CliIo): void {
             },
           );
         const waitMs = parseDurationOption('--wait', options.wait);
+        const tool = migrationToolOf(ws.config);
+        if (tool) {
+          const done = await runMigrateTool(
+            { environment, overrides, ...(waitMs !== undefined ? { waitMs } : {}) },
+            {
+              tool,
+              config: ws.config,
+              store: ws.store,
+              audit: ws.audit,
+              clock: ws.clock,
+              processes: ws.processes,
+              env: ws.env,
+              cwd: ws.config.root,
+              actor: await ws.actor(),
+            },
+          );
+          io.setExitCode(done.error ? (done.error.code === 'PRODGUARD_MIGRATE_REFUSED' ? 1 : 3) : 0);
+          if (globalsOf(command).json) return printJson(io, { ok: !done.error, ...done });
+          return renderToolDeploy(io, command, done);
+        }
         const result = await runMigrateDeploy(
           {
             environment,
             history: readMigrationHistory(migrationsDirOf(ws.config)),
             overrides,
-            ...(options.rollback === false ? { noRollbackReason: options.reason! } : {}),
+            ...(options.rollback === false ? { noRollbackReason: reason! } : {}),
             ...(waitMs !== undefined ? { waitMs } : {}),
           },
           {
@@ -299,6 +327,31 @@ export function register(program: Command, io: CliIo): void {
           `${styleOf(command, io).ok(SYMBOL.pass)} ${name} rolled back on ${environment} in ${result.durationMs}ms${result.backup ? ` (backup #${result.backup.id} first: ${result.backup.path})` : ''}\n`,
         );
       }),
+    );
+}
+
+function renderToolDeploy(io: CliIo, command: Command, result: MigrateToolResult): void {
+  const s = styleOf(command, io);
+  for (const v of result.evaluation?.verdicts ?? []) {
+    if (v.status === 'skipped') continue;
+    io.stdout(`${verdictSymbol(v.status, s)} ${v.id}: ${v.message}\n`);
+    if (v.status === 'fail' && v.hint) io.stdout(`    fix: ${v.hint}\n`);
+    if (v.status === 'overridden') io.stdout(`    overridden: ${v.overrideReason}\n`);
+  }
+  for (const w of result.warnings) io.stdout(`${s.warn(SYMBOL.warn)} ${w}\n`);
+  if (result.output) io.stdout(s.dim(`${result.output.trimEnd().replace(/^/gm, `    ${result.tool}| `)}\n`));
+  if (result.error) {
+    io.stdout(`${s.bad(SYMBOL.fail)} ${result.error.message.split('\n')[0]}\n`);
+    if (result.error.hint) io.stdout(`    hint: ${result.error.hint}\n`);
+  } else if (result.tool === 'command')
+    io.stdout(`${s.ok(SYMBOL.pass)} the migration command ran on ${result.environment}\n`);
+  else if (result.pending.length === 0)
+    io.stdout(
+      `${s.ok(SYMBOL.pass)} ${result.environment} is up to date: no pending ${result.tool} migrations.\n`,
+    );
+  else
+    io.stdout(
+      `${s.ok(SYMBOL.pass)} ${result.applied.length} ${result.tool} migration(s) applied to ${result.environment}: ${result.applied.join(', ')}\n`,
     );
 }
 

@@ -41,7 +41,7 @@ export function register(program: Command, io: CliIo): void {
           environment: env,
           ...(at ? { at } : {}),
           ...(flags.note ? { note: flags.note } : {}),
-          overrides: parseOverrides(flags.override, flags.reason),
+          overrides: parseOverrides(command),
         },
       );
       io.setExitCode(result.ok ? ExitCode.ok : ExitCode.refused);

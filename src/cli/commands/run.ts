@@ -49,7 +49,7 @@ export function register(program: Command, io: CliIo): void {
             environment: env,
             command: commandWords,
             ...(flags.note ? { note: flags.note } : {}),
-            overrides: parseOverrides(flags.override, flags.reason),
+            overrides: parseOverrides(command),
             ...(waitMs !== undefined ? { waitMs } : {}),
             signal: io.signal,
             // In --json mode the command's own output goes to stderr so stdout stays one JSON document.

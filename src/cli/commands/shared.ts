@@ -112,26 +112,102 @@ export function parseTimeOption(flag: string, value: string | undefined): Date |
   return at;
 }
 
-/** `--override a --override b --reason "…"` → one override per rule, all with the reason. */
-export function parseOverrides(
-  ruleIds: readonly string[] | undefined,
-  reason: string | undefined,
-): RuleOverride[] {
-  const ids = ruleIds ?? [];
-  if (ids.length > 0 && !reason) {
+/** The command line as typed (the root command keeps it): overrides pair with reasons by their order. */
+export function typedArgs(command: Command): readonly string[] {
+  let root: Command = command;
+  while (root.parent) root = root.parent;
+  // commander keeps the argv it parsed on the root (`rawArgs`, untyped): option values alone lose their order.
+  return (root as unknown as { rawArgs?: readonly string[] }).rawArgs ?? [];
+}
+
+export interface ParsedOverrides {
+  overrides: RuleOverride[];
+  /** The reason left for the command's own flag (--no-rollback, --hotfix), if any. */
+  reason?: string;
+}
+
+/**
+ * Every override carries its own reason:
+ * - `--override rule="why"` names it inline;
+ * - `--override rule --reason "why"`: a --reason right after a bare --override is that override's;
+ * - one --reason only (the older form): it goes to every bare override and to the command's own flag;
+ * - a --reason that follows no bare override is the command's own (--no-rollback, --hotfix).
+ * Two bare overrides followed by two reasons cannot be paired for sure: that is an error, never a guess.
+ */
+export function pairOverrides(argv: readonly string[]): ParsedOverrides {
+  const inline: RuleOverride[] = [];
+  const bare: { ruleId: string; reason?: string }[] = [];
+  const reasons: string[] = [];
+  let own: string | undefined;
+  let ownTwice = false;
+  let open: { ruleId: string; reason?: string } | undefined;
+  let crowded = false;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    const flag = /^(--override|--reason)(?:=(.*))?$/s.exec(token);
+    if (!flag) continue;
+    const value = flag[2] ?? argv[++i];
+    if (value === undefined) break; // commander reports the missing value
+    if (flag[1] === '--override') {
+      const eq = value.indexOf('=');
+      if (eq > 0) inline.push({ ruleId: value.slice(0, eq).trim(), reason: value.slice(eq + 1).trim() });
+      else {
+        if (open) crowded = true;
+        open = { ruleId: value.trim() };
+        bare.push(open);
+      }
+      continue;
+    }
+    reasons.push(value);
+    if (open) {
+      open.reason = value;
+      open = undefined;
+    } else {
+      if (own !== undefined) ownTwice = true;
+      own = value;
+    }
+  }
+  if (reasons.length === 1) {
+    const [only] = reasons as [string];
+    return { overrides: [...inline, ...bare.map((b) => ({ ruleId: b.ruleId, reason: only }))], reason: only };
+  }
+  const unpaired = bare.filter((b) => b.reason === undefined);
+  if (reasons.length === 0 && unpaired.length > 0) {
     throw new UsageError(
       'PRODGUARD_OVERRIDE_REASON_MISSING',
-      `--override ${ids.join(', ')} needs --reason "<why>".`,
+      `--override ${unpaired.map((b) => b.ruleId).join(', ')} needs a reason.`,
       {
-        hint: 'Overrides are audited; the reason is what the next person reads.',
+        hint: 'Overrides are audited; the reason is what the next person reads: --override <rule>="<why>" or --override <rule> --reason "<why>".',
       },
     );
   }
-  return ids.map((ruleId) => ({ ruleId, reason: reason ?? '' }));
+  if (reasons.length > 1 && (unpaired.length > 0 || crowded || ownTwice)) {
+    throw new UsageError(
+      'PRODGUARD_OVERRIDE_REASON_AMBIGUOUS',
+      `${reasons.length} --reason flags cannot be paired for sure with ${bare.map((b) => `--override ${b.ruleId}`).join(', ') || 'the flags that need one'}.`,
+      {
+        hint: 'Give each override its own reason inline, e.g. --override migration-lint="checked by hand" --no-rollback --reason "data archived", or put each --reason right after its --override.',
+      },
+    );
+  }
+  return {
+    overrides: [...inline, ...bare.map((b) => ({ ruleId: b.ruleId, reason: b.reason ?? '' }))],
+    ...(own !== undefined ? { reason: own } : {}),
+  };
+}
+
+/** The overrides of a command that has no flag of its own needing a reason. */
+export function parseOverrides(command: Command): RuleOverride[] {
+  return pairOverrides(typedArgs(command)).overrides;
 }
 
 export function addOverrideOptions(command: Command): Command {
   return command
-    .option('--override <rule>', 'proceed although this rule blocks (repeatable; audited)', collect)
-    .option('--reason <text>', 'why the override is needed (required with --override)');
+    .option(
+      '--override <rule[=reason]>',
+      'proceed although this rule blocks (repeatable; audited), e.g. --override staging-first="hotfix for INC-7"',
+      collect,
+    )
+    .option('--reason <text>', 'why: for the --override right before it, or for every override when alone');
 }

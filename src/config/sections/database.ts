@@ -8,10 +8,48 @@ import { durationOr } from '../fields.js';
 export const databaseConfigSchema = z
   .object({
     migrations: z
-      .string()
+      .union([
+        z.string(),
+        z
+          .object({
+            tool: z
+              .enum(['prisma', 'knex', 'node-pg-migrate', 'sql-folder', 'command'])
+              .describe(
+                "The project's migration tool. prisma and sql-folder are applied by prodguard itself; knex, node-pg-migrate and command run the project's own tool under the same guards.",
+              ),
+            dir: z
+              .string()
+              .optional()
+              .describe(
+                'Folder of migration files, relative to prodguard.yaml (default: prisma/migrations for prisma, migrations otherwise).',
+              ),
+            command: z
+              .array(z.string().min(1))
+              .min(1)
+              .optional()
+              .describe(
+                'The command that applies pending migrations, as argv (it reads DATABASE_URL). Default: node_modules/.bin/knex migrate:latest, node_modules/.bin/node-pg-migrate up. Required for tool: command.',
+              ),
+            dryRun: z
+              .array(z.string().min(1))
+              .min(1)
+              .optional()
+              .describe(
+                'A command printing the SQL the apply command would run, linted before protected environments (default for node-pg-migrate: up --dry-run).',
+              ),
+            table: z
+              .string()
+              .regex(/^[a-z_][a-z0-9_]*$/)
+              .optional()
+              .describe(
+                "The tool's history table, read by migrate status (default: knex_migrations, pgmigrations, prodguard_sql_migrations).",
+              ),
+          })
+          .strict(),
+      ])
       .default('prisma/migrations')
       .describe(
-        'Folder holding Prisma Migrate migrations (<timestamp>_<name>/migration.sql), relative to prodguard.yaml.',
+        'Folder holding Prisma Migrate migrations (<timestamp>_<name>/migration.sql), relative to prodguard.yaml; or { tool, dir, command } for knex, node-pg-migrate, a plain SQL folder (V1__name.sql) or any command.',
       ),
     shadowUrl: z
       .string()

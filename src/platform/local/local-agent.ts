@@ -435,6 +435,7 @@ export class LocalAgent implements Platform {
     return {
       ...this.#baseDeps(state, persisted, artifactDir),
       env: plan.env,
+      templateVars: Object.keys(plan.deferred),
       ...(Object.keys(secrets).length > 0 || Object.keys(plan.deferred).length > 0
         ? {
             secretEnv: async () =>

@@ -59,3 +59,44 @@ describe('planRevisionEnv', () => {
     ).toThrowError('app.env uses secrets this revision does not pin: PW needs {secret.DB_PASSWORD}.');
   });
 });
+
+describe('a connection-URL secret read as separate parts', () => {
+  const secrets = { DATABASE_URL: { version: 3, envVar: 'DATABASE_URL' } };
+  const appEnv = {
+    DB_HOST: '{secret.DATABASE_URL.host}',
+    DB_PORT: '{secret.DATABASE_URL.port}',
+    DB_NAME: '{secret.DATABASE_URL.database}',
+    DB_USER: '{secret.DATABASE_URL.user}',
+    DB_PASSWORD: '{secret.DATABASE_URL.password}',
+  };
+
+  it('renders user, password, host, port and database from the pinned version, decoded', () => {
+    const plan = planRevisionEnv({ ...base, appEnv, platformEnv: {}, secrets });
+    expect(plan.deferred).toEqual(appEnv);
+    const env = completeRevisionEnv(plan, secrets, {
+      DATABASE_URL: 'postgresql://app_b:s3cr%2Ft%40pw@db.internal:6543/resumes',
+    });
+    expect(env).toMatchObject({
+      DB_HOST: 'db.internal',
+      DB_PORT: '6543',
+      DB_NAME: 'resumes',
+      DB_USER: 'app_b',
+      DB_PASSWORD: 's3cr/t@pw',
+    });
+  });
+
+  it('refuses a part that does not exist, and a part of a secret that is not a URL', () => {
+    expect(() =>
+      planRevisionEnv({ ...base, appEnv: { X: '{secret.DATABASE_URL.pass}' }, platformEnv: {}, secrets }),
+    ).toThrow(expect.objectContaining({ code: 'PRODGUARD_PLATFORM_ENV_TEMPLATE' }));
+    const plan = planRevisionEnv({ ...base, appEnv, platformEnv: {}, secrets });
+    let message = '';
+    try {
+      completeRevisionEnv(plan, secrets, { DATABASE_URL: 'bare-password-value' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('DB_PASSWORD needs {secret.DATABASE_URL.password}');
+    expect(message).not.toContain('bare-password-value');
+  });
+});

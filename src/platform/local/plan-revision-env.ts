@@ -1,7 +1,14 @@
 import { platformError } from './platform-errors.js';
 import { renderAppEnv } from './render-app-env.js';
 
-const SECRET_PLACEHOLDER = /\{secret\.([A-Za-z0-9_]+)\}/g;
+const SECRET_PLACEHOLDER = /\{secret\.([A-Za-z0-9_]+)(?:\.([A-Za-z0-9_]+))?\}/g;
+
+/**
+ * The parts of a connection-URL secret an app may read one by one (`{secret.DATABASE_URL.password}`), so apps
+ * configured with DB_HOST/DB_USER/DB_PASSWORD keep the postgres kind and alternating-user rotation: the user
+ * changes with the password at each rotation, and both come from the same pinned version.
+ */
+export const SECRET_URL_PARTS = ['user', 'password', 'host', 'port', 'database'] as const;
 
 export interface PlanRevisionEnvInput {
   environment: string;
@@ -70,15 +77,29 @@ export function planRevisionEnv(input: PlanRevisionEnvInput): RevisionEnvPlan {
   const now: Record<string, string> = {};
   const deferred: Record<string, string> = {};
   const unpinned: string[] = [];
+  const unknownParts: string[] = [];
   for (const [name, template] of Object.entries(input.appEnv)) {
     if (input.specEnv[name] !== undefined) continue;
-    const secretNames = [...template.matchAll(SECRET_PLACEHOLDER)].map((m) => m[1]!);
-    if (secretNames.length === 0) now[name] = template;
+    const uses = [...template.matchAll(SECRET_PLACEHOLDER)];
+    if (uses.length === 0) now[name] = template;
     else {
       deferred[name] = template;
-      for (const secret of secretNames)
-        if (!input.secrets[secret]) unpinned.push(`${name} needs {secret.${secret}}`);
+      for (const [whole, secret, part] of uses) {
+        if (part !== undefined && !(SECRET_URL_PARTS as readonly string[]).includes(part))
+          unknownParts.push(`${name}: ${whole}`);
+        if (!input.secrets[secret!]) unpinned.push(`${name} needs {secret.${secret}}`);
+      }
     }
+  }
+  if (unknownParts.length > 0) {
+    throw platformError(
+      'PRODGUARD_PLATFORM_ENV_TEMPLATE',
+      `app.env asks for a part of a secret that does not exist: ${unknownParts.join(', ')}.`,
+      {
+        kind: 'usage',
+        hint: `A connection-URL secret has the parts ${SECRET_URL_PARTS.join(', ')}, e.g. DB_PASSWORD: "{secret.DATABASE_URL.password}".`,
+      },
+    );
   }
   if (unpinned.length > 0) {
     throw platformError(
@@ -115,7 +136,28 @@ export function completeRevisionEnv(
   const secretValues: Record<string, string> = {};
   for (const [name, pin] of Object.entries(secrets)) {
     const value = resolved[pin.envVar];
-    if (value !== undefined) secretValues[`secret.${name}`] = value;
+    if (value === undefined) continue;
+    secretValues[`secret.${name}`] = value;
+    for (const [part, partValue] of Object.entries(secretUrlParts(value)))
+      secretValues[`secret.${name}.${part}`] = partValue;
   }
   return { ...resolved, ...renderAppEnv(plan.deferred, { ...plan.values, ...secretValues }) };
+}
+
+/** A connection URL's parts, decoded; none when the value is not a URL with a host (a bare key has no parts). */
+export function secretUrlParts(value: string): Partial<Record<(typeof SECRET_URL_PARTS)[number], string>> {
+  if (!URL.canParse(value)) return {};
+  const url = new URL(value);
+  if (!url.hostname) return {};
+  try {
+    return {
+      ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      host: url.hostname,
+      port: url.port || '5432',
+      database: decodeURIComponent(url.pathname.replace(/^\//, '')),
+    };
+  } catch {
+    return {}; // a malformed %-escape: the template reports the part as missing, without the value
+  }
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Clock } from '../../kernel/clock.js';
+import { redactText } from '../../kernel/redact.js';
 import { revisionNotFound } from './platform-errors.js';
 
 export interface LogLine {
@@ -39,7 +40,9 @@ function parse(file: string, text: string, since: Date | undefined): LogLine[] {
     const match = LINE.exec(raw);
     if (!match) continue;
     if (since && match[1]! < since.toISOString()) continue;
-    out.push({ at: match[1]!, revision, stream: match[2]!.trim(), text: match[3]! });
+    // Lines are masked when written (RevisionLog.maskSecrets); credential shapes are masked again on the way
+    // out, for logs written before that and for values the revision was not given by prodguard.
+    out.push({ at: match[1]!, revision, stream: match[2]!.trim(), text: redactText(match[3]!) });
   }
   return out;
 }

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request } from 'node:http';
 import type { Clock } from '../../kernel/clock.js';
 import { freePort } from '../../kernel/free-port.js';
 import type { Logger } from '../../kernel/logger.js';
+import { isSecretKey } from '../../kernel/redact.js';
 import type { Revision, RevisionSpec, RevisionState } from '../platform.js';
 import { RevisionLog } from './revision-log.js';
 import type { ServiceProcess, ServiceSpawner } from './service-spawner.js';
@@ -40,6 +41,12 @@ export interface RevisionInstanceDeps {
   env: Record<string, string>;
   /** Pinned secret values as variables, resolved at every start; never persisted or logged. */
   secretEnv?: () => Promise<Record<string, string>>;
+  /**
+   * The variables of secretEnv rendered from app.env templates. Every other one holds a secret value (a pin,
+   * its `_PREVIOUS`), masked in the revision log with the password of a URL; a template's secret parts are
+   * masked through them, while a host or a user rendered from a secret stays readable.
+   */
+  templateVars?: readonly string[];
   logFile: string;
   onChange: () => void;
 }
@@ -223,6 +230,15 @@ export class RevisionInstance {
     }
     this.appPort = await freePort();
     const env = { ...this.#deps.env, ...secretEnv, PORT: String(this.appPort) };
+    const templates = new Set(this.#deps.templateVars ?? []);
+    this.log.maskSecrets([
+      ...Object.entries(secretEnv)
+        .filter(([name]) => !templates.has(name))
+        .map(([, value]) => value),
+      ...Object.entries(this.#deps.env)
+        .filter(([key]) => isSecretKey(key))
+        .map(([, value]) => value),
+    ]);
     this.log.note(`starting \`${this.#deps.settings.start}\` on port ${this.appPort}`);
     const proc = this.#deps.spawner.spawn(this.#deps.settings.start, {
       cwd: this.#deps.artifactDir,

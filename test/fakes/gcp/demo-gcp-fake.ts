@@ -29,6 +29,8 @@ const thresholds = {
   minRequests: 20,
   maxRestarts: 0,
   windowMs: 60_000,
+  confidence: 0.95,
+  decisiveConfidence: 0.999,
 };
 const fmt = (t: readonly TrafficTarget[]) => t.map((x) => `${x.revision} ${x.percent}%`).join(', ');
 

@@ -68,6 +68,8 @@ describe('Cloud Monitoring', () => {
       minRequests: 20,
       maxRestarts: 0,
       windowMs: 60_000,
+      confidence: 0.95,
+      decisiveConfidence: 0.999,
     };
     const empty = await readRunAnalysisSample(t, clock, {
       project: 'p1',

@@ -6,6 +6,7 @@ import { renderServiceStatus } from '../../../src/cli/commands/status.js';
 import type { Style } from '../../../src/cli/render.js';
 import { systemClock } from '../../../src/kernel/clock.js';
 import { readPlatformStatus } from '../../../src/platform/index.js';
+import { readRevisionLogs } from '../../../src/platform/local/read-revision-logs.js';
 import { revisionLogFile } from '../../../src/platform/local/revision-log.js';
 import { LocalSecretVault, loadMasterKey, resolveSecretEnv } from '../../../src/secrets/index.js';
 import { StateStore } from '../../../src/store/index.js';
@@ -15,6 +16,9 @@ const same = (text: string) => text;
 const plainStyle: Style = { ok: same, bad: same, warn: same, dim: same, bold: same };
 
 const PASSWORD = 'correct-horse-battery-staple-4711';
+const JWT_OLD = 'k0ld+Jwt/Key==with-symbols-0001';
+const JWT_NEW = 'N3wJwtSigningKey-0000000000000002';
+const API_KEY = 'ak_live_51HxQ9Sx0mething';
 
 describe('local platform: pinned secrets and environment', () => {
   let f: PlatformFixture;
@@ -40,6 +44,15 @@ describe('local platform: pinned secrets and environment', () => {
           kind: 'external',
         });
         await vault.addVersion({ name: 'DB_PASSWORD', environment: 'staging' }, PASSWORD, {
+          actor: 'tester@example.com',
+          kind: 'external',
+        });
+        for (const value of [JWT_OLD, JWT_NEW])
+          await vault.addVersion({ name: 'JWT_SECRET', environment: 'staging' }, value, {
+            actor: 'tester@example.com',
+            kind: 'random',
+          });
+        await vault.addVersion({ name: 'API_KEY', environment: 'staging' }, API_KEY, {
           actor: 'tester@example.com',
           kind: 'external',
         });
@@ -81,6 +94,33 @@ describe('local platform: pinned secrets and environment', () => {
     expect(table).toContain('SECRETS');
     expect(table).toContain('DB_PASSWORD v2');
     expect(table).not.toContain(PASSWORD);
+  });
+
+  it('masks every secret value the revision was given in its log, whatever the app prints', async () => {
+    const rev = await f.revision(
+      await f.commit({
+        version: 'p',
+        printEnv: ['DB_PASSWORD', 'JWT_SECRET', 'JWT_SECRET_PREVIOUS', 'API_KEY', 'DATABASE_URL'],
+      }),
+      {
+        secrets: {
+          DB_PASSWORD: { version: 2, envVar: 'DB_PASSWORD' },
+          JWT_SECRET: { version: 2, envVar: 'JWT_SECRET' },
+          API_KEY: { version: 1, envVar: 'API_KEY' },
+        },
+      },
+    );
+    const file = readFileSync(revisionLogFile(f.agent.paths.logs, 'staging', rev.name), 'utf8');
+    const shown = JSON.stringify(readRevisionLogs({ logsDir: f.agent.paths.logs, service: 'staging' }));
+    for (const value of [PASSWORD, JWT_NEW, JWT_OLD, API_KEY, encodeURIComponent(JWT_OLD)]) {
+      expect(file).not.toContain(value);
+      expect(shown).not.toContain(value);
+    }
+    // what the app printed is there, masked: the host rendered from the URL stays readable
+    expect(file).toContain('config jwt_secret_previous [redacted]');
+    expect(file).toContain('config api_key [redacted]');
+    expect(file).toContain('db pass [redacted]');
+    expect(file).toContain('@db.internal:6543/resumes');
   });
 
   it('a pin to a version that does not exist fails the revision with a reason', async () => {

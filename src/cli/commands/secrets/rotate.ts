@@ -94,7 +94,7 @@ export function registerRotate(secrets: Command, io: CliIo): void {
       .option('--wait <duration>', 'wait this long for the environment lock'),
   ).action(async (name: string, options: RotateOptions, command: Command) => {
     const env = options.env;
-    const overrides = parseOverrides(options.override, options.reason);
+    const overrides = parseOverrides(command);
     const lockWaitMs = parseDurationOption('--wait', options.wait);
     await withSecrets(io, command, { running: env, roller: true }, async ({ ws, ctx, key, notes, roles }) => {
       const s = styleOf(command, io);
