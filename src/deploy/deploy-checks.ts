@@ -49,8 +49,21 @@ export const stagingFirstCheck: RuleCheck<DeployCheckContext> = {
     if (!ctx.requires) return { status: 'pass', message: `${ctx.environment} requires no other environment` };
     const digest = short(ctx.release.digest);
     const how = `Deploy this exact release to ${ctx.requires} first: prodguard deploy ${ctx.requires} --commit ${ctx.release.commit.slice(0, 12)} (it is verified when its watch passes), or --override staging-first --reason "<why>".`;
-    const verification = ctx.store.latestVerification(ctx.requires, ctx.release.digest);
+    const { verification, revokedBy } = ctx.store.standingVerification(ctx.requires, ctx.release.digest);
     const details = { digest: ctx.release.digest, commit: ctx.release.commit, requires: ctx.requires };
+    if (revokedBy) {
+      return {
+        status: 'fail',
+        message: `release ${digest} (commit ${ctx.release.commit.slice(0, 7)}) ${revokedBy.verdict === 'rolled-back' ? 'was rolled back' : 'failed'} on ${revokedBy.environment} at ${revokedBy.at} (${revokedBy.revision}); that revokes its verification on ${ctx.requires}`,
+        hint: `A release that failed anywhere needs a new verification on ${ctx.requires} made after the failure: fix it and deploy a new commit to ${ctx.requires}, or redeploy this one there (prodguard deploy ${ctx.requires} --commit ${ctx.release.commit.slice(0, 12)}) and let its watch pass.`,
+        details: {
+          ...details,
+          failedOn: revokedBy.environment,
+          failedAt: revokedBy.at,
+          failedRevision: revokedBy.revision,
+        },
+      };
+    }
     if (!verification) {
       return {
         status: 'fail',

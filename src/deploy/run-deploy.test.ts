@@ -195,6 +195,51 @@ describe('staging first', () => {
   });
 });
 
+describe('a failure revokes verifications', () => {
+  it('a release that failed its production canary cannot be redeployed on its old staging verification', async () => {
+    await shipToProduction('v1');
+    const sha = await h.commit('v2 faulty');
+    const staging = await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    expect(staging.outcome).toBe('success');
+    h.platform.behave(h.digestOf(sha), { errorRate: 0.5 }, 'production');
+    h.platform.setLoad('production', 200);
+    const failed = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(failed.outcome).toBe('rolled-back');
+    h.clock.advance(180_000);
+    const again = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(again.outcome).toBe('refused');
+    const verdict = again.verdicts.find((v) => v.id === 'staging-first')!;
+    expect(verdict.status).toBe('fail');
+    expect(verdict.message).toContain(`failed on production`);
+    expect(verdict.message).toContain(`${failed.revision}); that revokes its verification on staging`);
+    // Staging no longer keeps the release as known-good, and status says where it failed.
+    const onStaging = h.store.latestVerdicts('staging').find((v) => v.revision === staging.revision)!;
+    expect(onStaging).toMatchObject({ verdict: 'failed', details: { releaseFailedOn: 'production' } });
+    expect(h.store.releaseStanding(h.digestOf(sha))).toEqual([
+      { environment: 'staging', verifiedAt: expect.any(String), failed: true },
+    ]);
+    // A new staging verification made after the failure counts again.
+    h.platform.behave(h.digestOf(sha), {}, 'production');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    expect(h.store.standingVerification('staging', h.digestOf(sha)).verification).toBeDefined();
+  });
+
+  it('a release rolled back on staging is not promoted on its earlier verification', async () => {
+    await shipToProduction('v1');
+    const sha = await h.commit('v2');
+    expect((await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps())).outcome).toBe(
+      'success',
+    );
+    await runRollback(h.config, { environment: 'staging' }, h.deps());
+    h.clock.advance(1_400);
+    const result = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(result.outcome).toBe('refused');
+    expect(result.verdicts.find((v) => v.id === 'staging-first')!.message).toMatch(
+      /was rolled back on staging .*revokes its verification on staging/,
+    );
+  });
+});
+
 describe('checks from other domains (the DeployChecks port)', () => {
   it('refuses on a failing preflight check, and --override with a reason passes it, audited', async () => {
     const sha = await h.commit('friday fix');

@@ -69,6 +69,16 @@ describe('deploy pipeline on the local agent', () => {
     expect(counts.failed).toBeGreaterThan(0);
     expect(counts.failed).toBeLessThan(counts.sent * 0.2);
     expect(f.audit.list().at(-1)).toMatchObject({ action: 'deploy', outcome: 'rolled-back' });
+    // The failure revokes its staging verification: the same release is not deployed again on it.
+    const again = await runDeploy(f.config, { environment: 'production', commit: v2 }, f.deps());
+    expect(again.outcome).toBe('refused');
+    expect(again.verdicts.find((v) => v.id === 'staging-first')!.message).toContain(
+      `failed on production at`,
+    );
+    expect(f.store.latestVerdicts('staging')[0]).toMatchObject({
+      verdict: 'failed',
+      details: { releaseFailedOn: 'production' },
+    });
   });
 
   it('a revision that never becomes ready fails without taking traffic', async () => {
