@@ -38,7 +38,9 @@ interface VerdictRow {
   details: string;
 }
 
-const isFailure = (verdict: RevisionVerdictKind) => verdict === 'failed' || verdict === 'rolled-back';
+/** A failure judges the release; an abort (Ctrl-C, abort after a crash) is the operator's choice and does not. */
+const judgesRelease = (verdict: RevisionVerdictKind, details: Record<string, unknown>) =>
+  (verdict === 'failed' || verdict === 'rolled-back') && details.aborted !== true;
 
 function toVerdict(r: VerdictRow): RevisionVerdictRecord {
   return {
@@ -95,7 +97,7 @@ export class DeployStore {
         at,
         JSON.stringify(input.details),
       );
-      if (!isFailure(input.verdict) || !input.digest) return;
+      if (!judgesRelease(input.verdict, input.details) || !input.digest) return;
       const environments = this.#store.db
         .prepare<[string], { environment: string }>(
           'SELECT DISTINCT environment FROM revision_verdicts WHERE digest = ?',
@@ -129,7 +131,8 @@ export class DeployStore {
     const row = this.#store.db
       .prepare<[string], VerdictRow>(
         `SELECT * FROM revision_verdicts WHERE digest = ? AND verdict IN ('failed', 'rolled-back')
-           AND json_extract(details, '$.releaseFailedOn') IS NULL ORDER BY id DESC LIMIT 1`,
+           AND json_extract(details, '$.releaseFailedOn') IS NULL
+           AND COALESCE(json_extract(details, '$.aborted'), 0) = 0 ORDER BY id DESC LIMIT 1`,
       )
       .get(digest);
     return row ? toVerdict(row) : undefined;
@@ -149,6 +152,16 @@ export class DeployStore {
       return { verification: undefined, revokedBy: failure };
     }
     return { verification, revokedBy: undefined };
+  }
+
+  /** Whether some release of a commit (any digest) has a standing verification on an environment. */
+  commitVerified(environment: string, commit: string): boolean {
+    const digests = this.#store.db
+      .prepare<[string, string], { digest: string }>(
+        'SELECT DISTINCT digest FROM verifications WHERE environment = ? AND commit_sha = ?',
+      )
+      .all(environment, commit);
+    return digests.some((d) => this.standingVerification(environment, d.digest).verification !== undefined);
   }
 
   /** Environments on which a release was verified, each with whether a later failure revoked it. */

@@ -127,12 +127,68 @@ describe('staging first', () => {
     const verdict = result.verdicts.find((v) => v.id === 'staging-first')!;
     expect(verdict.status).toBe('fail');
     expect(verdict.message).toBe(
-      `release ${h.digestOf(sha).slice(7, 19)} (commit ${sha.slice(0, 7)}) has no verification on staging`,
+      `commit ${sha.slice(0, 7)} has no verified release on staging (decided before building)`,
     );
     expect(verdict.hint).toContain(`prodguard deploy staging --commit ${sha.slice(0, 12)}`);
     expect(verdict.hint).toContain('--override staging-first --reason');
     expect(await h.platform.listRevisions('production')).toEqual([]);
     expect(h.audit.list().map((e) => `${e.action}:${e.outcome}`)).toEqual(['deploy:refused']);
+  });
+
+  it('refuses an unverified release before building it and before the test suite runs', async () => {
+    const sha = await h.commit('unverified');
+    let testsRan = 0;
+    const checks = {
+      checksFor: async () => [
+        {
+          ruleId: 'tests-pass',
+          cost: 'expensive' as const,
+          run: async () => {
+            testsRan += 1;
+            return { status: 'pass' as const, message: 'suite passed' };
+          },
+        },
+      ],
+    };
+    const result = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps({ checks }));
+    expect(result.outcome).toBe('refused');
+    expect(h.built).toEqual([]);
+    expect(testsRan).toBe(0);
+    expect(result.verdicts.map((v) => `${v.id}:${v.status}`)).toContain('staging-first:fail');
+    // Once staging verified it, the suite runs (after the build) and production proceeds.
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps({ checks }));
+    const testsOnStaging = testsRan;
+    const promoted = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha },
+      h.deps({ checks }),
+    );
+    expect(promoted.outcome).toBe('success');
+    expect(testsRan).toBe(testsOnStaging + 1);
+  });
+
+  it('a built but unverified release is refused by its digest, before the suite', async () => {
+    const sha = await h.commit('built, never verified');
+    await h.deps().builder.build(sha);
+    const result = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(result.verdicts.find((v) => v.id === 'staging-first')!.message).toBe(
+      `release ${h.digestOf(sha).slice(7, 19)} (commit ${sha.slice(0, 7)}) has no verification on staging`,
+    );
+  });
+
+  it('a held lock refuses before the build', async () => {
+    const sha = await h.commit('locked');
+    const { acquireEnvironmentLock } = await import('../store/index.js');
+    const lock = await acquireEnvironmentLock(h.state, {
+      environment: 'staging',
+      operation: 'maintenance',
+      owner: 'other@example.com',
+      clock: h.clock,
+    });
+    const error = await errorOf(runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps()));
+    expect(error).toMatchObject({ code: 'PRODGUARD_LOCK_HELD' });
+    expect(h.built).toEqual([]);
+    lock.release();
   });
 
   it('refuses an expired verification', async () => {

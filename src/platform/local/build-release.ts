@@ -59,22 +59,7 @@ interface ReleaseMetadata {
  * @example const { digest, dir } = await buildRelease({ commit: 'HEAD', repoDir, artifactsDir, processes, clock });
  */
 export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltRelease> {
-  const resolved = await options.processes.run(
-    'git',
-    ['rev-parse', '--verify', `${options.commit}^{commit}`],
-    {
-      cwd: options.repoDir,
-      timeoutMs: 30_000,
-    },
-  );
-  if (resolved.failed) {
-    throw platformError(
-      'PRODGUARD_PLATFORM_COMMIT_UNKNOWN',
-      `"${options.commit}" is not a commit of ${options.repoDir}.`,
-      { kind: 'usage', hint: 'Pass a sha, tag or branch that `git rev-parse` knows (fetch it first).' },
-    );
-  }
-  const commit = resolved.stdout.trim();
+  const commit = await resolveCommit(options.processes, options.repoDir, options.commit);
   const dir = join(options.artifactsDir, commit);
   const cached = await readMetadata(options.artifactsDir, commit);
   if (cached && existsSync(dir)) return describe(options.artifactsDir, cached, true);
@@ -160,6 +145,43 @@ async function writeOwnFile(path: string, content: string): Promise<void> {
   }
   // rename replaces a symlink at `path` itself; it never writes through it.
   await rename(tmp, path);
+}
+
+export interface PeekReleaseOptions {
+  commit: string;
+  repoDir: string;
+  artifactsDir: string;
+  processes: ProcessRunner;
+}
+
+/**
+ * Resolves a commit-ish and reads its release record when the commit was built before, without building:
+ * what a deploy needs to decide its cheap rules (staging-first, freeze, incident, lock) first.
+ */
+export async function peekRelease(options: PeekReleaseOptions): Promise<{ commit: string; digest?: string }> {
+  const commit = await resolveCommit(options.processes, options.repoDir, options.commit);
+  const metadata = await readMetadata(options.artifactsDir, commit);
+  return metadata && existsSync(join(options.artifactsDir, commit))
+    ? { commit, digest: metadata.digest }
+    : { commit };
+}
+
+async function resolveCommit(processes: ProcessRunner, repoDir: string, commitish: string): Promise<string> {
+  const resolved = await processes.run('git', ['rev-parse', '--verify', `${commitish}^{commit}`], {
+    cwd: repoDir,
+    timeoutMs: 30_000,
+  });
+  if (resolved.failed) {
+    throw platformError(
+      'PRODGUARD_PLATFORM_COMMIT_UNKNOWN',
+      `"${commitish}" is not a commit of ${repoDir}.`,
+      {
+        kind: 'usage',
+        hint: 'Pass a sha, tag or branch that `git rev-parse` knows (fetch it first).',
+      },
+    );
+  }
+  return resolved.stdout.trim();
 }
 
 function describe(artifactsDir: string, metadata: ReleaseMetadata, cached: boolean): BuiltRelease {

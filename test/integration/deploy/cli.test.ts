@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/kernel/free-port.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
@@ -112,8 +114,10 @@ environments:
     const refused = await cli('deploy', 'production', '--commit', v2);
     expect(refused.exitCode).toBe(1);
     expect(refused.stdout).toMatch(
-      /✗ staging-first +release [0-9a-f]{12} \(commit [0-9a-f]{7}\) has no verification on staging/,
+      /✗ staging-first +commit [0-9a-f]{7} has no verified release on staging \(decided before building\)/,
     );
+    // Refused before any build: no artifact of v2 exists.
+    expect(existsSync(join(repo.dir, '.prodguard', 'artifacts', v2))).toBe(false);
     expect(refused.stdout).toContain(`prodguard deploy staging --commit ${v2.slice(0, 12)}`);
 
     const promoted = await cli('deploy', 'production', '--commit', 'HEAD~1', '--watch', '1s');
@@ -201,6 +205,25 @@ environments:
         'maintenance.off:success',
       ]),
     );
+  });
+
+  it('a release rolled back on production loses its staging verification until staging verifies it again', async () => {
+    const refused = await cli('deploy', 'production', '--strategy', 'all-at-once');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toMatch(
+      /✗ staging-first +release [0-9a-f]{12} \(commit [0-9a-f]{7}\) was rolled back on production at .* that revokes its verification on staging/,
+    );
+    // status shows the release failed on staging too, where it was verified.
+    const status = await cli('status', 'staging', '--json');
+    const revisions = (
+      JSON.parse(status.stdout) as { services: { revisions: { annotations: Record<string, string> }[] }[] }
+    ).services[0]!.revisions;
+    expect(revisions.map((r) => r.annotations)).toContainEqual({
+      verdict: 'failed (on production)',
+      verified: 'revoked (failed on production)',
+    });
+    const again = await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '1s');
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
   });
 
   it('Ctrl-C during the watch aborts cleanly: exit 3 and the traffic it found, restored', async () => {
