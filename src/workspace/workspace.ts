@@ -1,3 +1,4 @@
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../audit/index.js';
 import { type Config, loadConfig } from '../config/index.js';
@@ -57,6 +58,21 @@ export function workspacePaths(config: Config): WorkspacePaths {
   };
 }
 
+/**
+ * The state folder holds the vault key, the state database, backups and the agent token: 0700, its
+ * database 0600, whatever the umask. Existing folders from older versions are tightened on open.
+ */
+export function secureStateDir(paths: WorkspacePaths): void {
+  mkdirSync(paths.state, { recursive: true, mode: 0o700 });
+  chmodSync(paths.state, 0o700);
+  if (existsSync(paths.backups)) chmodSync(paths.backups, 0o700);
+}
+
+/** Owner-only: the file and SQLite's side files when present. */
+export function secureFile(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
+
 export function openWorkspace(options: OpenWorkspaceOptions): Workspace {
   const config = loadConfig({
     cwd: options.cwd,
@@ -67,7 +83,9 @@ export function openWorkspace(options: OpenWorkspaceOptions): Workspace {
   const clock = options.clock ?? systemClock;
   const processes = options.processes ?? nodeProcessRunner;
   const paths = workspacePaths(config);
+  secureStateDir(paths);
   const store = StateStore.open(paths.database);
+  secureFile(paths.database);
   const knownSecrets = new Set<string>();
   const log =
     options.log ??
