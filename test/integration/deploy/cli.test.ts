@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/kernel/free-port.js';
@@ -241,5 +241,54 @@ environments:
     expect((await cli('deploy', 'production', '--strategy', 'all-at-once', '--watch', '1s')).exitCode).toBe(
       0,
     );
+  });
+  it('revisions never get an admin or read-only console credential, after a deploy and after a rotation rollout', async () => {
+    const add = async (name: string, kind: string, value: string) => {
+      const r = await runProdguard(['secrets', 'add', name, '--env', 'staging', '--kind', kind], {
+        cwd: repo.dir,
+        env,
+        input: value,
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+    };
+    await add('DATABASE_URL_ADMIN', 'external', 'postgresql://admin:admin-pw-0123456789@127.0.0.1:1/app');
+    await add('DATABASE_URL_READONLY', 'external', 'postgresql://ro:readonly-pw-0123456789@127.0.0.1:1/app');
+    await add('JWT_SECRET', 'random', 'first-jwt-key-0123456789abcdef');
+    /** The environment of every live process running from this project's artifacts. */
+    const revisionEnvs = () => {
+      const found: Record<string, string>[] = [];
+      for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+        try {
+          if (!realpathSync(`/proc/${pid}/cwd`).startsWith(join(repo.dir, '.prodguard', 'artifacts')))
+            continue;
+          const vars = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+          found.push(
+            Object.fromEntries(vars.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)])),
+          );
+        } catch {
+          // The process exited while we looked.
+        }
+      }
+      return found;
+    };
+    const deployed = await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '1s');
+    expect(deployed.exitCode, deployed.stdout + deployed.stderr).toBe(0);
+    const afterDeploy = revisionEnvs().filter((e) => e.PRODGUARD_ENVIRONMENT === 'staging');
+    expect(afterDeploy.some((e) => e.JWT_SECRET === 'first-jwt-key-0123456789abcdef')).toBe(true);
+    const rotated = await cli('secrets', 'rotate', 'JWT_SECRET', '--env', 'staging');
+    expect(rotated.exitCode, rotated.stdout + rotated.stderr).toBe(0);
+    const afterRotation = revisionEnvs().filter((e) => e.PRODGUARD_ENVIRONMENT === 'staging');
+    expect(afterRotation.some((e) => e.JWT_SECRET && e.JWT_SECRET !== 'first-jwt-key-0123456789abcdef')).toBe(
+      true,
+    );
+    for (const vars of [...afterDeploy, ...afterRotation]) {
+      const joined = Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n');
+      expect(vars.DATABASE_URL_ADMIN).toBeUndefined();
+      expect(vars.DATABASE_URL_READONLY).toBeUndefined();
+      expect(joined).not.toContain('admin-pw-0123456789');
+      expect(joined).not.toContain('readonly-pw-0123456789');
+    }
   });
 });
