@@ -2,7 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
 import { freePort } from '../../../src/kernel/free-port.js';
+import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
 import { APP_FILES, appConfig } from './deploy-fixture.js';
@@ -21,6 +23,7 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
     const response = await fetch(`http://127.0.0.1:${routers[env]}${path}`);
     return { status: response.status, body: await response.text() };
   };
+  const artifactsDir = () => loadConfig({ cwd: repo.dir }).artifactsDirPath;
   const release = async (version: string) => {
     repo.write('behavior.json', `${JSON.stringify({ version })}\n`);
     return repo.commitAll(version);
@@ -71,6 +74,8 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
     routers = { staging, production };
     repo = await createTempRepo({
       ...APP_FILES,
+      // The project's own test: the only one any test runner should find in its tree after deploys.
+      'own.test.mjs': "import { it } from 'vitest';\nit('own', () => {});\n",
       'behavior.json': '{ "version": "v1" }\n',
       'prodguard.yaml': appConfig(agentPort, '').replace(
         /environments:[\s\S]*$/,
@@ -117,7 +122,7 @@ environments:
       /✗ staging-first +commit [0-9a-f]{7} has no verified release on staging \(decided before building\)/,
     );
     // Refused before any build: no artifact of v2 exists.
-    expect(existsSync(join(repo.dir, '.prodguard', 'artifacts', v2))).toBe(false);
+    expect(existsSync(join(artifactsDir(), v2))).toBe(false);
     expect(refused.stdout).toContain(`prodguard deploy staging --commit ${v2.slice(0, 12)}`);
 
     const promoted = await cli('deploy', 'production', '--commit', 'HEAD~1', '--watch', '1s');
@@ -259,8 +264,7 @@ environments:
       const found: Record<string, string>[] = [];
       for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
         try {
-          if (!realpathSync(`/proc/${pid}/cwd`).startsWith(join(repo.dir, '.prodguard', 'artifacts')))
-            continue;
+          if (!realpathSync(`/proc/${pid}/cwd`).startsWith(artifactsDir())) continue;
           const vars = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
           found.push(
             Object.fromEntries(vars.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)])),
@@ -290,5 +294,32 @@ environments:
       expect(joined).not.toContain('admin-pw-0123456789');
       expect(joined).not.toContain('readonly-pw-0123456789');
     }
+  });
+  it("after its deploys, test runners find only the project's own tests: no release copies in its tree", async () => {
+    await release('v3');
+    const third = await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '1s');
+    expect(third.exitCode, third.stdout + third.stderr).toBe(0);
+    expect(readdirSync(artifactsDir()).filter((n) => /^[0-9a-f]{40}$/.test(n)).length).toBeGreaterThanOrEqual(
+      3,
+    );
+    expect(artifactsDir().startsWith(repo.dir)).toBe(false);
+    // vitest, for real: its default include, its default excludes.
+    const vitest = await nodeProcessRunner.run(
+      join(process.cwd(), 'node_modules', '.bin', 'vitest'),
+      ['list', '--filesOnly', '--root', repo.dir],
+      { cwd: repo.dir, timeoutMs: 60_000 },
+    );
+    expect(vitest.stdout.trim().split('\n').filter(Boolean)).toEqual(['own.test.mjs']);
+    // jest's default testMatch, which ignores .gitignore and skips only node_modules (jest is not installed here).
+    const jestMatch = /(^|\/)__tests__\/.*\.[mc]?[jt]sx?$|(^|\/)([^/]*\.)?(test|spec)\.[mc]?[jt]sx?$/;
+    const walk = (dir: string, rel = ''): string[] =>
+      readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) => {
+        const path = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) return e.name === 'node_modules' || e.name === '.git' ? [] : walk(dir, path);
+        return jestMatch.test(path) ? [path] : [];
+      });
+    expect(walk(repo.dir)).toEqual(['own.test.mjs']);
+    // mocha's default spec (./test/*.{js,cjs,mjs}) and its --recursive form: no folder of copies to find.
+    expect(walk(repo.dir).filter((p) => p.startsWith('test/'))).toEqual([]);
   });
 });

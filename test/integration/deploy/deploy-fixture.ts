@@ -146,7 +146,7 @@ export async function createDeployFixture(): Promise<DeployFixture> {
           buildRelease({
             commit,
             repoDir: repo.dir,
-            artifactsDir: join(parsed.stateDirPath, 'artifacts'),
+            artifactsDir: parsed.artifactsDirPath,
             processes: nodeProcessRunner,
             clock: systemClock,
             ...(signal ? { signal } : {}),
@@ -155,7 +155,7 @@ export async function createDeployFixture(): Promise<DeployFixture> {
           peekRelease({
             commit,
             repoDir: repo.dir,
-            artifactsDir: join(parsed.stateDirPath, 'artifacts'),
+            artifactsDir: parsed.artifactsDirPath,
             processes: nodeProcessRunner,
           }),
       },
