@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -24,5 +26,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores in CI: integration tests spawn servers and CLIs of their own.
     maxWorkers: 2,
+    // Built releases live outside each project's tree; in tests, under the temp folder, not in ~/.local/state.
+    env: { PRODGUARD_STATE_HOME: join(tmpdir(), 'prodguard-test-state') },
   },
 });

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import {
   type Alias,
@@ -29,6 +31,12 @@ export interface Config extends ParsedConfig {
   readonly root: string;
   /** Absolute state folder. */
   readonly stateDirPath: string;
+  /**
+   * Where built releases live: outside the project's tree, so test runners, coverage and editors never see
+   * copies of the app. `<stateDir>/artifacts` when stateDir is outside the tree; otherwise
+   * `$PRODGUARD_STATE_HOME` (else `$XDG_STATE_HOME`, else `~/.local/state`)`/prodguard/<name>-<hash>/artifacts`.
+   */
+  readonly artifactsDirPath: string;
   /** Environment names in the order written (the promotion chain). */
   readonly environmentOrder: readonly string[];
 }
@@ -97,13 +105,32 @@ export function parseConfigText(text: string, file: string, knownRuleIds?: reado
   }
   const parsed = result.data!;
   const root = dirname(file);
+  const stateDirPath = isAbsolute(parsed.stateDir) ? parsed.stateDir : join(root, parsed.stateDir);
   return Object.freeze({
     ...parsed,
     file,
     root,
-    stateDirPath: isAbsolute(parsed.stateDir) ? parsed.stateDir : join(root, parsed.stateDir),
+    stateDirPath,
+    artifactsDirPath: artifactsDirOf(root, stateDirPath, parsed.project.name, process.env),
     environmentOrder: Object.keys(parsed.environments),
   });
+}
+
+/** See Config.artifactsDirPath. */
+export function artifactsDirOf(
+  root: string,
+  stateDirPath: string,
+  projectName: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  const rel = relative(root, stateDirPath);
+  const insideTree = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  if (!insideTree) return join(stateDirPath, 'artifacts');
+  const home =
+    env.PRODGUARD_STATE_HOME || env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  const slug = projectName.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'project';
+  const hash = createHash('sha256').update(resolve(root)).digest('hex').slice(0, 12);
+  return join(home, 'prodguard', `${slug}-${hash}`, 'artifacts');
 }
 
 type PathSegment = string | number;

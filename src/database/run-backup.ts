@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { AuditLog } from '../audit/index.js';
 import type { Clock } from '../kernel/clock.js';
@@ -63,12 +72,17 @@ function fileStamp(at: Date): string {
  * /dev/null that reads every data block); path, size, duration and SHA-256 are recorded.
  */
 export async function runBackup(options: RunBackupOptions, deps: BackupDeps): Promise<BackupRecord> {
-  mkdirSync(options.dir, { recursive: true });
+  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dir, 0o700);
   const started = deps.clock.now();
   const startedMs = deps.clock.nowMs();
   const path = join(
     options.dir,
     `${options.environment}-${databaseNameOf(options.url)}-${fileStamp(started)}-${process.pid}.dump`,
+  );
+  // Created owner-only before pg_dump writes it (pg_dump truncates and keeps the mode): no readable window.
+  closeSync(
+    openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600),
   );
   const conn = libpqConnection(options.url);
   const env = { ...deps.env, ...conn.env };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProdguardError } from '../kernel/errors.js';
+import { isProdguardError, ProdguardError } from '../kernel/errors.js';
 import { freePort } from '../kernel/free-port.js';
 import { type EmbeddedCluster, startEmbeddedCluster } from '../kernel/load-embedded-postgres.js';
 import { openPgSession, redactUrl, withDatabase } from './pg-session.js';
@@ -87,6 +87,8 @@ export async function startEmbeddedScratchServer(
     });
   } catch (cause) {
     rmSync(dir, { recursive: true, force: true });
+    // Its own message already says which folder and how to fix it.
+    if (isProdguardError(cause) && cause.code === 'PRODGUARD_DB_EMBEDDED_UNREACHABLE') throw cause;
     throw new ProdguardError(
       'PRODGUARD_DB_EMBEDDED',
       'Cannot start the embedded PostgreSQL for scratch databases.',

@@ -10,10 +10,18 @@ export function createDeployAnnotator(
 ): (service: Service, revision: Revision) => Record<string, string> {
   return (service, revision) => {
     const verdict = store.latestVerdicts(service.name).find((v) => v.revision === revision.name);
-    const verification = store.latestVerification(service.name, revision.release.digest);
+    const { verification, revokedBy } = store.standingVerification(service.name, revision.release.digest);
+    const failedElsewhere = verdict?.details.releaseFailedOn;
     return {
-      verdict: verdict?.verdict ?? '',
-      verified: verification ? verification.at.slice(0, 16).replace('T', ' ') : '',
+      verdict:
+        verdict?.verdict === 'failed' && typeof failedElsewhere === 'string'
+          ? `failed (on ${failedElsewhere})`
+          : (verdict?.verdict ?? ''),
+      verified: verification
+        ? verification.at.slice(0, 16).replace('T', ' ')
+        : revokedBy
+          ? `revoked (failed on ${revokedBy.environment})`
+          : '',
     };
   };
 }

@@ -25,6 +25,8 @@ export interface DeployCheckContext {
 /** A check from another domain (preflight), already bound to its own context. */
 export interface BoundRuleCheck {
   readonly ruleId: string;
+  /** `expensive` (a test suite) runs only after the cheap rules passed and the release is built. */
+  readonly cost?: 'cheap' | 'expensive';
   run(): Promise<CheckOutcome>;
 }
 
@@ -47,10 +49,24 @@ export const stagingFirstCheck: RuleCheck<DeployCheckContext> = {
   ruleId: 'staging-first',
   async run(ctx): Promise<CheckOutcome> {
     if (!ctx.requires) return { status: 'pass', message: `${ctx.environment} requires no other environment` };
+    if (!ctx.release.digest) return commitVerifiedBeforeBuild(ctx, ctx.requires);
     const digest = short(ctx.release.digest);
     const how = `Deploy this exact release to ${ctx.requires} first: prodguard deploy ${ctx.requires} --commit ${ctx.release.commit.slice(0, 12)} (it is verified when its watch passes), or --override staging-first --reason "<why>".`;
-    const verification = ctx.store.latestVerification(ctx.requires, ctx.release.digest);
+    const { verification, revokedBy } = ctx.store.standingVerification(ctx.requires, ctx.release.digest);
     const details = { digest: ctx.release.digest, commit: ctx.release.commit, requires: ctx.requires };
+    if (revokedBy) {
+      return {
+        status: 'fail',
+        message: `release ${digest} (commit ${ctx.release.commit.slice(0, 7)}) ${revokedBy.verdict === 'rolled-back' ? 'was rolled back' : 'failed'} on ${revokedBy.environment} at ${revokedBy.at} (${revokedBy.revision}); that revokes its verification on ${ctx.requires}`,
+        hint: `A release that failed anywhere needs a new verification on ${ctx.requires} made after the failure: fix it and deploy a new commit to ${ctx.requires}, or redeploy this one there (prodguard deploy ${ctx.requires} --commit ${ctx.release.commit.slice(0, 12)}) and let its watch pass.`,
+        details: {
+          ...details,
+          failedOn: revokedBy.environment,
+          failedAt: revokedBy.at,
+          failedRevision: revokedBy.revision,
+        },
+      };
+    }
     if (!verification) {
       return {
         status: 'fail',
@@ -86,6 +102,29 @@ export const stagingFirstCheck: RuleCheck<DeployCheckContext> = {
     };
   },
 };
+
+/**
+ * Before a build: the commit was never built here, so no digest is known. Some release of the commit must
+ * still stand verified on the required environment; otherwise refuse now, before building or testing.
+ * The full check runs again on the built digest.
+ */
+function commitVerifiedBeforeBuild(ctx: DeployCheckContext, requires: string): CheckOutcome {
+  const commit = ctx.release.commit;
+  const details = { commit, requires, beforeBuild: true };
+  if (ctx.store.commitVerified(requires, commit)) {
+    return {
+      status: 'pass',
+      message: `commit ${commit.slice(0, 7)} has a verified release on ${requires}`,
+      details,
+    };
+  }
+  return {
+    status: 'fail',
+    message: `commit ${commit.slice(0, 7)} has no verified release on ${requires} (decided before building)`,
+    hint: `Deploy this exact release to ${requires} first: prodguard deploy ${requires} --commit ${commit.slice(0, 12)} (it is verified when its watch passes), or --override staging-first --reason "<why>".`,
+    details,
+  };
+}
 
 /** Open incidents, read from the incident domain's table when it exists. */
 export function readOpenIncidents(store: StateStore, environment: string): { id: string; title: string }[] {

@@ -20,6 +20,8 @@ export interface DeployParams {
   /** The traffic the deploy found: what abort restores exactly. */
   trafficBefore: TrafficTarget[];
   overrides?: { rule: string; reason: string | undefined }[];
+  /** The release's own files (the local artifact): the smoke test runs there, so it is the release's own. */
+  releaseDir?: string;
 }
 
 /** Why a deploy is being compensated; journaled so a resumed deploy only finishes the compensation. */

@@ -27,6 +27,34 @@ export interface VerificationRecord {
   operationId: string | undefined;
 }
 
+interface VerdictRow {
+  environment: string;
+  revision: string;
+  verdict: string;
+  digest: string;
+  commit_sha: string;
+  operation_id: string | null;
+  at: string;
+  details: string;
+}
+
+/** A failure judges the release; an abort (Ctrl-C, abort after a crash) is the operator's choice and does not. */
+const judgesRelease = (verdict: RevisionVerdictKind, details: Record<string, unknown>) =>
+  (verdict === 'failed' || verdict === 'rolled-back') && details.aborted !== true;
+
+function toVerdict(r: VerdictRow): RevisionVerdictRecord {
+  return {
+    environment: r.environment,
+    revision: r.revision,
+    verdict: r.verdict as RevisionVerdictKind,
+    digest: r.digest,
+    commit: r.commit_sha,
+    operationId: r.operation_id ?? undefined,
+    at: r.at,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+  };
+}
+
 /**
  * The deploy domain's tables: revision verdicts, verification records, breaches, and rows in the core
  * release_marks table. Operations and their journal belong to the kernel (src/operations).
@@ -48,21 +76,107 @@ export class DeployStore {
     return this.#clock.now().toISOString();
   }
 
+  /**
+   * Records a revision's verdict. A failure (failed, rolled-back) judges the release, not only the revision:
+   * in the same transaction every other revision of that digest still marked known-good, on any environment,
+   * is marked failed too, so no environment keeps it as a rollback target or as proof for promotion.
+   */
   recordVerdict(input: Omit<RevisionVerdictRecord, 'at'>): void {
-    this.#store.db
-      .prepare(
-        'INSERT INTO revision_verdicts(environment, revision, verdict, digest, commit_sha, operation_id, at, details) VALUES (?,?,?,?,?,?,?,?)',
-      )
-      .run(
+    const at = this.#now();
+    const insert = this.#store.db.prepare(
+      'INSERT INTO revision_verdicts(environment, revision, verdict, digest, commit_sha, operation_id, at, details) VALUES (?,?,?,?,?,?,?,?)',
+    );
+    this.#store.db.transaction(() => {
+      insert.run(
         input.environment,
         input.revision,
         input.verdict,
         input.digest,
         input.commit,
         input.operationId ?? null,
-        this.#now(),
+        at,
         JSON.stringify(input.details),
       );
+      if (!judgesRelease(input.verdict, input.details) || !input.digest) return;
+      const environments = this.#store.db
+        .prepare<[string], { environment: string }>(
+          'SELECT DISTINCT environment FROM revision_verdicts WHERE digest = ?',
+        )
+        .all(input.digest);
+      for (const { environment } of environments) {
+        for (const v of this.latestVerdicts(environment)) {
+          if (v.digest !== input.digest || v.verdict !== 'known-good') continue;
+          if (v.environment === input.environment && v.revision === input.revision) continue;
+          insert.run(
+            v.environment,
+            v.revision,
+            'failed',
+            v.digest,
+            v.commit,
+            input.operationId ?? null,
+            at,
+            JSON.stringify({
+              releaseFailedOn: input.environment,
+              revision: input.revision,
+              verdict: input.verdict,
+            }),
+          );
+        }
+      }
+    })();
+  }
+
+  /** The newest failure (failed or rolled-back) of a release on any environment where it ran and failed. */
+  latestFailure(digest: string): RevisionVerdictRecord | undefined {
+    const row = this.#store.db
+      .prepare<[string], VerdictRow>(
+        `SELECT * FROM revision_verdicts WHERE digest = ? AND verdict IN ('failed', 'rolled-back')
+           AND json_extract(details, '$.releaseFailedOn') IS NULL
+           AND COALESCE(json_extract(details, '$.aborted'), 0) = 0 ORDER BY id DESC LIMIT 1`,
+      )
+      .get(digest);
+    return row ? toVerdict(row) : undefined;
+  }
+
+  /**
+   * The newest verification of a release on an environment that still counts: made after the release's
+   * latest failure anywhere. A failure revokes every earlier verification.
+   */
+  standingVerification(
+    environment: string,
+    digest: string,
+  ): { verification: VerificationRecord | undefined; revokedBy: RevisionVerdictRecord | undefined } {
+    const verification = this.latestVerification(environment, digest);
+    const failure = this.latestFailure(digest);
+    if (verification && failure && failure.at >= verification.at) {
+      return { verification: undefined, revokedBy: failure };
+    }
+    return { verification, revokedBy: undefined };
+  }
+
+  /** Whether some release of a commit (any digest) has a standing verification on an environment. */
+  commitVerified(environment: string, commit: string): boolean {
+    const digests = this.#store.db
+      .prepare<[string, string], { digest: string }>(
+        'SELECT DISTINCT digest FROM verifications WHERE environment = ? AND commit_sha = ?',
+      )
+      .all(environment, commit);
+    return digests.some((d) => this.standingVerification(environment, d.digest).verification !== undefined);
+  }
+
+  /** Environments on which a release was verified, each with whether a later failure revoked it. */
+  releaseStanding(digest: string): { environment: string; verifiedAt: string; failed: boolean }[] {
+    const rows = this.#store.db
+      .prepare<[string], { environment: string; at: string }>(
+        'SELECT environment, MAX(at) AS at FROM verifications WHERE digest = ? GROUP BY environment ORDER BY environment',
+      )
+      .all(digest);
+    const failure = this.latestFailure(digest);
+    return rows.map((r) => ({
+      environment: r.environment,
+      verifiedAt: r.at,
+      failed: failure !== undefined && failure.at >= r.at,
+    }));
   }
 
   /** The latest verdict of every revision of an environment, newest first. */
@@ -87,16 +201,7 @@ export class DeployStore {
          ORDER BY v.id DESC`,
       )
       .all(environment)
-      .map((r) => ({
-        environment: r.environment,
-        revision: r.revision,
-        verdict: r.verdict as RevisionVerdictKind,
-        digest: r.digest,
-        commit: r.commit_sha,
-        operationId: r.operation_id ?? undefined,
-        at: r.at,
-        details: JSON.parse(r.details) as Record<string, unknown>,
-      }));
+      .map(toVerdict);
   }
 
   /** The newest revision whose latest verdict is known-good, skipping `except`. */

@@ -1,6 +1,6 @@
 import { openPlatformFor } from '../gcp/index.js';
 import { OperationStore } from '../operations/index.js';
-import { buildRelease, connectLocalPlatform } from '../platform/index.js';
+import { buildRelease, connectLocalPlatform, peekRelease } from '../platform/index.js';
 import { isAdminSecretName, SecretPins } from '../secrets/index.js';
 import type { Workspace } from '../workspace/index.js';
 import type { DeployChecks } from './deploy-checks.js';
@@ -49,6 +49,13 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
         processes: ws.processes,
         clock: ws.clock,
         ...(signal ? { signal } : {}),
+      }),
+    peek: (commit) =>
+      peekRelease({
+        commit,
+        repoDir: ws.config.root,
+        artifactsDir: ws.paths.artifacts,
+        processes: ws.processes,
       }),
   };
   return {

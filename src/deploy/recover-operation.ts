@@ -84,7 +84,7 @@ export async function abortPipelineOperation(
     restored = await restoreTrafficBefore(config, deploy, deps);
     const revision = deploy.state.revision;
     if (revision && !deploy.params.trafficBefore.some((t) => t.revision === revision)) {
-      markRevision(deps, deploy, 'rolled-back', { reason: 'aborted after an interruption' });
+      markRevision(deps, deploy, 'rolled-back', { reason: 'aborted after an interruption', aborted: true });
     }
   }
   const message = `Aborted ${op.kind} ${op.id}; ${restored}.`;

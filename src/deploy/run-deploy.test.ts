@@ -129,12 +129,68 @@ describe('staging first', () => {
     const verdict = result.verdicts.find((v) => v.id === 'staging-first')!;
     expect(verdict.status).toBe('fail');
     expect(verdict.message).toBe(
-      `release ${h.digestOf(sha).slice(7, 19)} (commit ${sha.slice(0, 7)}) has no verification on staging`,
+      `commit ${sha.slice(0, 7)} has no verified release on staging (decided before building)`,
     );
     expect(verdict.hint).toContain(`prodguard deploy staging --commit ${sha.slice(0, 12)}`);
     expect(verdict.hint).toContain('--override staging-first --reason');
     expect(await h.platform.listRevisions('production')).toEqual([]);
     expect(h.audit.list().map((e) => `${e.action}:${e.outcome}`)).toEqual(['deploy:refused']);
+  });
+
+  it('refuses an unverified release before building it and before the test suite runs', async () => {
+    const sha = await h.commit('unverified');
+    let testsRan = 0;
+    const checks = {
+      checksFor: async () => [
+        {
+          ruleId: 'tests-pass',
+          cost: 'expensive' as const,
+          run: async () => {
+            testsRan += 1;
+            return { status: 'pass' as const, message: 'suite passed' };
+          },
+        },
+      ],
+    };
+    const result = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps({ checks }));
+    expect(result.outcome).toBe('refused');
+    expect(h.built).toEqual([]);
+    expect(testsRan).toBe(0);
+    expect(result.verdicts.map((v) => `${v.id}:${v.status}`)).toContain('staging-first:fail');
+    // Once staging verified it, the suite runs (after the build) and production proceeds.
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps({ checks }));
+    const testsOnStaging = testsRan;
+    const promoted = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha },
+      h.deps({ checks }),
+    );
+    expect(promoted.outcome).toBe('success');
+    expect(testsRan).toBe(testsOnStaging + 1);
+  });
+
+  it('a built but unverified release is refused by its digest, before the suite', async () => {
+    const sha = await h.commit('built, never verified');
+    await h.deps().builder.build(sha);
+    const result = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(result.verdicts.find((v) => v.id === 'staging-first')!.message).toBe(
+      `release ${h.digestOf(sha).slice(7, 19)} (commit ${sha.slice(0, 7)}) has no verification on staging`,
+    );
+  });
+
+  it('a held lock refuses before the build', async () => {
+    const sha = await h.commit('locked');
+    const { acquireEnvironmentLock } = await import('../store/index.js');
+    const lock = await acquireEnvironmentLock(h.state, {
+      environment: 'staging',
+      operation: 'maintenance',
+      owner: 'other@example.com',
+      clock: h.clock,
+    });
+    const error = await errorOf(runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps()));
+    expect(error).toMatchObject({ code: 'PRODGUARD_LOCK_HELD' });
+    expect(h.built).toEqual([]);
+    lock.release();
   });
 
   it('refuses an expired verification', async () => {
@@ -239,6 +295,51 @@ describe('staging first', () => {
     expect(
       h.state.db.prepare("SELECT tag FROM release_marks WHERE environment = 'production'").all(),
     ).toEqual([{ tag: 'v20260107-1001' }]);
+  });
+});
+
+describe('a failure revokes verifications', () => {
+  it('a release that failed its production canary cannot be redeployed on its old staging verification', async () => {
+    await shipToProduction('v1');
+    const sha = await h.commit('v2 faulty');
+    const staging = await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    expect(staging.outcome).toBe('success');
+    h.platform.behave(h.digestOf(sha), { errorRate: 0.5 }, 'production');
+    h.platform.setLoad('production', 200);
+    const failed = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(failed.outcome).toBe('rolled-back');
+    h.clock.advance(180_000);
+    const again = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(again.outcome).toBe('refused');
+    const verdict = again.verdicts.find((v) => v.id === 'staging-first')!;
+    expect(verdict.status).toBe('fail');
+    expect(verdict.message).toContain(`failed on production`);
+    expect(verdict.message).toContain(`${failed.revision}); that revokes its verification on staging`);
+    // Staging no longer keeps the release as known-good, and status says where it failed.
+    const onStaging = h.store.latestVerdicts('staging').find((v) => v.revision === staging.revision)!;
+    expect(onStaging).toMatchObject({ verdict: 'failed', details: { releaseFailedOn: 'production' } });
+    expect(h.store.releaseStanding(h.digestOf(sha))).toEqual([
+      { environment: 'staging', verifiedAt: expect.any(String), failed: true },
+    ]);
+    // A new staging verification made after the failure counts again.
+    h.platform.behave(h.digestOf(sha), {}, 'production');
+    await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps());
+    expect(h.store.standingVerification('staging', h.digestOf(sha)).verification).toBeDefined();
+  });
+
+  it('a release rolled back on staging is not promoted on its earlier verification', async () => {
+    await shipToProduction('v1');
+    const sha = await h.commit('v2');
+    expect((await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps())).outcome).toBe(
+      'success',
+    );
+    await runRollback(h.config, { environment: 'staging' }, h.deps());
+    h.clock.advance(1_400);
+    const result = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(result.outcome).toBe('refused');
+    expect(result.verdicts.find((v) => v.id === 'staging-first')!.message).toMatch(
+      /was rolled back on staging .*revokes its verification on staging/,
+    );
   });
 });
 

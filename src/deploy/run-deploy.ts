@@ -12,8 +12,15 @@ import {
   type StepResult,
 } from '../operations/index.js';
 import type { ReleaseRef, TrafficTarget } from '../platform/index.js';
-import { evaluateRules, isInScope, type RuleCheck, type RuleOverride, type Verdict } from '../rules/index.js';
-import { withEnvironmentLock } from '../store/index.js';
+import {
+  evaluateRules,
+  isInScope,
+  type RuleCheck,
+  type RuleEvaluation,
+  type RuleOverride,
+  type Verdict,
+} from '../rules/index.js';
+import { isLockHolderLive, LockHeldError, readLockHolders, withEnvironmentLock } from '../store/index.js';
 import type { Breach } from './analyze-sample.js';
 import { applyTraffic, effectiveTraffic } from './apply-traffic.js';
 import { DEPLOY_RULE_CHECKS, type DeployCheckContext } from './deploy-checks.js';
@@ -77,11 +84,9 @@ export async function runDeploy(
     });
   }
   const env = config.environments[request.environment]!;
-  const built = await deps.builder.build(request.commit ?? 'HEAD', deps.signal);
-  const release: ReleaseRef = { commit: built.commit, digest: built.digest };
-
   const requires = env.requires;
-  const context: DeployCheckContext = {
+  const commitish = request.commit ?? 'HEAD';
+  const contextFor = (release: ReleaseRef): DeployCheckContext => ({
     environment: request.environment,
     requires,
     release,
@@ -91,64 +96,56 @@ export async function runDeploy(
     verificationMaxAgeMs: settings.verificationMaxAge,
     requiredSettings: requires ? resolveAnalysisSettings(config, settings, requires) : undefined,
     hotfix: request.hotfix,
-  };
-  const extra = deps.checks
-    ? await deps.checks.checksFor({
-        environment: request.environment,
-        release,
-        ...(request.note ? { note: request.note } : {}),
-      })
-    : [];
-  const checks: RuleCheck<DeployCheckContext>[] = [
-    ...DEPLOY_RULE_CHECKS,
-    fullWatchCheck(request.watchMs, config.watch),
-    ...extra.map((c) => ({ ruleId: c.ruleId, run: () => c.run() })),
-  ];
-  const evaluation = await evaluateRules({
-    config,
-    action: 'deploy',
-    environment: request.environment,
-    checks,
-    context,
-    overrides: request.overrides ?? [],
-    clock: deps.clock,
   });
-  deps.events.emit('deploy:rules', { environment: request.environment, verdicts: evaluation.verdicts });
-  const base = {
-    environment: request.environment,
-    release,
-    verdicts: evaluation.verdicts,
-    breaches: [] as Breach[],
-    tag: undefined,
-  };
-  if (!evaluation.ok) {
-    const message = `Deploy to ${request.environment} refused by ${evaluation.blocking.map((v) => v.id).join(', ')}.`;
-    deps.ops.record({
-      actor: deps.actor,
-      environment: request.environment,
+  const evaluate = async (release: ReleaseRef, phase: 'cheap' | 'all') => {
+    const extra = deps.checks
+      ? await deps.checks.checksFor({
+          environment: request.environment,
+          release,
+          ...(request.note ? { note: request.note } : {}),
+        })
+      : [];
+    const bound = phase === 'cheap' ? extra.filter((c) => c.cost !== 'expensive') : extra;
+    const checks: RuleCheck<DeployCheckContext>[] = [
+      ...DEPLOY_RULE_CHECKS,
+      fullWatchCheck(request.watchMs, config.watch),
+      ...bound.map((c) => ({ ruleId: c.ruleId, run: () => c.run() })),
+    ];
+    return evaluateRules({
+      config,
       action: 'deploy',
-      target: release.commit,
-      outcome: 'refused',
-      details: { message, rules: evaluation.blocking.map((v) => ({ id: v.id, message: v.message })) },
-    });
-    deps.events.emit('operation:finished', {
-      operationId: '',
       environment: request.environment,
-      kind: 'deploy',
-      outcome: 'refused',
-      elapsedMs: 0,
-      message,
+      checks,
+      context: contextFor(release),
+      overrides: request.overrides ?? [],
+      clock: deps.clock,
+      ...(phase === 'cheap' ? { only: checks.map((c) => c.ruleId) } : {}),
     });
-    return {
-      ...base,
-      operationId: undefined,
-      outcome: 'refused',
-      message,
-      revision: undefined,
-      steps: [],
-      times: undefined,
-    };
+  };
+
+  // Cheap refusals first (staging-first, freeze, incident, lock): before a build or a test suite runs.
+  const peeked = await deps.builder.peek(commitish);
+  const early = await evaluate({ commit: peeked.commit, digest: peeked.digest ?? '' }, 'cheap');
+  if (!early.ok)
+    return refuseDeploy(
+      deps,
+      request.environment,
+      { commit: peeked.commit, digest: peeked.digest ?? '' },
+      early,
+    );
+  const waitMs = request.lockWaitMs ?? settings.lockWait ?? 0;
+  if (waitMs === 0) {
+    const holder = readLockHolders(deps.ops.stateStore).find(
+      (h) => h.environment === request.environment && isLockHolderLive(h, deps.clock.nowMs()),
+    );
+    if (holder) throw new LockHeldError(holder, 0);
   }
+
+  const built = await deps.builder.build(commitish, deps.signal);
+  const release: ReleaseRef = { commit: built.commit, digest: built.digest };
+  const evaluation = await evaluate(release, 'all');
+  if (!evaluation.ok) return refuseDeploy(deps, request.environment, release, evaluation);
+  deps.events.emit('deploy:rules', { environment: request.environment, verdicts: evaluation.verdicts });
 
   const times = planDetectionTimes(analysis, settings.switchTimeout);
   return withEnvironmentLock(
@@ -158,7 +155,7 @@ export async function runDeploy(
       operation: `deploy ${release.commit.slice(0, 12)}`,
       owner: deps.actor,
       clock: deps.clock,
-      waitMs: request.lockWaitMs ?? settings.lockWait ?? 0,
+      waitMs,
       ...(deps.lockTtlMs ? { ttlMs: deps.lockTtlMs } : {}),
     },
     async (lock) => {
@@ -199,6 +196,7 @@ export async function runDeploy(
         ...(request.note ? { note: redactText(request.note) } : {}),
         ...(request.hotfix ? { hotfix: request.hotfix } : {}),
         ...(stableRevision ? { stableRevision } : {}),
+        ...(built.dir ? { releaseDir: built.dir } : {}),
       };
       const pinned = deps.pinnedSecrets?.(request.environment) ?? {};
       if (Object.keys(pinned).length > 0) params.secrets = pinned;
@@ -262,6 +260,46 @@ function fullWatchCheck(watchMs: number | undefined, configuredMs: number): Rule
         details: { watchMs, configuredMs },
       };
     },
+  };
+}
+
+/** A refusal by the rules: recorded (no operation starts), reported with every verdict. */
+function refuseDeploy(
+  deps: DeployPipelineDeps,
+  environment: string,
+  release: ReleaseRef,
+  evaluation: RuleEvaluation,
+): DeployResult {
+  deps.events.emit('deploy:rules', { environment, verdicts: evaluation.verdicts });
+  const message = `Deploy to ${environment} refused by ${evaluation.blocking.map((v) => v.id).join(', ')}.`;
+  deps.ops.record({
+    actor: deps.actor,
+    environment,
+    action: 'deploy',
+    target: release.commit,
+    outcome: 'refused',
+    details: { message, rules: evaluation.blocking.map((v) => ({ id: v.id, message: v.message })) },
+  });
+  deps.events.emit('operation:finished', {
+    operationId: '',
+    environment,
+    kind: 'deploy',
+    outcome: 'refused',
+    elapsedMs: 0,
+    message,
+  });
+  return {
+    operationId: undefined,
+    environment,
+    outcome: 'refused',
+    message,
+    release,
+    revision: undefined,
+    verdicts: evaluation.verdicts,
+    steps: [],
+    breaches: [],
+    times: undefined,
+    tag: undefined,
   };
 }
 
@@ -370,7 +408,7 @@ export async function executeDeploy(
       );
       await runner.step(
         'smoke',
-        () => runSmoke(config, deps, settings.smoke, environment, revision, created.url),
+        () => runSmoke(config, deps, settings.smoke, environment, revision, created.url, params.releaseDir),
         (d) => d.summary,
       );
     } catch (error) {
@@ -462,7 +500,7 @@ export async function executeDeploy(
   } catch (error) {
     if (deps.signal?.aborted) {
       const restored = await restoreTrafficBefore(config, op, deps);
-      markRevision(deps, op, 'rolled-back', { reason: 'aborted (Ctrl-C)' });
+      markRevision(deps, op, 'rolled-back', { reason: 'aborted (Ctrl-C)', aborted: true });
       return finish('aborted', `Aborted; ${restored}.`, {}, 'interrupted by the operator');
     }
     if (isProdguardError(error) && error.code === 'PRODGUARD_OPERATION_LOCK_LOST') throw error;
@@ -680,10 +718,12 @@ async function runSmoke(
   environment: string,
   revision: string,
   url: string,
+  releaseDir: string | undefined,
 ): Promise<SmokeOutcome> {
   if (!smoke.command) return { summary: 'no smoke command configured (deploy.smoke.command)', skipped: true };
   const result = await deps.processes.runShell(smoke.command, {
-    cwd: config.root,
+    // The release's own smoke script, from its artifact; the working tree may hold another commit.
+    cwd: releaseDir ?? config.root,
     env: {
       // A fenced environment: the smoke test reaches the revision through BASE_URL and nothing else of ours.
       PATH: deps.env?.PATH ?? '',

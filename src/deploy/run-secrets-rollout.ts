@@ -108,7 +108,7 @@ export async function abortSecretsRollout(
   if (!op)
     return { message: 'no rollout was in progress', serving: await servingRevisions(deps, config, parentId) };
   const restored = await restoreTrafficBefore(config, op, deps);
-  markRevision(deps, op, 'rolled-back', { reason: 'its rotation was aborted' });
+  markRevision(deps, op, 'rolled-back', { reason: 'its rotation was aborted', aborted: true });
   const message = `Aborted rollout ${op.id}; ${restored}.`;
   endOperation(deps.ops, deps.events, op, 'aborted', { message, elapsedMs: 0, error: 'rotation aborted' });
   return { message, serving: await servingRevisions(deps, config, parentId) };

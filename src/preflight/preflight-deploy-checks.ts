@@ -5,8 +5,11 @@ import type { PreflightDeps } from './run-preflight.js';
 
 export interface BoundPreflightCheck {
   readonly ruleId: string;
+  readonly cost: 'cheap' | 'expensive';
   run(): Promise<CheckOutcome>;
 }
+
+const EXPENSIVE_CHECKS: ReadonlySet<string> = new Set(['tests-pass', 'coverage-minimums']);
 
 /**
  * The checklist as checks of the deploy action, bound to one deploy: `prodguard deploy` evaluates them
@@ -24,7 +27,12 @@ export function preflightDeployChecks(deps: Omit<PreflightDeps, 'audit' | 'actor
         // The platform knows the required environment's health: staging-first checks it there.
         requiredHealthFromPlatform: true,
       });
-      return PREFLIGHT_CHECKS.map((check) => ({ ruleId: check.ruleId, run: () => check.run(context) }));
+      return PREFLIGHT_CHECKS.map((check) => ({
+        ruleId: check.ruleId,
+        // The test suite (and the coverage it writes) is paid for only after every cheap rule passed.
+        cost: EXPENSIVE_CHECKS.has(check.ruleId) ? ('expensive' as const) : ('cheap' as const),
+        run: () => check.run(context),
+      }));
     },
   };
 }

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AuditLog } from '../audit/index.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { type Clock, systemClock } from '../kernel/clock.js';
@@ -55,9 +56,47 @@ export function workspacePaths(config: Config): WorkspacePaths {
     state,
     database: join(state, 'state.db'),
     logs: join(state, 'logs'),
-    artifacts: join(state, 'artifacts'),
+    artifacts: config.artifactsDirPath,
     backups: join(state, 'backups'),
   };
+}
+
+/**
+ * The state folder holds the vault key, the state database, backups and the agent token: 0700, its
+ * database 0600, whatever the umask. Existing folders from older versions are tightened on open.
+ */
+export function secureStateDir(paths: WorkspacePaths): void {
+  mkdirSync(paths.state, { recursive: true, mode: 0o700 });
+  chmodSync(paths.state, 0o700);
+  if (existsSync(paths.backups)) chmodSync(paths.backups, 0o700);
+}
+
+/**
+ * Releases used to be built under `<stateDir>/artifacts`, inside the project's tree, where test runners and
+ * coverage tools found copies of the app. Moves them (and their records) to the artifacts folder outside.
+ */
+export function moveLegacyArtifacts(legacy: string, target: string): void {
+  if (legacy === target || !existsSync(legacy)) return;
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  if (!existsSync(target)) {
+    try {
+      renameSync(legacy, target);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    }
+  }
+  mkdirSync(target, { recursive: true, mode: 0o700 });
+  for (const name of readdirSync(legacy)) {
+    const to = join(target, name);
+    if (!existsSync(to)) cpSync(join(legacy, name), to, { recursive: true, verbatimSymlinks: true });
+  }
+  rmSync(legacy, { recursive: true, force: true });
+}
+
+/** Owner-only: the file and SQLite's side files when present. */
+export function secureFile(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
 export function openWorkspace(options: OpenWorkspaceOptions): Workspace {
@@ -70,7 +109,13 @@ export function openWorkspace(options: OpenWorkspaceOptions): Workspace {
   const clock = options.clock ?? systemClock;
   const processes = options.processes ?? nodeProcessRunner;
   const paths = workspacePaths(config);
+  secureStateDir(paths);
+  // Not under a running agent: its revisions run from those folders (moved once it is down).
+  if (!existsSync(join(paths.state, 'agent', 'agent.json'))) {
+    moveLegacyArtifacts(join(paths.state, 'artifacts'), paths.artifacts);
+  }
   const store = StateStore.open(paths.database);
+  secureFile(paths.database);
   const knownSecrets = new Set<string>();
   const log =
     options.log ??

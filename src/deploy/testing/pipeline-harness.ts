@@ -47,6 +47,8 @@ export interface PipelineHarness {
   events: DeployEvents;
   /** Every event emitted, in order. */
   seen: { name: string; payload: Record<string, unknown> }[];
+  /** Every commit the builder built, in order. */
+  built: string[];
   deps(overrides?: Partial<DeployPipelineDeps>): DeployPipelineDeps;
   /** Commits a change in the temp repository and returns the full sha. */
   commit(message: string): Promise<string>;
@@ -103,10 +105,16 @@ export async function createPipelineHarness(
   const seen: PipelineHarness['seen'] = [];
   events.onAny((name, payload) => seen.push({ name, payload: payload as Record<string, unknown> }));
   const digestOf = (sha: string) => `sha256:${createHash('sha256').update(`built:${sha}`).digest('hex')}`;
+  const built: string[] = [];
   const builder: ReleaseBuilder = {
     build: async (commitish) => {
       const sha = await git('rev-parse', '--verify', `${commitish}^{commit}`);
+      built.push(sha);
       return { commit: sha, digest: digestOf(sha) };
+    },
+    peek: async (commitish) => {
+      const sha = await git('rev-parse', '--verify', `${commitish}^{commit}`);
+      return built.includes(sha) ? { commit: sha, digest: digestOf(sha) } : { commit: sha };
     },
   };
   return {
@@ -119,6 +127,7 @@ export async function createPipelineHarness(
     platform,
     events,
     seen,
+    built,
     ops,
     deps: (overrides = {}) => ({
       platform,

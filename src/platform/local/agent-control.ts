@@ -22,7 +22,7 @@ export interface AgentStatus {
 
 /** Asks the agent of this workspace who it is; `running: false` when nothing answers. */
 export async function readAgentStatus(config: Config): Promise<AgentStatus> {
-  const paths = agentPaths(config.stateDirPath);
+  const paths = agentPaths(config.stateDirPath, config.artifactsDirPath);
   const url = readAgentPidFile(paths)?.url ?? `http://127.0.0.1:${config.app.agentPort}`;
   let platform: ReturnType<typeof connectLocalPlatform>;
   try {
@@ -77,7 +77,7 @@ export interface StartAgentDetachedResult extends AgentStatus {
 export async function startAgentDetached(
   options: StartAgentDetachedOptions,
 ): Promise<StartAgentDetachedResult> {
-  const paths = agentPaths(options.config.stateDirPath);
+  const paths = agentPaths(options.config.stateDirPath, options.config.artifactsDirPath);
   // The token first: an agent of another workspace on our port is then recognised before anything starts.
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   ensureAgentToken(paths.token);
@@ -139,7 +139,7 @@ export async function stopAgent(config: Config, clock: Clock, timeoutMs = 120_00
     'PRODGUARD_PLATFORM_AGENT_RUNNING',
     `The agent (pid ${status.pid}) is still running after ${timeoutMs} ms.`,
     {
-      hint: `Its revisions may be slow to stop; look at ${agentPaths(config.stateDirPath).agentLog}.`,
+      hint: `Its revisions may be slow to stop; look at ${agentPaths(config.stateDirPath, config.artifactsDirPath).agentLog}.`,
     },
   );
 }

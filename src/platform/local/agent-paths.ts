@@ -17,7 +17,8 @@ export interface AgentPaths {
   readonly artifacts: string;
 }
 
-export function agentPaths(stateDir: string): AgentPaths {
+/** `artifactsDir`: config.artifactsDirPath (outside the project's tree by default). */
+export function agentPaths(stateDir: string, artifactsDir = join(stateDir, 'artifacts')): AgentPaths {
   const dir = join(stateDir, 'agent');
   return {
     dir,
@@ -26,6 +27,6 @@ export function agentPaths(stateDir: string): AgentPaths {
     pid: join(dir, 'agent.json'),
     agentLog: join(dir, 'agent.log'),
     logs: join(dir, 'logs'),
-    artifacts: join(stateDir, 'artifacts'),
+    artifacts: artifactsDir,
   };
 }

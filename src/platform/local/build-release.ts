@@ -1,13 +1,19 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../kernel/clock.js';
 import { type ProcessRunner, tailLines } from '../../kernel/process-runner.js';
 import { platformError } from './platform-errors.js';
 import { computeTreeDigest } from './tree-digest.js';
 
-export const RELEASE_METADATA_FILE = '.prodguard-release.json';
-export const BUILD_LOG_FILE = '.prodguard-build.log';
+/**
+ * prodguard's own files about a release sit beside the artifact, never in it: `<artifacts>/<sha>.release.json`
+ * and `<artifacts>/<sha>.build.log`. A committed file or symlink of any name inside the tree cannot redirect them.
+ */
+export const releaseMetadataPath = (artifactsDir: string, commit: string) =>
+  join(artifactsDir, `${commit}.release.json`);
+export const buildLogPath = (artifactsDir: string, commit: string) =>
+  join(artifactsDir, `${commit}.build.log`);
 
 export interface BuildReleaseOptions {
   /** Any commit-ish (sha, tag, branch); resolved to the full sha. */
@@ -33,6 +39,8 @@ export interface BuiltRelease {
   builtAt: string;
   /** True when an earlier build was reused. */
   cached: boolean;
+  /** Paths of the artifact the digest does not cover (none today; listed so `status` can show them). */
+  excluded: readonly string[];
 }
 
 interface ReleaseMetadata {
@@ -40,34 +48,23 @@ interface ReleaseMetadata {
   digest: string;
   builtAt: string;
   buildCommand?: string;
+  excluded?: string[];
 }
 
 /**
  * A release is a commit: `git archive` it into `<artifacts>/<sha>/`, run the build command there once,
- * and digest the tree. Later calls for the same commit reuse the build (the digest is read back).
+ * and digest the whole tree, installed dependencies included. Later calls for the same commit reuse that
+ * artifact (build once, promote the same bytes); the digest is read back from `<sha>.release.json`.
  *
  * @example const { digest, dir } = await buildRelease({ commit: 'HEAD', repoDir, artifactsDir, processes, clock });
  */
 export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltRelease> {
-  const resolved = await options.processes.run(
-    'git',
-    ['rev-parse', '--verify', `${options.commit}^{commit}`],
-    {
-      cwd: options.repoDir,
-      timeoutMs: 30_000,
-    },
-  );
-  if (resolved.failed) {
-    throw platformError(
-      'PRODGUARD_PLATFORM_COMMIT_UNKNOWN',
-      `"${options.commit}" is not a commit of ${options.repoDir}.`,
-      { kind: 'usage', hint: 'Pass a sha, tag or branch that `git rev-parse` knows (fetch it first).' },
-    );
-  }
-  const commit = resolved.stdout.trim();
+  const commit = await resolveCommit(options.processes, options.repoDir, options.commit);
   const dir = join(options.artifactsDir, commit);
-  const cached = await readMetadata(dir);
-  if (cached) return describe(dir, cached, true);
+  const cached = await readMetadata(options.artifactsDir, commit);
+  if (cached && existsSync(dir)) return describe(options.artifactsDir, cached, true);
+  // A directory without its record (an older layout, or a build cut short): keep it aside, build afresh.
+  if (existsSync(dir)) await rename(dir, `${dir}.unrecorded-${options.clock.nowMs()}`);
 
   await mkdir(options.artifactsDir, { recursive: true });
   const staging = `${dir}.tmp-${process.pid}-${options.clock.nowMs()}`;
@@ -86,7 +83,7 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltR
     });
     if (extract.failed) throw buildFailed(commit, 'tar -x', extract.stderr);
     if (options.buildCommand) {
-      const log = join(staging, BUILD_LOG_FILE);
+      const log = `${staging}.build.log`;
       const build = await options.processes.runShell(options.buildCommand, {
         cwd: staging,
         logFile: log,
@@ -112,39 +109,107 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltR
       digest: await computeTreeDigest(staging),
       builtAt: options.clock.now().toISOString(),
       ...(options.buildCommand ? { buildCommand: options.buildCommand } : {}),
+      excluded: [],
     };
-    await writeFile(join(staging, RELEASE_METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`);
     try {
       await rename(staging, dir);
     } catch (error) {
       // Another build of the same commit won the race: use its result.
-      const winner = await readMetadata(dir);
-      if (winner) return describe(dir, winner, true);
+      const winner = await readMetadata(options.artifactsDir, commit);
+      if (winner) return describe(options.artifactsDir, winner, true);
       throw error;
     }
-    return describe(dir, metadata, false);
+    if (options.buildCommand)
+      await rename(`${staging}.build.log`, buildLogPath(options.artifactsDir, commit));
+    await writeOwnFile(
+      releaseMetadataPath(options.artifactsDir, commit),
+      `${JSON.stringify(metadata, null, 2)}\n`,
+    );
+    return describe(options.artifactsDir, metadata, false);
   } finally {
     await rm(tarball, { force: true });
+    await rm(`${staging}.build.log`, { force: true });
     await rm(staging, { recursive: true, force: true });
   }
 }
 
-function describe(dir: string, metadata: ReleaseMetadata, cached: boolean): BuiltRelease {
-  const log = join(dir, BUILD_LOG_FILE);
+/** Writes a file prodguard owns, refusing to follow a symlink planted at its path (O_NOFOLLOW), mode 0600. */
+async function writeOwnFile(path: string, content: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await rm(tmp, { force: true });
+  const handle = await open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
+  try {
+    await handle.writeFile(content);
+  } finally {
+    await handle.close();
+  }
+  // rename replaces a symlink at `path` itself; it never writes through it.
+  await rename(tmp, path);
+}
+
+export interface PeekReleaseOptions {
+  commit: string;
+  repoDir: string;
+  artifactsDir: string;
+  processes: ProcessRunner;
+}
+
+/**
+ * Resolves a commit-ish and reads its release record when the commit was built before, without building:
+ * what a deploy needs to decide its cheap rules (staging-first, freeze, incident, lock) first.
+ */
+export async function peekRelease(options: PeekReleaseOptions): Promise<{ commit: string; digest?: string }> {
+  const commit = await resolveCommit(options.processes, options.repoDir, options.commit);
+  const metadata = await readMetadata(options.artifactsDir, commit);
+  return metadata && existsSync(join(options.artifactsDir, commit))
+    ? { commit, digest: metadata.digest }
+    : { commit };
+}
+
+async function resolveCommit(processes: ProcessRunner, repoDir: string, commitish: string): Promise<string> {
+  const resolved = await processes.run('git', ['rev-parse', '--verify', `${commitish}^{commit}`], {
+    cwd: repoDir,
+    timeoutMs: 30_000,
+  });
+  if (resolved.failed) {
+    throw platformError(
+      'PRODGUARD_PLATFORM_COMMIT_UNKNOWN',
+      `"${commitish}" is not a commit of ${repoDir}.`,
+      {
+        kind: 'usage',
+        hint: 'Pass a sha, tag or branch that `git rev-parse` knows (fetch it first).',
+      },
+    );
+  }
+  return resolved.stdout.trim();
+}
+
+function describe(artifactsDir: string, metadata: ReleaseMetadata, cached: boolean): BuiltRelease {
+  const log = buildLogPath(artifactsDir, metadata.commit);
   return {
     commit: metadata.commit,
     digest: metadata.digest,
-    dir,
+    dir: join(artifactsDir, metadata.commit),
     builtAt: metadata.builtAt,
     cached,
+    excluded: metadata.excluded ?? [],
     ...(existsSync(log) ? { buildLog: log } : {}),
   };
 }
 
-async function readMetadata(dir: string): Promise<ReleaseMetadata | undefined> {
+async function readMetadata(artifactsDir: string, commit: string): Promise<ReleaseMetadata | undefined> {
   try {
-    const parsed = JSON.parse(await readFile(join(dir, RELEASE_METADATA_FILE), 'utf8')) as ReleaseMetadata;
-    return typeof parsed.digest === 'string' && typeof parsed.commit === 'string' ? parsed : undefined;
+    const handle = await open(
+      releaseMetadataPath(artifactsDir, commit),
+      constants.O_RDONLY | constants.O_NOFOLLOW,
+    );
+    const text = await handle.readFile('utf8').finally(() => handle.close());
+    const parsed = JSON.parse(text) as ReleaseMetadata;
+    return typeof parsed.digest === 'string' && parsed.commit === commit ? parsed : undefined;
   } catch {
     return undefined;
   }

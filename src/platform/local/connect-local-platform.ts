@@ -10,7 +10,7 @@ import { readAgentPidFile } from './run-agent.js';
  * token from `<stateDir>/agent/token`.
  */
 export function connectLocalPlatform(config: Config): LocalPlatform {
-  const paths = agentPaths(config.stateDirPath);
+  const paths = agentPaths(config.stateDirPath, config.artifactsDirPath);
   const token = readAgentToken(paths.token);
   if (!token) {
     throw platformError(

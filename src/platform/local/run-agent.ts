@@ -44,7 +44,7 @@ export interface AgentPidFile {
 
 /** Starts the agent in this process: token, routers, restored revisions, then the API on loopback. */
 export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
-  const paths = agentPaths(options.config.stateDirPath);
+  const paths = agentPaths(options.config.stateDirPath, options.config.artifactsDirPath);
   const token = ensureAgentToken(paths.token);
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) baseEnv[k] = v;

@@ -2,15 +2,11 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Names skipped at any depth: dependencies are pinned by the lockfile, which the digest covers. */
-export const DIGEST_EXCLUDED_DIRS: readonly string[] = ['node_modules'];
-/** Files prodguard writes into an artifact (build log, metadata) are not part of the release. */
-export const DIGEST_EXCLUDED_ROOT_PREFIX = '.prodguard-';
-
 /**
- * sha256 over a built tree: every file and symlink in code-unit order of its relative path, each as
- * `path \0 type \0 executable \0 sha256(content or link target) \n`. Timestamps, owners and node_modules
- * do not count, so the same commit built twice (or on two machines) has the same digest.
+ * sha256 over a built tree: every file, symlink and directory in code-unit order of its relative path,
+ * each file as `path \0 type \0 executable \0 sha256(content or link target) \n`. Nothing is skipped:
+ * installed dependencies (node_modules at any depth) and dot-files are the bytes that run, so they count.
+ * Only timestamps and owners do not.
  */
 export async function computeTreeDigest(root: string): Promise<string> {
   const outer = createHash('sha256');
@@ -23,10 +19,9 @@ async function walk(root: string, rel: string, outer: ReturnType<typeof createHa
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = rel ? `${rel}/${entry.name}` : entry.name;
-    if (!rel && entry.name.startsWith(DIGEST_EXCLUDED_ROOT_PREFIX)) continue;
     const full = join(root, path);
     if (entry.isDirectory()) {
-      if (DIGEST_EXCLUDED_DIRS.includes(entry.name)) continue;
+      outer.update(`${path}\0dir\0-\0-\n`);
       await walk(root, path, outer);
     } else if (entry.isSymbolicLink()) {
       const target = await readlink(full);

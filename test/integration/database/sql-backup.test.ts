@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgSession, readSchemaSnapshot } from '../../../src/database/index.js';
 import { runProdguard } from '../../helpers/cli.js';
@@ -96,6 +98,9 @@ describe('guarded SQL console and backups (real CLI, real PostgreSQL)', () => {
     ]);
     expect(audit).toEqual({ seq: events.at(-1)!.seq, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(backup.entries).toBeGreaterThan(3);
+    // Backups hold every row: owner-only, in an owner-only folder, whatever the umask.
+    expect(statSync(backup.path).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(backup.path)).mode & 0o777).toBe(0o700);
     expect(backup.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.stdout).not.toContain(postgresServer().password);
     const list = JSON.parse((await p.cli(['db', 'backups', '--json'])).stdout);

@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
 import { freePort } from '../../../src/kernel/free-port.js';
+import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
 import { APP_FILES, appConfig } from './deploy-fixture.js';
@@ -18,6 +22,7 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
     const response = await fetch(`http://127.0.0.1:${routers[env]}${path}`);
     return { status: response.status, body: await response.text() };
   };
+  const artifactsDir = () => loadConfig({ cwd: repo.dir }).artifactsDirPath;
   const release = async (version: string) => {
     repo.write('behavior.json', `${JSON.stringify({ version })}\n`);
     return repo.commitAll(version);
@@ -68,6 +73,8 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
     routers = { staging, production };
     repo = await createTempRepo({
       ...APP_FILES,
+      // The project's own test: the only one any test runner should find in its tree after deploys.
+      'own.test.mjs': "import { it } from 'vitest';\nit('own', () => {});\n",
       'behavior.json': '{ "version": "v1" }\n',
       // watch: 1s in the config: a shorter --watch on the command line would need --override full-watch.
       'prodguard.yaml': appConfig(agentPort, '')
@@ -114,8 +121,10 @@ environments:
     const refused = await cli('deploy', 'production', '--commit', v2);
     expect(refused.exitCode).toBe(1);
     expect(refused.stdout).toMatch(
-      /✗ staging-first +release [0-9a-f]{12} \(commit [0-9a-f]{7}\) has no verification on staging/,
+      /✗ staging-first +commit [0-9a-f]{7} has no verified release on staging \(decided before building\)/,
     );
+    // Refused before any build: no artifact of v2 exists.
+    expect(existsSync(join(artifactsDir(), v2))).toBe(false);
     expect(refused.stdout).toContain(`prodguard deploy staging --commit ${v2.slice(0, 12)}`);
 
     // A watch shorter than the configured one cannot verify production without an audited override.
@@ -210,6 +219,25 @@ environments:
     );
   });
 
+  it('a release rolled back on production loses its staging verification until staging verifies it again', async () => {
+    const refused = await cli('deploy', 'production', '--strategy', 'all-at-once');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toMatch(
+      /✗ staging-first +release [0-9a-f]{12} \(commit [0-9a-f]{7}\) was rolled back on production at .* that revokes its verification on staging/,
+    );
+    // status shows the release failed on staging too, where it was verified.
+    const status = await cli('status', 'staging', '--json');
+    const revisions = (
+      JSON.parse(status.stdout) as { services: { revisions: { annotations: Record<string, string> }[] }[] }
+    ).services[0]!.revisions;
+    expect(revisions.map((r) => r.annotations)).toContainEqual({
+      verdict: 'failed (on production)',
+      verified: 'revoked (failed on production)',
+    });
+    const again = await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '1s');
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+  });
+
   it('Ctrl-C during the watch aborts cleanly: exit 3 and the traffic it found, restored', async () => {
     const before = await get('production');
     const opId = await deployKilledAfter('traffic-100', 'SIGINT');
@@ -223,5 +251,80 @@ environments:
     ).events[0]!;
     expect(last).toMatchObject({ action: 'deploy', outcome: 'rolled-back', details: { operationId: opId } });
     expect((await cli('deploy', 'production', '--strategy', 'all-at-once')).exitCode).toBe(0);
+  });
+  it('revisions never get an admin or read-only console credential, after a deploy and after a rotation rollout', async () => {
+    const add = async (name: string, kind: string, value: string) => {
+      const r = await runProdguard(['secrets', 'add', name, '--env', 'staging', '--kind', kind], {
+        cwd: repo.dir,
+        env,
+        input: value,
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+    };
+    await add('DATABASE_URL_ADMIN', 'external', 'postgresql://admin:admin-pw-0123456789@127.0.0.1:1/app');
+    await add('DATABASE_URL_READONLY', 'external', 'postgresql://ro:readonly-pw-0123456789@127.0.0.1:1/app');
+    await add('JWT_SECRET', 'random', 'first-jwt-key-0123456789abcdef');
+    /** The environment of every live process running from this project's artifacts. */
+    const revisionEnvs = () => {
+      const found: Record<string, string>[] = [];
+      for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+        try {
+          if (!realpathSync(`/proc/${pid}/cwd`).startsWith(artifactsDir())) continue;
+          const vars = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+          found.push(
+            Object.fromEntries(vars.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)])),
+          );
+        } catch {
+          // The process exited while we looked.
+        }
+      }
+      return found;
+    };
+    const deployed = await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '1s');
+    expect(deployed.exitCode, deployed.stdout + deployed.stderr).toBe(0);
+    const afterDeploy = revisionEnvs().filter((e) => e.PRODGUARD_ENVIRONMENT === 'staging');
+    expect(afterDeploy.some((e) => e.JWT_SECRET === 'first-jwt-key-0123456789abcdef')).toBe(true);
+    const rotated = await cli('secrets', 'rotate', 'JWT_SECRET', '--env', 'staging');
+    expect(rotated.exitCode, rotated.stdout + rotated.stderr).toBe(0);
+    const afterRotation = revisionEnvs().filter((e) => e.PRODGUARD_ENVIRONMENT === 'staging');
+    expect(afterRotation.some((e) => e.JWT_SECRET && e.JWT_SECRET !== 'first-jwt-key-0123456789abcdef')).toBe(
+      true,
+    );
+    for (const vars of [...afterDeploy, ...afterRotation]) {
+      const joined = Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n');
+      expect(vars.DATABASE_URL_ADMIN).toBeUndefined();
+      expect(vars.DATABASE_URL_READONLY).toBeUndefined();
+      expect(joined).not.toContain('admin-pw-0123456789');
+      expect(joined).not.toContain('readonly-pw-0123456789');
+    }
+  });
+  it("after its deploys, test runners find only the project's own tests: no release copies in its tree", async () => {
+    await release('v3');
+    const third = await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '1s');
+    expect(third.exitCode, third.stdout + third.stderr).toBe(0);
+    expect(readdirSync(artifactsDir()).filter((n) => /^[0-9a-f]{40}$/.test(n)).length).toBeGreaterThanOrEqual(
+      3,
+    );
+    expect(artifactsDir().startsWith(repo.dir)).toBe(false);
+    // vitest, for real: its default include, its default excludes.
+    const vitest = await nodeProcessRunner.run(
+      join(process.cwd(), 'node_modules', '.bin', 'vitest'),
+      ['list', '--filesOnly', '--root', repo.dir],
+      { cwd: repo.dir, timeoutMs: 60_000 },
+    );
+    expect(vitest.stdout.trim().split('\n').filter(Boolean)).toEqual(['own.test.mjs']);
+    // jest's default testMatch, which ignores .gitignore and skips only node_modules (jest is not installed here).
+    const jestMatch = /(^|\/)__tests__\/.*\.[mc]?[jt]sx?$|(^|\/)([^/]*\.)?(test|spec)\.[mc]?[jt]sx?$/;
+    const walk = (dir: string, rel = ''): string[] =>
+      readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) => {
+        const path = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) return e.name === 'node_modules' || e.name === '.git' ? [] : walk(dir, path);
+        return jestMatch.test(path) ? [path] : [];
+      });
+    expect(walk(repo.dir)).toEqual(['own.test.mjs']);
+    // mocha's default spec (./test/*.{js,cjs,mjs}) and its --recursive form: no folder of copies to find.
+    expect(walk(repo.dir).filter((p) => p.startsWith('test/'))).toEqual([]);
   });
 });

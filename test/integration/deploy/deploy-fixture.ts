@@ -16,7 +16,13 @@ import { freePort } from '../../../src/kernel/free-port.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { OperationStore } from '../../../src/operations/index.js';
-import { buildRelease, LocalPlatform, type RunningAgent, runAgent } from '../../../src/platform/index.js';
+import {
+  buildRelease,
+  LocalPlatform,
+  peekRelease,
+  type RunningAgent,
+  runAgent,
+} from '../../../src/platform/index.js';
 import { StateStore } from '../../../src/store/index.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
 
@@ -140,10 +146,17 @@ export async function createDeployFixture(): Promise<DeployFixture> {
           buildRelease({
             commit,
             repoDir: repo.dir,
-            artifactsDir: join(parsed.stateDirPath, 'artifacts'),
+            artifactsDir: parsed.artifactsDirPath,
             processes: nodeProcessRunner,
             clock: systemClock,
             ...(signal ? { signal } : {}),
+          }),
+        peek: (commit) =>
+          peekRelease({
+            commit,
+            repoDir: repo.dir,
+            artifactsDir: parsed.artifactsDirPath,
+            processes: nodeProcessRunner,
           }),
       },
       ...overrides,

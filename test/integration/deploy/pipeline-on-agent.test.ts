@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeployEvents, runDeploy, runMaintenance, runRollback } from '../../../src/deploy/index.js';
 import { isProdguardError } from '../../../src/kernel/errors.js';
-import { createDeployFixture, type DeployFixture, startLoad } from './deploy-fixture.js';
+import { APP_FILES, createDeployFixture, type DeployFixture, startLoad } from './deploy-fixture.js';
 
 // The pipeline on the real local agent: real processes, real router, real HTTP probes and smoke test.
 describe('deploy pipeline on the local agent', () => {
@@ -44,7 +44,7 @@ describe('deploy pipeline on the local agent', () => {
     const result = await runDeploy(f.config, { environment: 'production', commit: unverified }, f.deps());
     expect(result.outcome).toBe('refused');
     expect(result.verdicts.find((v) => v.id === 'staging-first')!.message).toMatch(
-      /^release [0-9a-f]{12} \(commit [0-9a-f]{7}\) has no verification on staging$/,
+      /^commit [0-9a-f]{7} has no verified release on staging \(decided before building\)$/,
     );
   });
 
@@ -69,6 +69,16 @@ describe('deploy pipeline on the local agent', () => {
     expect(counts.failed).toBeGreaterThan(0);
     expect(counts.failed).toBeLessThan(counts.sent * 0.2);
     expect(f.audit.list().at(-1)).toMatchObject({ action: 'deploy', outcome: 'rolled-back' });
+    // The failure revokes its staging verification: the same release is not deployed again on it.
+    const again = await runDeploy(f.config, { environment: 'production', commit: v2 }, f.deps());
+    expect(again.outcome).toBe('refused');
+    expect(again.verdicts.find((v) => v.id === 'staging-first')!.message).toContain(
+      `failed on production at`,
+    );
+    expect(f.store.latestVerdicts('staging')[0]).toMatchObject({
+      verdict: 'failed',
+      details: { releaseFailedOn: 'production' },
+    });
   });
 
   it('a revision that never becomes ready fails without taking traffic', async () => {
@@ -134,5 +144,16 @@ describe('deploy pipeline on the local agent', () => {
       /Environment staging is locked by "deploy [0-9a-f]{12}" \(tester@example.com, pid \d+/,
     );
     expect((await first).outcome).toBe('success');
+  });
+  it("the smoke test of deploy --commit X is release X's own, not the working tree's", async () => {
+    const good = await f.commit({ version: 'v7' });
+    // A later commit (checked out in the working tree) whose smoke script fails.
+    f.repo.write('smoke.mjs', 'process.exit(9)\n');
+    await f.repo.commitAll('a smoke script that fails');
+    const result = await runDeploy(f.config, { environment: 'staging', commit: good }, f.deps());
+    expect(result.steps.find((s) => s.name === 'smoke')!.status).toBe('Success');
+    expect(result.outcome).toBe('success');
+    f.repo.write('smoke.mjs', APP_FILES['smoke.mjs']);
+    await f.repo.commitAll('restore the smoke script');
   });
 });

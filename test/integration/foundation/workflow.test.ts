@@ -43,6 +43,10 @@ describe('prodguard init', () => {
     // The vault key exists from the start, readable by its owner only, so it can be backed up.
     expect(first.stdout).toContain('Created the vault key');
     expect(statSync(join(repo.dir, '.prodguard/master.key')).mode & 0o777).toBe(0o600);
+    // The state folder and its database are owner-only (the CLI runs with umask 022 here).
+    expect((await runProdguard(['audit', 'log', '--json'], { cwd: repo.dir })).exitCode).toBe(0);
+    expect(statSync(join(repo.dir, '.prodguard')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(repo.dir, '.prodguard/state.db')).mode & 0o777).toBe(0o600);
     const check = await runProdguard(['config', 'check'], { cwd: repo.dir });
     expect(check.stdout).toContain('environments: local, staging, production (after staging)');
 

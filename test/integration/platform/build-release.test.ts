@@ -1,4 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/kernel/clock.js';
@@ -37,14 +49,78 @@ describe('buildRelease', () => {
     const again = await build(repo, first.commit, 'false');
     expect(again).toMatchObject({ cached: true, digest: first.digest, dir: first.dir });
     expect(readFileSync(join(repo.dir, '.prodguard/artifacts/build-count'), 'utf8')).toBe('run\n');
-    // Built elsewhere (another machine): same digest, although node_modules differs.
+    expect(again.excluded).toEqual([]);
+    // prodguard's own files about the release live beside the artifact, not in it.
+    expect(existsSync(join(repo.dir, '.prodguard/artifacts', `${first.commit}.release.json`))).toBe(true);
+    expect(first.buildLog).toBe(join(repo.dir, '.prodguard/artifacts', `${first.commit}.build.log`));
+    expect(readdirSync(first.dir).filter((n) => n.startsWith('.prodguard'))).toEqual([]);
+    // Built elsewhere with other installed dependencies: other bytes, so another digest.
     const elsewhere = await build(
       repo,
       'HEAD',
       'mkdir -p node_modules/x && echo other > node_modules/x/i.js && echo out > dist.txt',
       'other',
     );
-    expect(elsewhere.digest).toBe(first.digest);
+    expect(elsewhere.digest).not.toBe(first.digest);
+  });
+
+  it('a commit that changes only a vendored dependency or a root .prodguard-* file gets a new digest', async () => {
+    repo = await createTempRepo({
+      'app.js': 'require("dep")\n',
+      'node_modules/dep/index.js': 'module.exports = 1\n',
+      'lib/node_modules/inner/index.js': 'a\n',
+      '.prodguard-notes': 'a\n',
+      '.gitignore': '.prodguard/\n',
+    });
+    const a = await build(repo, 'HEAD');
+    repo.write('node_modules/dep/index.js', 'process.exit(1)\n');
+    const b = await build(repo, await repo.commitAll('vendored change'));
+    expect(b.digest).not.toBe(a.digest);
+    repo.write('lib/node_modules/inner/index.js', 'b\n');
+    const c = await build(repo, await repo.commitAll('nested vendored change'));
+    expect(c.digest).not.toBe(b.digest);
+    repo.write('.prodguard-notes', 'b\n');
+    const d = await build(repo, await repo.commitAll('dot file'));
+    expect(d.digest).not.toBe(c.digest);
+  });
+
+  it('a committed symlink named like prodguard metadata cannot make the build write outside the artifact', async () => {
+    repo = await createTempRepo({ 'app.js': 'a\n', '.gitignore': '.prodguard/\n' });
+    const outside = mkdtempSync(join(tmpdir(), 'prodguard-outside-'));
+    try {
+      writeFileSync(join(outside, 'victim'), 'untouched\n');
+      writeFileSync(join(outside, 'victim-log'), 'untouched\n');
+      symlinkSync(join(outside, 'victim'), join(repo.dir, '.prodguard-release.json'));
+      symlinkSync(join(outside, 'victim-log'), join(repo.dir, '.prodguard-build.log'));
+      const sha = await repo.commitAll('symlinks');
+      const built = await build(repo, sha, 'echo built');
+      const again = await build(repo, sha, 'echo built');
+      expect(again).toMatchObject({ cached: true, digest: built.digest });
+      expect(readFileSync(join(outside, 'victim'), 'utf8')).toBe('untouched\n');
+      expect(readFileSync(join(outside, 'victim-log'), 'utf8')).toBe('untouched\n');
+      expect(readlinkSync(join(built.dir, '.prodguard-release.json'))).toBe(join(outside, 'victim'));
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('a planted symlink at the record path is replaced, not written through', async () => {
+    repo = await createTempRepo({ 'app.js': 'a\n', '.gitignore': '.prodguard/\n' });
+    const outside = mkdtempSync(join(tmpdir(), 'prodguard-outside-'));
+    try {
+      writeFileSync(join(outside, 'victim'), 'untouched\n');
+      const sha = await repo.git('rev-parse', 'HEAD');
+      const artifacts = join(repo.dir, '.prodguard', 'artifacts');
+      mkdirSync(artifacts, { recursive: true });
+      symlinkSync(join(outside, 'victim'), join(artifacts, `${sha}.release.json`));
+      const built = await build(repo, sha);
+      expect(built.cached).toBe(false);
+      expect(readFileSync(join(outside, 'victim'), 'utf8')).toBe('untouched\n');
+      expect(lstatSync(join(artifacts, `${sha}.release.json`)).isFile()).toBe(true);
+      expect(lstatSync(join(artifacts, `${sha}.release.json`)).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('gives another commit another digest, and the digest covers build output and modes', async () => {

@@ -80,7 +80,7 @@ environments:
     const built = await buildRelease({
       commit: 'HEAD',
       repoDir: repo.dir,
-      artifactsDir: join(config.stateDirPath, 'artifacts'),
+      artifactsDir: config.artifactsDirPath,
       processes: nodeProcessRunner,
       clock: systemClock,
     });

@@ -96,7 +96,7 @@ export async function createPlatformFixture(
       const built = await buildRelease({
         commit: sha,
         repoDir: repo.dir,
-        artifactsDir: join(config.stateDirPath, 'artifacts'),
+        artifactsDir: config.artifactsDirPath,
         buildCommand: config.app.build,
         processes: nodeProcessRunner,
         clock: systemClock,
