@@ -1,4 +1,5 @@
 import { assertEnvironment } from '../config/index.js';
+import { formatAuditAnchor, recordAuditAnchor } from '../audit/index.js';
 import { planReleaseTagName, releaseTagCandidates } from '../freeze/index.js';
 import { formatDuration } from '../kernel/duration.js';
 import { isProdguardError, ProdguardError, UsageError } from '../kernel/errors.js';
@@ -784,6 +785,14 @@ async function verifyRelease(
     tag = await createRollbackTag(config, deps, environment, revision, params);
   }
   deps.store.recordReleaseMark(environment, params.commit, tag);
+  const head = deps.ops.auditHead();
+  if (head)
+    recordAuditAnchor(deps.ops.stateStore, {
+      ...head,
+      at: deps.clock.now().toISOString(),
+      kind: 'release-mark',
+      destination: `${environment}@${params.commit}`,
+    });
   return tag ? { tag } : {};
 }
 
@@ -799,6 +808,8 @@ async function createRollbackTag(
     environment,
     commit: params.commit,
   });
+  // The audit head rides in the tag: a rewritten or truncated trail no longer matches it (audit verify).
+  const head = deps.ops.auditHead();
   const message = [
     `${environment} deploy of ${params.commit.slice(0, 12)}`,
     '',
@@ -806,6 +817,7 @@ async function createRollbackTag(
     `digest: ${params.digest}`,
     `actor: ${deps.actor}`,
     ...(params.note ? [`note: ${params.note}`] : []),
+    ...(head ? ['', formatAuditAnchor(head)] : []),
   ].join('\n');
   for (const candidate of releaseTagCandidates(name)) {
     const result = await deps.processes.run('git', ['tag', '-a', candidate, '-F', '-', params.commit], {
@@ -813,7 +825,16 @@ async function createRollbackTag(
       input: message,
       timeoutMs: 30_000,
     });
-    if (!result.failed) return candidate;
+    if (!result.failed) {
+      if (head)
+        recordAuditAnchor(deps.ops.stateStore, {
+          ...head,
+          at: deps.clock.now().toISOString(),
+          kind: 'git-tag',
+          destination: candidate,
+        });
+      return candidate;
+    }
     if (!/already exists/.test(result.stderr)) return undefined;
   }
   return undefined;

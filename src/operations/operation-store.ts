@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent, AuditEventInput, AuditLog, AuditOutcome } from '../audit/index.js';
+import type { AuditEvent, AuditEventInput, AuditHead, AuditLog, AuditOutcome } from '../audit/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { failpoint, failpointsArmed } from '../kernel/failpoints.js';
 import type { StateStore } from '../store/index.js';
@@ -95,10 +95,14 @@ export interface OperationQuery {
 export class OperationStore {
   readonly #store: StateStore;
   readonly #clock: Clock;
-  readonly #audit: Pick<AuditLog, 'append'>;
+  readonly #audit: Pick<AuditLog, 'append'> & Partial<Pick<AuditLog, 'head'>>;
   #observer: OperationObserver | undefined;
 
-  constructor(store: StateStore, clock: Clock, audit: Pick<AuditLog, 'append'>) {
+  constructor(
+    store: StateStore,
+    clock: Clock,
+    audit: Pick<AuditLog, 'append'> & Partial<Pick<AuditLog, 'head'>>,
+  ) {
     this.#store = store;
     this.#clock = clock;
     this.#audit = audit;
@@ -199,6 +203,11 @@ export class OperationStore {
     });
     this.#observer?.finished(op, status, outcome.message);
     return event;
+  }
+
+  /** The audit chain's head now: what tags, release marks and `--json` results carry as an anchor. */
+  auditHead(): AuditHead | undefined {
+    return this.#audit.head?.();
   }
 
   /** An audit event inside an operation (an override, a version added): same fail-closed path. */

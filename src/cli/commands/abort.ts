@@ -25,7 +25,7 @@ export function register(program: Command, io: CliIo): void {
           events,
           ...(lockWaitMs !== undefined ? { lockWaitMs } : {}),
         });
-        if (json) return printResultEvent(io, outcome);
+        if (json) return printResultEvent(io, outcome, ws.audit);
         io.stdout(`${s.ok(SYMBOL.pass)} ${outcome.message}\n`);
       }),
     );

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { type AuditHead, withAuditAnchor } from '../../audit/index.js';
 import {
   DeployEvents,
   type DeployResult,
@@ -161,7 +162,7 @@ export function register(program: Command, io: CliIo): void {
           },
           pipeline.deps,
         );
-        if (json) printResultEvent(io, result);
+        if (json) printResultEvent(io, result, ws.audit);
         else renderResult(io, result, s);
         io.setExitCode(deployExitCode(result));
       });
@@ -170,8 +171,9 @@ export function register(program: Command, io: CliIo): void {
 }
 
 /** The final NDJSON line of a pipeline command: its result, secrets masked. */
-export function printResultEvent(io: CliIo, result: object): void {
-  io.stdout(`${JSON.stringify(redactValue({ event: 'result', ...result }))}\n`);
+export function printResultEvent(io: CliIo, result: object, audit: { head(): AuditHead | undefined }): void {
+  // The audit head rides along: every CI log that keeps this output is an anchor for `audit verify`.
+  io.stdout(`${JSON.stringify(redactValue({ event: 'result', ...withAuditAnchor(result, audit) }))}\n`);
 }
 
 /**

@@ -28,7 +28,7 @@ export function register(program: Command, io: CliIo): void {
               },
               pipeline.deps,
             );
-            if (json) return printResultEvent(io, result);
+            if (json) return printResultEvent(io, result, ws.audit);
             io.stdout(`${s.ok(SYMBOL.pass)} ${result.message}\n`);
           });
         }),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { migrationTarget } from '../../app/migration-target.js';
+import { withAuditAnchor } from '../../audit/index.js';
 import { assertEnvironment, loadConfig } from '../../config/index.js';
 import {
   assembleStatusMatrix,
@@ -157,7 +158,8 @@ export function register(program: Command, io: CliIo): void {
             },
           );
           io.setExitCode(done.error ? (done.error.code === 'PRODGUARD_MIGRATE_REFUSED' ? 1 : 3) : 0);
-          if (globalsOf(command).json) return printJson(io, { ok: !done.error, ...done });
+          if (globalsOf(command).json)
+            return printJson(io, withAuditAnchor({ ok: !done.error, ...done }, ws.audit));
           return renderToolDeploy(io, command, done);
         }
         const result = await runMigrateDeploy(
@@ -181,7 +183,8 @@ export function register(program: Command, io: CliIo): void {
           },
         );
         io.setExitCode(result.error ? (result.error.code === 'PRODGUARD_MIGRATE_REFUSED' ? 1 : 3) : 0);
-        if (globalsOf(command).json) return printJson(io, { ok: !result.error, ...result });
+        if (globalsOf(command).json)
+          return printJson(io, withAuditAnchor({ ok: !result.error, ...result }, ws.audit));
         renderDeploy(io, command, result);
       }),
   );
@@ -278,7 +281,7 @@ export function register(program: Command, io: CliIo): void {
             scratch,
           });
           io.setExitCode(result.ok ? 0 : 3);
-          if (globalsOf(command).json) return printJson(io, result);
+          if (globalsOf(command).json) return printJson(io, withAuditAnchor(result, ws.audit));
           const s = styleOf(command, io);
           if (result.checks.length === 0)
             io.stdout(`No pending migrations on ${environment}: nothing to verify.\n`);

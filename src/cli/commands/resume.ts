@@ -28,7 +28,7 @@ export function register(program: Command, io: CliIo): void {
           ...(lockWaitMs !== undefined ? { lockWaitMs } : {}),
         });
         io.setExitCode(outcome.failed ? 3 : 0);
-        if (json) return printResultEvent(io, outcome);
+        if (json) return printResultEvent(io, outcome, ws.audit);
         io.stdout(`${renderSteps(outcome.steps, s)}\n`);
         io.stdout(`\n${outcome.ok ? s.ok(SYMBOL.pass) : s.bad(SYMBOL.fail)} ${outcome.message}\n`);
       }),

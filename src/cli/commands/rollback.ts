@@ -28,7 +28,7 @@ export function register(program: Command, io: CliIo): void {
             },
             pipeline.deps,
           );
-          if (json) return printResultEvent(io, result);
+          if (json) return printResultEvent(io, result, ws.audit);
           io.stdout(`\n${s.ok(SYMBOL.pass)} ${result.message}\n`);
           if (result.superseded.length > 0)
             io.stdout(`  closed interrupted operation ${result.superseded.join(', ')}\n`);

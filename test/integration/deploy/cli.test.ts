@@ -327,4 +327,17 @@ environments:
     // mocha's default spec (./test/*.{js,cjs,mjs}) and its --recursive form: no folder of copies to find.
     expect(walk(repo.dir).filter((p) => p.startsWith('test/'))).toEqual([]);
   });
+
+  it('production rollback tags and --json results anchor the audit head; audit verify checks against them', async () => {
+    const tags = (await repo.git('tag', '-l', '--format=%(contents)')).trim();
+    expect(tags).toMatch(/audit-head: \d+ [0-9a-f]{64}/);
+    const rolled = await cli('rollback', 'production', '--json');
+    const last = JSON.parse(rolled.stdout.trim().split('\n').at(-1)!) as {
+      audit?: { seq: number; hash: string };
+    };
+    expect(last.audit?.hash).toMatch(/^[0-9a-f]{64}$/);
+    const verified = await cli('audit', 'verify');
+    expect(verified.exitCode, verified.stdout).toBe(0);
+    expect(verified.stdout).toMatch(/used git tags in .*: [1-9]\d* anchor/);
+  });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { withAuditAnchor } from '../../../audit/index.js';
 import { UsageError } from '../../../kernel/errors.js';
 import {
   addSecretVersion,
@@ -79,7 +80,7 @@ export function registerAdd(secrets: Command, io: CliIo): void {
         }
         const env = options.env;
         const value = await readValue(io, options.fromFile);
-        await withSecrets(io, command, {}, async ({ ctx }) => {
+        await withSecrets(io, command, {}, async ({ ctx, ws }) => {
           const result = await addSecretVersion(ctx, {
             name,
             environment: env,
@@ -95,7 +96,7 @@ export function registerAdd(secrets: Command, io: CliIo): void {
             metadata: result.version.metadata,
             pinned: result.pinned ? result.pinned.version : null,
           };
-          if (globalsOf(command).json) return printJson(io, out);
+          if (globalsOf(command).json) return printJson(io, withAuditAnchor(out, ws.audit));
           const s = styleOf(command, io);
           io.stdout(`${s.ok(SYMBOL.pass)} Added ${name} v${out.version} (${env}, ${out.kind})\n`);
           if (result.pinned)

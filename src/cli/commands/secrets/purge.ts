@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withAuditAnchor } from '../../../audit/index.js';
 import { purgeDueVersions } from '../../../secrets/index.js';
 import type { CliIo } from '../../io.js';
 import { printJson, SYMBOL } from '../../render.js';
@@ -12,10 +13,11 @@ export function registerPurge(secrets: Command, io: CliIo): void {
       'erase the values of versions whose destruction grace period has ended (audited; every mutating secrets command also does it)',
     )
     .action(async (_options: unknown, command: Command) =>
-      withSecrets(io, command, {}, async ({ ctx }) => {
+      withSecrets(io, command, {}, async ({ ctx, ws }) => {
         const destroyed = await purgeDueVersions(ctx);
         const out = destroyed.map((v) => ({ name: v.name, environment: v.environment, version: v.version }));
-        if (globalsOf(command).json) return printJson(io, { ok: true, destroyed: out });
+        if (globalsOf(command).json)
+          return printJson(io, withAuditAnchor({ ok: true, destroyed: out }, ws.audit));
         const s = styleOf(command, io);
         if (out.length === 0) return io.stdout('No version is past its destruction time.\n');
         for (const v of out)

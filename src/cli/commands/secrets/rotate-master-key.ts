@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withAuditAnchor } from '../../../audit/index.js';
 import { parseMasterKey, rotateMasterKey } from '../../../secrets/index.js';
 import type { CliIo } from '../../io.js';
 import { printJson, SYMBOL } from '../../render.js';
@@ -25,7 +26,7 @@ export function registerRotateMasterKey(secrets: Command, io: CliIo): void {
           current: key,
           ...(newKey ? { newKey } : {}),
         });
-        if (globalsOf(command).json) return printJson(io, { ok: true, ...result });
+        if (globalsOf(command).json) return printJson(io, withAuditAnchor({ ok: true, ...result }, ws.audit));
         const s = styleOf(command, io);
         io.stdout(
           `${s.ok(SYMBOL.pass)} Re-encrypted ${result.reencrypted} values under key ${result.keyId} (was ${result.previousKeyId})\n`,

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { withAuditAnchor } from '../../../audit/index.js';
 import { createLogger } from '../../../kernel/logger.js';
 import {
   abortRotation,
@@ -104,7 +105,8 @@ export function registerRotate(secrets: Command, io: CliIo): void {
           { name, environment: env },
           { key, ...(lockWaitMs ? { lockWaitMs } : {}) },
         );
-        if (globalsOf(command).json) return printJson(io, { ok: true, rotation: record });
+        if (globalsOf(command).json)
+          return printJson(io, withAuditAnchor({ ok: true, rotation: record }, ws.audit));
         io.stdout(`${s.ok(SYMBOL.pass)} Rotation ${record.id} aborted after step "${record.step}".\n`);
         return;
       }
@@ -139,7 +141,8 @@ export function registerRotate(secrets: Command, io: CliIo): void {
       );
       result.notes.unshift(...notes);
       io.setExitCode(result.outcome === 'succeeded' ? 0 : 3);
-      if (globalsOf(command).json) return printJson(io, { ok: result.outcome === 'succeeded', ...result });
+      if (globalsOf(command).json)
+        return printJson(io, withAuditAnchor({ ok: result.outcome === 'succeeded', ...result }, ws.audit));
       renderRotation(io, s, result);
     });
   });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withAuditAnchor } from '../../../audit/index.js';
 import { setupRoles } from '../../../secrets/index.js';
 import type { CliIo } from '../../io.js';
 import { printJson, SYMBOL } from '../../render.js';
@@ -21,7 +22,7 @@ export function registerSetupRoles(secrets: Command, io: CliIo): void {
           { name, environment: env, readonlySecret: ws.config.database.readonlySecret },
           { postgres: roles(env) },
         );
-        if (globalsOf(command).json) return printJson(io, { ok: true, ...result });
+        if (globalsOf(command).json) return printJson(io, withAuditAnchor({ ok: true, ...result }, ws.audit));
         const s = styleOf(command, io);
         io.stdout(
           `${s.ok(SYMBOL.pass)} Group role ${result.group} with login members ${result.members.join(', ')}${result.created.length ? ` (created: ${result.created.join(', ')})` : ' (all existed)'}\n`,
