@@ -191,7 +191,7 @@ ${envs.map((e) => `  ${e}: {}`).join('\n')}
     events,
     actor: 'bench',
     env: process.env,
-    builder: { build },
+    builder: { build, peek: (commit) => build(commit) },
   };
   // The analysis block is left out on purpose: every analysis setting is the default.
   const config = {

@@ -47,6 +47,8 @@ try {
     `version: 1
 project: { name: cvstomize }
 timezone: UTC
+# the example app is a workspace of this repository: releases built beside it resolve its node_modules
+stateDir: ../state
 tests: { command: "node --check server.js" }
 freeze: { weekdays: [] }
 watch: 5s

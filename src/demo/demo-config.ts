@@ -7,6 +7,9 @@ export function demoConfig(options: { agentPort: number }): string {
 project:
   name: cvstomize-api
 timezone: UTC
+# The demo app is a workspace of prodguard's own repository and uses its node_modules: its state and built
+# releases sit beside the demo repo (under .demo/), where Node finds them. A real app's build installs its own.
+stateDir: ../state
 tests:
   command: node --check server.js && node --check src/app.js
 changelog: CHANGELOG.md

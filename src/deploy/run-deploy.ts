@@ -1,5 +1,5 @@
-import { assertEnvironment } from '../config/index.js';
 import { formatAuditAnchor, recordAuditAnchor } from '../audit/index.js';
+import { assertEnvironment } from '../config/index.js';
 import { planReleaseTagName, releaseTagCandidates } from '../freeze/index.js';
 import { formatDuration } from '../kernel/duration.js';
 import { isProdguardError, ProdguardError, UsageError } from '../kernel/errors.js';

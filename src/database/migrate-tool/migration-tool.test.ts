@@ -77,8 +77,8 @@ describe('sqlOfDryRun', () => {
   it("keeps the SQL of node-pg-migrate's dry run, without its progress lines", () => {
     expect(
       sqlOfDryRun(
-        '> Migrating files:\n> - 1_x\ndry run\n### MIGRATION 1_x (UP) ###\nCREATE INDEX "t_c_index" ON "t" ("c");\nMigrations complete!\n',
-      ),
-    ).toBe('CREATE INDEX "t_c_index" ON "t" ("c");\n');
+        '◇ injected env (0) from .env // tip: ⌘ enable debugging { debug: true }\n> Migrating files:\n> - 1_x\ndry run\n### MIGRATION 1_x (UP) ###\nCREATE INDEX "t_c_index" ON "t" ("c");\nMigrations complete!\n',
+      ).trim(),
+    ).toBe('CREATE INDEX "t_c_index" ON "t" ("c");');
   });
 });

@@ -103,12 +103,30 @@ function toolEnv(env: NodeJS.ProcessEnv, url: string): NodeJS.ProcessEnv {
   return { ...out, DATABASE_URL: url };
 }
 
-/** The SQL a node-pg-migrate `--dry-run` prints, without its own progress lines. */
+/**
+ * The SQL a node-pg-migrate `--dry-run` prints: the lines under each `### MIGRATION … ###` header, without the
+ * tool's progress lines or what libraries it loads print on their own (dotenv's `◇ injected env` notice).
+ */
 export function sqlOfDryRun(stdout: string): string {
-  return stdout
-    .split('\n')
-    .filter((line) => !/^\s*(>|###|dry run|No migrations to run|Migrations complete)/i.test(line))
-    .join('\n');
+  const lines = stdout.split('\n');
+  const hasHeaders = lines.some((line) => /^###\s*MIGRATION/i.test(line));
+  let inMigration = !hasHeaders;
+  const sql: string[] = [];
+  for (const line of lines) {
+    if (/^###/.test(line)) {
+      inMigration = /^###\s*MIGRATION/i.test(line);
+      sql.push('');
+      continue;
+    }
+    if (!inMigration) {
+      sql.push('');
+      continue;
+    }
+    const noise = /^\s*(>|dry run|No migrations to run|Migrations complete|◇|\[dotenv)/i.test(line);
+    // Blank lines keep the line numbers of the SQL that remains.
+    sql.push(noise ? '' : line);
+  }
+  return sql.join('\n');
 }
 
 function toolChecks(deps: MigrateToolDeps): RuleCheck<ToolContext>[] {

@@ -50,7 +50,7 @@ const BENCHES: Record<string, BenchExpectation> = {
     needsSharedData: true,
     lines: [/^ratio prodguard CLI\/squawk time: \d+\.\d\dx$/m, /^ratio prodguard\/squawk time: \d+\.\d\dx/m],
     orSkipped: {
-      reason: /squawk-cli is not installed and --quick does not install it: skipping the squawk baseline\./,
+      reason: /squawk-cli is not installed and --quick does not install it/,
       lines: [/^prodguard migrate lint: \d+ ms/m, /^prodguard CLI end to end .*: \d+ ms$/m],
     },
   },
