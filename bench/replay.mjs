@@ -100,7 +100,7 @@ app:
   stopGrace: 1s
   agentPort: ${await freePort()}
 environments:
-  production: { protected: true }
+${options.environments ?? '  production: { protected: true }'}
 monitor:
   tick: 1s
   appMetricsPath: ${options.appMetrics ? '/metrics' : 'null'}
@@ -113,6 +113,7 @@ monitor:
     restarts: { count: 3, window: 60s }
   grouping: { groupWait: 1s, groupInterval: 5s, repeatInterval: 1h }
   delivery: { attempts: 2, backoff: 200ms }
+${options.configExtra ?? ''}
 incident:
   rollbackWindow: 1h
   autoOpen:
@@ -275,6 +276,152 @@ async function releaseFailingAfterWatch() {
       ttm: s.rolledBackAt() - firstFailure,
       audit: [...new Set(s.audit.list().map((e) => e.action))],
       extra: `postmortem ${md.split('\n').length} lines, impact ${resolved.impact.failedRequests} failed, ${resolved.impact.degradedMinutes} min degraded`,
+    };
+  } finally {
+    await s.close();
+  }
+}
+
+/** A clock at `iso` when created, moving in real time from there (the pipeline's pauses stay real). */
+function clockAt(iso) {
+  const offset = Date.parse(iso) - Date.now();
+  return {
+    now: () => new Date(Date.now() + offset),
+    nowMs: () => Date.now() + offset,
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
+  };
+}
+
+/** #5: a deploy on a Friday afternoon, and one during an open incident: refused; the override audited. */
+async function fridayAndIncident() {
+  const deployMod = await import(join(ROOT, 'dist/deploy/index.js'));
+  const { deployConfigSchema } = await import(join(ROOT, 'dist/config/sections/deploy.js'));
+  const { OperationStore } = await import(join(ROOT, 'dist/operations/index.js'));
+  const { peekRelease } = await import(join(ROOT, 'dist/platform/index.js'));
+  const { preflightDeployChecks } = await import(join(ROOT, 'dist/preflight/index.js'));
+  const s = await setup('friday', {
+    configExtra: `timezone: UTC
+rules:
+  tests-pass: { severity: off }
+  coverage-minimums: { severity: off }
+  change-documented: { severity: off }
+  up-to-date: { severity: off }
+`,
+    environments: '  staging: { protected: true }\n  production: { protected: true, requires: staging }',
+  });
+  try {
+    const v1 = await s.release({ version: 'v1' });
+    await s.platform.setTraffic('production', [{ revision: v1.name, percent: 100 }]);
+    s.setPrevious(v1);
+    const url = (await s.platform.getService('production')).url;
+    const load = startLoad(url, 4, 10);
+    writeFileSync(join(s.dir, 'behavior.json'), '{ "version": "v2" }\n');
+    git(s.dir, 'commit', '-q', '-am', 'v2');
+    const commit = git(s.dir, 'rev-parse', 'HEAD');
+    const config = {
+      ...s.config,
+      deploy: deployConfigSchema.parse({
+        strategy: 'canary',
+        steps: [50, 100],
+        stepDuration: '1s',
+        analysis: {
+          interval: '500ms',
+          window: '2s',
+          consecutiveBreaches: 2,
+          minRequests: 5,
+          holdTimeout: '5s',
+        },
+      }),
+      watch: 2000,
+    };
+    const deps = (clock) => ({
+      platform: s.platform,
+      ops: new OperationStore(s.store, clock, s.audit),
+      store: new deployMod.DeployStore(s.store, clock),
+      clock,
+      processes: nodeProcessRunner,
+      probe: deployMod.createHttpProbeClient(),
+      events: new deployMod.DeployEvents(),
+      actor: 'replay',
+      env: process.env,
+      // The checklist as the CLI binds it: freeze, incident, tree, branch… on this clock.
+      checks: preflightDeployChecks({
+        config: s.config,
+        store: s.store,
+        audit: s.audit,
+        clock,
+        processes: nodeProcessRunner,
+        log: silentLogger,
+        env: process.env,
+        logsDir: join(s.dir, '.prodguard/logs'),
+      }),
+      builder: {
+        build: (c, signal) =>
+          buildRelease({
+            commit: c,
+            repoDir: s.dir,
+            artifactsDir: s.config.artifactsDirPath,
+            processes: nodeProcessRunner,
+            clock,
+            ...(signal ? { signal } : {}),
+          }),
+        peek: (c) =>
+          peekRelease({
+            commit: c,
+            repoDir: s.dir,
+            artifactsDir: s.config.artifactsDirPath,
+            processes: nodeProcessRunner,
+          }),
+      },
+    });
+    const friday = clockAt('2026-12-04T15:30:00Z');
+    const wednesday = clockAt('2026-12-02T10:00:00Z');
+    const request = { environment: 'production', commit, watchMs: 2000 };
+    // Staging first (not the final environment, so a Friday does not stop it): the release is verified.
+    const staged = await deployMod.runDeploy(config, { ...request, environment: 'staging' }, deps(friday));
+    if (staged.outcome !== 'success') throw new Error(`staging deploy: ${staged.message}`);
+    const t0 = Date.now();
+    const onFriday = await deployMod.runDeploy(config, request, deps(friday));
+    const fridayMs = Date.now() - t0;
+    const opened = await incident.openIncident(s.ports, s.settings, {
+      environment: 'production',
+      severity: 2,
+      title: 'API answers 503 on /api/resumes',
+      actor: 'replay',
+    });
+    const t1 = Date.now();
+    const duringIncident = await deployMod.runDeploy(config, request, deps(wednesday));
+    const incidentMs = Date.now() - t1;
+    // The fix itself: a hotfix on a Friday, the freeze overridden with a reason (both audited).
+    const hotfix = await deployMod.runDeploy(
+      config,
+      {
+        ...request,
+        hotfix: { reason: 'fixes the 503s of the open incident' },
+        overrides: [{ ruleId: 'no-friday-deploys', reason: 'hotfix for the open SEV-2 incident' }],
+      },
+      deps(friday),
+    );
+    const rec = await load.stop();
+    const failedRule = (r) => r.verdicts.filter((v) => v.status === 'fail').map((v) => v.id);
+    const overrides = s.audit.list().filter((e) => e.action === 'rule.override');
+    const ok =
+      onFriday.outcome === 'refused' &&
+      duringIncident.outcome === 'refused' &&
+      hotfix.outcome === 'success' &&
+      overrides.length > 0;
+    return {
+      name: '5. deploy on a Friday 15:30, and during an open SEV-2',
+      outcome: ok
+        ? `prevented: both refused (${failedRule(onFriday).join(', ')}; ${failedRule(duringIncident).join(', ')}); hotfix with override audited`
+        : `NOT prevented: friday ${onFriday.outcome}, incident ${duringIncident.outcome}, hotfix ${hotfix.outcome}`,
+      failed: rec.failed,
+      sent: rec.sent,
+      downtime: rec.failures.length ? rec.failures.at(-1) - rec.failures[0] : 0,
+      ttd: Math.max(fridayMs, incidentMs),
+      ttm: 0,
+      audit: [...new Set(s.audit.list().map((e) => e.action))],
+      extra: `refused in ${fridayMs} ms (Friday) and ${incidentMs} ms (incident ${opened.incident.id}), before any build; override: ${overrides.map((e) => `${e.target} "${e.reason}" by ${e.actor}`).join('; ')}; hotfix ${hotfix.outcome} (${hotfix.revision})`,
     };
   } finally {
     await s.close();
@@ -475,8 +622,8 @@ async function driftByHand() {
 const started = Date.now();
 const rows = [];
 for (const replay of process.env.REPLAY_ONLY
-  ? [driftByHand]
-  : [releaseFailingAfterWatch, crashLoop, poolExhaustion, driftByHand]) {
+  ? [{ driftByHand, fridayAndIncident }[process.env.REPLAY_ONLY]]
+  : [releaseFailingAfterWatch, fridayAndIncident, crashLoop, poolExhaustion, driftByHand]) {
   try {
     rows.push(await replay());
   } catch (error) {
