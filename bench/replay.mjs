@@ -138,7 +138,7 @@ incident:
   });
   const store = StateStore.open(join(dir, '.prodguard/state.db'));
   const audit = new AuditLog(store, systemClock);
-  const release = async (behavior) => {
+  const release = async (behavior, env = options.env ?? {}) => {
     writeFileSync(join(dir, 'behavior.json'), `${JSON.stringify(behavior)}\n`);
     git(dir, 'commit', '-q', '-am', behavior.version);
     const commit = git(dir, 'rev-parse', 'HEAD');
@@ -152,7 +152,7 @@ incident:
     const rev = await platform.createRevision({
       service: 'production',
       release: { commit: built.commit, digest: built.digest },
-      env: options.env ?? {},
+      env,
     });
     await platform.waitReady('production', rev.name, 10_000);
     audit.append({
@@ -428,6 +428,120 @@ rules:
   }
 }
 
+/** An embedded PostgreSQL 15 cluster for one replay. */
+async function embeddedCluster() {
+  const { startEmbeddedCluster } = await import(join(ROOT, 'dist/kernel/load-embedded-postgres.js'));
+  const pgDir = mkdtempSync(join(tmpdir(), 'prodguard-replay-pg-'));
+  const cluster = await startEmbeddedCluster({
+    dir: pgDir,
+    port: await freePort(),
+    password: 'replay-pw',
+    settings: { fsync: 'off' },
+  });
+  return {
+    port: cluster.port,
+    url: (db = 'postgres') => `postgresql://postgres:replay-pw@127.0.0.1:${cluster.port}/${db}`,
+    async stop() {
+      await cluster.stop();
+      rmSync(pgDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** #6: a secret overwritten instead of versioned: immutable versions, the pinned one serves, pin back restores. */
+async function secretOverwritten() {
+  const secrets = await import(join(ROOT, 'dist/secrets/index.js'));
+  const { RULE_IDS } = await import(join(ROOT, 'dist/rules/index.js'));
+  const cluster = await embeddedCluster();
+  const s = await setup('secret', { env: { PRODGUARD_RUNTIME: join(ROOT, 'dist/runtime/index.js') } });
+  try {
+    const { vault } = secrets.openSecretVault({
+      store: s.store,
+      clock: systemClock,
+      env: {},
+      stateDir: join(s.dir, '.prodguard'),
+    });
+    const ctx = {
+      config: parseConfigText(
+        'version: 1\nproject: { name: replay-app }\nfreeze: { weekdays: [] }\nenvironments:\n  production: { protected: true }\n',
+        join(s.dir, 'prodguard.yaml'),
+        RULE_IDS,
+      ),
+      vault,
+      pins: new secrets.SecretPins(s.store, systemClock),
+      store: s.store,
+      audit: s.audit,
+      clock: systemClock,
+      log: silentLogger,
+      actor: 'replay',
+      knownSecrets: new Set(),
+    };
+    const ref = { name: 'DATABASE_URL', environment: 'production' };
+    const good = cluster.url();
+    await secrets.addSecretVersion(ctx, { ...ref, value: good }); // v1, pinned as the first version
+    const behavior = { version: 'v1', pool: { max: 4, queryMs: 1 } };
+    // Every revision starts with the pinned versions, as the platform resolves them.
+    const pinnedEnv = async () => ({
+      PRODGUARD_RUNTIME: join(ROOT, 'dist/runtime/index.js'),
+      ...(await secrets.resolveSecretEnv(vault, 'production', ctx.pins.forEnvironment('production'))),
+    });
+    const v1 = await s.release(behavior, await pinnedEnv());
+    await s.platform.setTraffic('production', [{ revision: v1.name, percent: 100 }]);
+    s.setPrevious(v1);
+    const url = (await s.platform.getService('production')).url;
+    const load = startLoad(url, 4, 10);
+    await until(() => load.rec.sent > 100, 20_000, 'warm-up traffic');
+    // The mistake: the value "overwritten" with a wrong password. The vault adds v2; v1 is untouched.
+    const wrong = new URL(good);
+    wrong.password = 'typo-in-the-console';
+    await secrets.addSecretVersion(ctx, { ...ref, value: wrong.toString() });
+    // A restart after the overwrite (the classic moment of a versionless store's outage) still gets v1.
+    const restarted = await s.release({ ...behavior, version: 'v1-restart' }, await pinnedEnv());
+    await s.platform.setTraffic('production', [{ revision: restarted.name, percent: 100 }]);
+    s.setPrevious(restarted);
+    await until(() => load.rec.sent > 400, 30_000, 'traffic on the restarted revision');
+    const failedAfterRestart = load.rec.failed;
+    const versions = (await vault.listVersions(ref)).map((v) => `v${v.version} ${v.state}`);
+    const v1Intact = (await vault.accessVersion(ref, 1)) === good;
+    // Then someone pins v2 and rolls out: the outage a versionless store has at once.
+    await secrets.pinSecretVersion(ctx, { ...ref, version: 2, reason: 'use the new password' });
+    const bad = await s.release({ ...behavior, version: 'v2-bad-secret' }, await pinnedEnv());
+    await s.platform.setTraffic('production', [{ revision: bad.name, percent: 100 }]);
+    const firstFailure = await until(
+      () => load.rec.failures[failedAfterRestart],
+      30_000,
+      'the first failure on v2',
+    );
+    // The monitor fires, the incident opens and rolls traffic back to the revision holding v1;
+    // then the pin goes back to v1 so the next revision starts with it too.
+    await until(() => s.rolledBackAt(), 60_000, 'the automatic rollback');
+    await secrets.pinSecretVersion(ctx, { ...ref, version: 1, reason: 'v2 is wrong: pin back' });
+    const fixed = await s.release({ ...behavior, version: 'v1-pinned-back' }, await pinnedEnv());
+    await s.platform.setTraffic('production', [{ revision: fixed.name, percent: 100 }]);
+    const pinnedBackAt = Date.now();
+    await until(() => (load.rec.failures.at(-1) ?? 0) < Date.now() - 2000, 30_000, 'errors to stop');
+    const rec = await load.stop();
+    const lateFailures = rec.failures.filter((t) => t > pinnedBackAt).length;
+    return {
+      name: '6. secret overwritten instead of versioned',
+      outcome:
+        failedAfterRestart === 0 && v1Intact && lateFailures === 0
+          ? 'prevented on restart (pinned v1 served); bad pin mitigated (rollback, pin back)'
+          : `NOT contained: ${failedAfterRestart} failures after the restart, v1 intact ${v1Intact}, ${lateFailures} after pin back`,
+      failed: rec.failed,
+      sent: rec.sent,
+      downtime: rec.failures.length ? rec.failures.at(-1) - rec.failures[0] : 0,
+      ttd: s.firingAt('error-ratio') - firstFailure,
+      ttm: s.rolledBackAt() - firstFailure,
+      audit: [...new Set(s.audit.list().map((e) => e.action))],
+      extra: `vault ${versions.join(', ')}; v1 unchanged: ${v1Intact}; 0 failed by the overwrite itself (${failedAfterRestart}); failures only while v2 was pinned and served`,
+    };
+  } finally {
+    await s.close();
+    await cluster.stop();
+  }
+}
+
 /** #7a: a revision that crash-loops after becoming ready. */
 async function crashLoop() {
   const s = await setup('crash-loop');
@@ -622,8 +736,15 @@ async function driftByHand() {
 const started = Date.now();
 const rows = [];
 for (const replay of process.env.REPLAY_ONLY
-  ? [{ driftByHand, fridayAndIncident }[process.env.REPLAY_ONLY]]
-  : [releaseFailingAfterWatch, fridayAndIncident, crashLoop, poolExhaustion, driftByHand]) {
+  ? [{ driftByHand, fridayAndIncident, secretOverwritten }[process.env.REPLAY_ONLY]]
+  : [
+      releaseFailingAfterWatch,
+      fridayAndIncident,
+      secretOverwritten,
+      crashLoop,
+      poolExhaustion,
+      driftByHand,
+    ]) {
   try {
     rows.push(await replay());
   } catch (error) {
