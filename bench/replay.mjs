@@ -542,6 +542,173 @@ async function secretOverwritten() {
   }
 }
 
+/** Closed-loop database load through a pg pool: every query's latency, stamped with its end. */
+function startDbLoad(pool, concurrency) {
+  const rec = { latencies: [], failed: 0, sent: 0 };
+  let stopped = false;
+  const worker = async () => {
+    while (!stopped && rec.sent < 500_000) {
+      rec.sent++;
+      const t0 = performance.now();
+      try {
+        await pool.query('SELECT count(*) FROM "Resume"');
+        rec.latencies.push([Date.now(), performance.now() - t0]);
+      } catch {
+        rec.failed++;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const workers = Array.from({ length: concurrency }, worker);
+  return {
+    rec,
+    async stop() {
+      stopped = true;
+      await Promise.all(workers);
+      return rec;
+    },
+  };
+}
+
+const p99 = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] : 0;
+};
+
+/** #3: a migration waiting for its lock behind a long transaction while the app serves traffic. */
+async function migrationBehindLock() {
+  const pg = (await import('pg')).default;
+  const cluster = await embeddedCluster();
+  const dir = mkdtempSync(join(tmpdir(), 'prodguard-replay-lock-'));
+  const LONG_MS = 2500;
+  const SLO_MS = 500;
+  try {
+    const admin = new pg.Client({ connectionString: cluster.url() });
+    await admin.connect();
+    for (const db of ['naive', 'app']) await admin.query(`CREATE DATABASE ${db}`);
+    await admin.end();
+    const folder = (name) => join(dir, 'prisma/migrations', name);
+    mkdirSync(folder('20260101000000_init'), { recursive: true });
+    const init =
+      'CREATE TABLE "Resume" ("id" SERIAL PRIMARY KEY, "title" TEXT NOT NULL);\nINSERT INTO "Resume"("title") SELECT \'r\' || g FROM generate_series(1, 1000) g;\n';
+    writeFileSync(join(folder('20260101000000_init'), 'migration.sql'), init);
+    writeFileSync(join(dir, 'prisma/migrations/migration_lock.toml'), 'provider = "postgresql"\n');
+    writeFileSync(join(dir, '.gitignore'), '.prodguard/\n');
+    writeFileSync(
+      join(dir, 'prodguard.yaml'),
+      `version: 1
+project: { name: replay-app }
+freeze: { weekdays: [] }
+database:
+  migrations: prisma/migrations
+  shadowUrlEnv: REPLAY_SHADOW_URL
+  lockTimeout: 200ms
+environments:
+  production:
+    database: { urlEnv: REPLAY_DATABASE_URL }
+`,
+    );
+    git(dir, 'init', '-q', '-b', 'main');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'init');
+    const env = {
+      ...process.env,
+      REPLAY_DATABASE_URL: cluster.url('app'),
+      REPLAY_SHADOW_URL: cluster.url(),
+      PRODGUARD_ACTOR: 'replay',
+      NO_COLOR: '1',
+    };
+    const cli = (args) =>
+      nodeProcessRunner.run(process.execPath, [join(ROOT, 'bin/prodguard.js'), ...args], {
+        cwd: dir,
+        env,
+        timeoutMs: 120_000,
+      });
+    const first = await cli(['migrate', 'deploy', 'production']);
+    if (first.exitCode !== 0) throw new Error(`migrate deploy: ${first.stdout}${first.stderr}`);
+    const ddl = 'ALTER TABLE "Resume" ADD COLUMN "note" TEXT;\n';
+    mkdirSync(folder('20260102000000_note'), { recursive: true });
+    writeFileSync(join(folder('20260102000000_note'), 'migration.sql'), ddl);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'note');
+
+    /** One run: the app's load, a long transaction, the migration; p99 of the app while it lasts. */
+    const run = async (database, migrate) => {
+      const setupClient = new pg.Client({ connectionString: cluster.url(database) });
+      await setupClient.connect();
+      if (database === 'naive') await setupClient.query(init);
+      await setupClient.end();
+      const pool = new pg.Pool({ connectionString: cluster.url(database), max: 8 });
+      pool.on('error', () => {});
+      const load = startDbLoad(pool, 8);
+      await until(() => load.rec.latencies.length > 200, 20_000, 'warm-up queries');
+      const long = new pg.Client({ connectionString: cluster.url(database) });
+      await long.connect();
+      await long.query('BEGIN');
+      await long.query('SELECT count(*) FROM "Resume"'); // a report holding ACCESS SHARE
+      const start = Date.now();
+      const ended = new Promise((resolve) =>
+        setTimeout(() => long.query('COMMIT').then(resolve, resolve), LONG_MS),
+      );
+      const outcome = await migrate();
+      await ended;
+      const doneAt = Date.now();
+      await new Promise((r) => setTimeout(r, 300));
+      const rec = await load.stop();
+      await long.end();
+      await pool.end();
+      const during = rec.latencies.filter(([at]) => at >= start).map(([, ms]) => ms);
+      return {
+        p99: p99(during),
+        max: Math.max(...during),
+        failed: rec.failed,
+        sent: rec.sent,
+        ms: doneAt - start,
+        outcome,
+      };
+    };
+    const naive = await run('naive', async () => {
+      const c = new pg.Client({ connectionString: cluster.url('naive') });
+      await c.connect();
+      await c.query(ddl); // no lock_timeout: queues for ACCESS EXCLUSIVE, and every query queues behind it
+      await c.end();
+      return 'applied after the long transaction';
+    });
+    const guarded = await run('app', async () => {
+      const r = await cli(['migrate', 'deploy', 'production']);
+      return r.exitCode === 0 ? 'applied' : `failed: ${r.stdout.split('\n').slice(-3).join(' ')}`;
+    });
+    const state = StateStore.open(join(dir, '.prodguard/state.db'));
+    const retries = state.db
+      .prepare("SELECT data FROM operation_steps WHERE step LIKE 'lock-retry:%' ORDER BY rowid")
+      .all()
+      .map((r) => JSON.parse(r.data));
+    const actions = state.db
+      .prepare('SELECT action FROM audit_events ORDER BY rowid')
+      .all()
+      .map((r) => r.action);
+    state.close();
+    const auditActions = [...new Set(actions)];
+    const within = guarded.p99 <= SLO_MS && guarded.outcome === 'applied';
+    return {
+      name: `3. migration behind a ${LONG_MS / 1000} s transaction (lock_timeout 200 ms)`,
+      outcome: within
+        ? `prevented: app p99 ${Math.round(guarded.p99)} ms ≤ SLO ${SLO_MS} ms (naive ${Math.round(naive.p99)} ms = ${(naive.p99 / guarded.p99).toFixed(1)}×), applied after ${retries.length} retries`
+        : `NOT within SLO: p99 ${Math.round(guarded.p99)} ms, ${guarded.outcome}`,
+      failed: guarded.failed,
+      sent: guarded.sent,
+      downtime: 0,
+      ttd: undefined,
+      ttm: undefined,
+      audit: auditActions,
+      extra: `naive ALTER (no lock_timeout): p99 ${Math.round(naive.p99)} ms, max ${Math.round(naive.max)} ms; prodguard: p99 ${Math.round(guarded.p99)} ms, max ${Math.round(guarded.max)} ms, retries journaled with pauses ${retries.map((r) => `${r.waitMs} ms`).join(', ')}`,
+    };
+  } finally {
+    await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** #7a: a revision that crash-loops after becoming ready. */
 async function crashLoop() {
   const s = await setup('crash-loop');
@@ -735,16 +902,24 @@ async function driftByHand() {
 
 const started = Date.now();
 const rows = [];
-for (const replay of process.env.REPLAY_ONLY
-  ? [{ driftByHand, fridayAndIncident, secretOverwritten }[process.env.REPLAY_ONLY]]
-  : [
-      releaseFailingAfterWatch,
-      fridayAndIncident,
-      secretOverwritten,
-      crashLoop,
-      poolExhaustion,
-      driftByHand,
-    ]) {
+const REPLAYS = {
+  releaseFailingAfterWatch,
+  migrationBehindLock,
+  fridayAndIncident,
+  secretOverwritten,
+  crashLoop,
+  poolExhaustion,
+  driftByHand,
+};
+// REPLAY_ONLY=<function name>[,<name>…] runs only those (while working on one).
+const chosen = process.env.REPLAY_ONLY
+  ? process.env.REPLAY_ONLY.split(',').map((n) => {
+      if (!REPLAYS[n])
+        throw new Error(`REPLAY_ONLY: no replay ${n}; known: ${Object.keys(REPLAYS).join(', ')}`);
+      return REPLAYS[n];
+    })
+  : Object.values(REPLAYS);
+for (const replay of chosen) {
   try {
     rows.push(await replay());
   } catch (error) {
