@@ -421,7 +421,7 @@ rules:
       sent: rec.sent,
       downtime: rec.failures.length ? rec.failures.at(-1) - rec.failures[0] : 0,
       ttd: Math.max(fridayMs, incidentMs),
-      ttm: 0,
+      ttm: undefined,
       audit: [...new Set(s.audit.list().map((e) => e.action))],
       extra: `refused in ${fridayMs} ms (Friday) and ${incidentMs} ms (incident ${opened.incident.id}), before any build; override: ${overrides.map((e) => `${e.target} "${e.reason}" by ${e.actor}`).join('; ')}; hotfix ${hotfix.outcome} (${hotfix.revision})`,
     };
@@ -713,7 +713,7 @@ environments:
 
 /** #1: the Nov 7 outage: the password changed on the production database while pools hold connections. */
 async function passwordChangedUnderPools() {
-  const { rotationScenario, rotationStrategies } = await import('./rotation-under-load.mjs');
+  const { rotationScenario, rotationStrategies } = await import('./shared/rotation-under-load.mjs');
   const cluster = await embeddedCluster();
   const load = { queries: quick ? 4000 : 20_000, concurrency: quick ? 16 : 50 };
   const FIX_MS = 1500; // the naive change is noticed and fixed by hand 1.5 s later (it took longer on Nov 7)
@@ -738,8 +738,8 @@ async function passwordChangedUnderPools() {
         failed: r.failed,
         sent: r.queries,
         downtime: r.failures.length ? r.failures.at(-1) - r.failures[0] : 0,
-        // Nothing detects the naive change; its failures stop when the hand-made fix lands.
-        ttd: r.failures.length ? r.failures[0] - r.rotationStartedAt : undefined,
+        // Nothing detects the naive change (—); its failures stop when the hand-made fix lands.
+        ttd: undefined,
         ttm: r.failures.length ? r.failures.at(-1) - r.rotationStartedAt : undefined,
         audit: r.auditActions,
         extra: `${load.concurrency} clients, ${r.queries} queries, pools max 10 retiring connections after 1 s; rotation ${Math.round(r.rotationMs)} ms, ${r.pools} pool(s); errors ${errors}`,
@@ -948,11 +948,11 @@ const REPLAYS = {
   passwordChangedUnderPools,
   releaseFailingAfterWatch,
   migrationBehindLock,
+  driftByHand,
   fridayAndIncident,
   secretOverwritten,
   crashLoop,
   poolExhaustion,
-  driftByHand,
 };
 // REPLAY_ONLY=<function name>[,<name>…] runs only those (while working on one).
 const chosen = process.env.REPLAY_ONLY

@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEmbeddedPostgres } from '../dist/kernel/index.js';
-import { rotationScenario, rotationStrategies } from './rotation-under-load.mjs';
+import { rotationScenario, rotationStrategies } from './shared/rotation-under-load.mjs';
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { AuditLog } from '../dist/audit/index.js';
-import { parseConfigText } from '../dist/config/index.js';
-import { silentLogger, systemClock } from '../dist/kernel/index.js';
-import { RULE_IDS } from '../dist/rules/index.js';
+import { AuditLog } from '../../dist/audit/index.js';
+import { parseConfigText } from '../../dist/config/index.js';
+import { silentLogger, systemClock } from '../../dist/kernel/index.js';
+import { RULE_IDS } from '../../dist/rules/index.js';
 import {
   addSecretVersion,
   openSecretVault,
@@ -16,8 +16,8 @@ import {
   rotateSecret,
   SecretPins,
   setupRoles,
-} from '../dist/secrets/index.js';
-import { StateStore } from '../dist/store/index.js';
+} from '../../dist/secrets/index.js';
+import { StateStore } from '../../dist/store/index.js';
 
 /** The app: queries go to the serving revision's pool; a rollout starts a new pool, then drains the old one. */
 export class App {
