@@ -45,6 +45,25 @@ export interface ApplyScriptOptions {
   statementTimeoutMs: number;
   /** SQL run inside the migration's transaction after the script (e.g. marking the row finished). */
   afterScriptSql?: string;
+  /**
+   * A one-transaction script that fails on lock_timeout (SQLSTATE 55P03) left nothing behind, so it is
+   * tried again after a pause, up to `retries` more times, the pause doubling from `backoffMs`. Scripts run
+   * outside one transaction are never retried (a failed CONCURRENTLY statement can leave an invalid index).
+   */
+  lockRetry?: LockRetry;
+}
+
+export interface LockRetry {
+  retries: number;
+  backoffMs: number;
+  sleep(ms: number): Promise<void>;
+  /** Told before each pause: the attempt that failed (1-based) and the pause that follows. */
+  onRetry?(attempt: number, waitMs: number, message: string): void;
+}
+
+/** PostgreSQL's lock_not_available: lock_timeout expired (or NOWAIT). */
+export function isLockTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03';
 }
 
 /**
@@ -80,13 +99,19 @@ export async function applyMigrationScript(
     ';',
     'COMMIT;',
   ].join('\n');
-  try {
-    await db.exec(batch);
-  } catch (error) {
-    await db.exec('ROLLBACK').catch(() => {});
-    throw error;
+  const retries = Math.max(0, Math.floor(options.lockRetry?.retries ?? 0));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.exec(batch);
+      return shape;
+    } catch (error) {
+      await db.exec('ROLLBACK').catch(() => {});
+      if (!options.lockRetry || !isLockTimeout(error) || attempt > retries) throw error;
+      const waitMs = Math.round(options.lockRetry.backoffMs * 2 ** (attempt - 1));
+      options.lockRetry.onRetry?.(attempt, waitMs, error instanceof Error ? error.message : String(error));
+      await options.lockRetry.sleep(waitMs);
+    }
   }
-  return shape;
 }
 
 /** A SQL string literal (standard_conforming_strings is on since PostgreSQL 9.1). */

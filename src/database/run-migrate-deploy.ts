@@ -22,7 +22,7 @@ import {
   type RuleOverride,
 } from '../rules/index.js';
 import { type EnvironmentLock, type StateStore, withEnvironmentLock } from '../store/index.js';
-import { applyMigrationScript } from './apply-migration-script.js';
+import { applyMigrationScript, type LockRetry } from './apply-migration-script.js';
 import { type BackupRecord, readBackupRecords, readRollbackVerification } from './database-records.js';
 import {
   backupsDirOf,
@@ -592,7 +592,9 @@ export async function executeMigrateDeploy(
           }
           try {
             await runner.step(stepName, async () => {
-              const ok = await applyOne(db, migration, step, deps);
+              const ok = await applyOne(db, migration, step, deps, (attempt, waitMs, message) =>
+                ops.journal(op.id, `lock-retry:${planned.name}`, 'failed', { attempt, waitMs, message }),
+              );
               if (!ok) throw new MigrationFailed(step.error ?? 'failed');
               return { durationMs: step.durationMs ?? 0 };
             });
@@ -686,12 +688,17 @@ export async function abortMigrateDeploy(
 
 class MigrationFailed extends Error {}
 
+/** Retries of a migration that failed on lock_timeout, and the cap on its first pause (doubling after). */
+export const LOCK_RETRIES = 4;
+const LOCK_RETRY_MAX_BACKOFF_MS = 2000;
+
 /** One migration, recorded exactly as Prisma records it. Returns false on failure (row keeps the logs). */
 async function applyOne(
   db: PgSession,
   migration: MigrationFile,
   step: MigrationStep,
   deps: Pick<MigrateDeployDeps, 'clock' | 'config'>,
+  onLockRetry: LockRetry['onRetry'],
 ): Promise<boolean> {
   const started = deps.clock.nowMs();
   const id = await recordMigrationStarted(db, migration.name, migration.checksum);
@@ -700,6 +707,14 @@ async function applyOne(
       lockTimeoutMs: deps.config.database.lockTimeout,
       statementTimeoutMs: deps.config.database.statementTimeout,
       afterScriptSql: migrationFinishedSql(id),
+      // A migration queued behind a long transaction gives way after lock_timeout (so traffic queued behind
+      // it moves again), waits, and tries again: a bounded number of times, each retry journaled.
+      lockRetry: {
+        retries: LOCK_RETRIES,
+        backoffMs: Math.min(deps.config.database.lockTimeout, LOCK_RETRY_MAX_BACKOFF_MS),
+        sleep: (ms) => deps.clock.sleep(ms),
+        onRetry: onLockRetry,
+      },
     });
     step.status = 'Success';
     step.durationMs = Math.max(0, deps.clock.nowMs() - started);
