@@ -612,7 +612,7 @@ export async function abortRotation(
         repin = rotation.fromVersion;
       }
       journal.erasePendingValue(op.id);
-      const message = `Rotation ${op.id} aborted after step "${rotation.step}"${repin !== null ? `; v${repin} pinned again` : pin ? `; v${pin.version} stays pinned` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}.`;
+      const message = `Rotation ${op.id} aborted after step "${rotation.step}"${repin !== null ? `; v${repin} pinned again` : pin ? `; v${pin.version} stays pinned` : ''}${notes.length ? `; ${notes.map((n) => n.replace(/\.$/, '')).join('; ')}` : ''}.`;
       journal.ops.finish(op, 'aborted', {
         message,
         error: 'aborted by the operator',

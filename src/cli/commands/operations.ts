@@ -27,7 +27,11 @@ export function register(program: Command, io: CliIo): void {
         if (globalsOf(command).json) return printJson(io, { operations });
         if (operations.length === 0) return io.stdout('No operations yet.\n');
         const s = styleOf(command, io);
-        const rows = operations.map((op) => [
+        // A child (a rotation's rollout) is listed right under its parent.
+        const ordered = [
+          ...operations.filter((op) => !op.parentId || !operations.some((o) => o.id === op.parentId)),
+        ].flatMap((op) => [op, ...operations.filter((c) => c.parentId === op.id)]);
+        const rows = ordered.map((op) => [
           op.parentId ? `  └ ${op.id}` : op.id,
           op.kind,
           op.environment,
