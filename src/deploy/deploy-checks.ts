@@ -123,11 +123,21 @@ export const stagingFirstCheck: RuleCheck<DeployCheckContext> = {
 function commitVerifiedBeforeBuild(ctx: DeployCheckContext, requires: string): CheckOutcome {
   const commit = ctx.release.commit;
   const details = { commit, requires, beforeBuild: true };
-  if (ctx.store.commitVerified(requires, commit)) {
+  const required = ctx.requiredChecks ?? [];
+  if (ctx.store.commitVerified(requires, commit, required)) {
     return {
       status: 'pass',
       message: `commit ${commit.slice(0, 7)} has a verified release on ${requires}`,
       details,
+    };
+  }
+  if (required.length > 0 && ctx.store.commitVerified(requires, commit)) {
+    const suites = required.map((c) => c.replace(/^e2e:/, '')).join(', ');
+    return {
+      status: 'fail',
+      message: `commit ${commit.slice(0, 7)} was verified on ${requires} without the E2E suite ${suites} (decided before building)`,
+      hint: `Production needs the E2E pass on ${requires} for this exact release: redeploy it there (prodguard deploy ${requires} --commit ${commit.slice(0, 12)}) so the suite runs against it, or --override staging-first --reason "<why>".`,
+      details: { ...details, missingChecks: required },
     };
   }
   return {

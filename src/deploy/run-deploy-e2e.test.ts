@@ -132,6 +132,30 @@ describe('the E2E tier on staging', () => {
     expect(verdict.hint).toContain(`prodguard deploy staging --commit ${sha.slice(0, 12)}`);
     expect(refused.message).toBe('Deploy to production refused by staging-first.');
 
+    // Where the commit was never built, the same refusal comes before building, still naming the suite.
+    const unbuilt = h.deps({ env: deps().env });
+    const builder = unbuilt.builder;
+    let builds = 0;
+    const early = await runDeploy(
+      h.config,
+      { environment: 'production', commit: sha },
+      {
+        ...unbuilt,
+        builder: {
+          peek: async (commitish) => ({ commit: (await builder.peek(commitish)).commit }),
+          build: async (commitish, signal) => {
+            builds++;
+            return builder.build(commitish, signal);
+          },
+        },
+      },
+    );
+    expect(early.outcome).toBe('refused');
+    expect(builds).toBe(0);
+    expect(early.verdicts.find((v) => v.id === 'staging-first')!.message).toBe(
+      `commit ${sha.slice(0, 7)} was verified on staging without the E2E suite browser (decided before building)`,
+    );
+
     // Redeployed on staging, the suite runs against it; then production accepts the same digest.
     const again = await runDeploy(h.config, { environment: 'staging', commit: sha }, deps());
     expect(again.outcome).toBe('success');
