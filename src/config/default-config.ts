@@ -16,9 +16,13 @@ project:
   name: ${options.projectName}
 timezone: ${options.timezone}          # freeze rules and rollback tag names use this zone
 
-tests:
-  command: ${JSON.stringify(options.testCommand)}   # seed §9: the full suite must pass before any deploy
-  timeout: 30m
+tests:                           # seed §9: every suite must pass before any deploy
+  suites:
+    - name: tests                # add more tiers as their own suites: unit, integration, …
+      command: ${JSON.stringify(options.testCommand)}
+      timeout: 30m
+  # e2e:                         # seed §9: E2E tests, run by deploys to staging against the new revision (BASE_URL)
+  #   command: npm run test:e2e  # production then requires their pass on staging for the same release
 
 changelog: CHANGELOG.md          # seed §1: document all production changes
 releaseTag: v{YYYYMMDD}-{HHmm}   # seed §5: annotated rollback tag created by a production deploy

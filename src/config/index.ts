@@ -4,3 +4,4 @@ export * from './errors.js';
 export { WEEKDAYS, type Weekday } from './fields.js';
 export * from './load-config.js';
 export * from './schema.js';
+export * from './sections/tests.js';

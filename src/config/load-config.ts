@@ -336,6 +336,16 @@ function crossFieldProblems(config: ParsedConfig, knownRuleIds?: readonly string
       });
     }
   }
+  for (const [index, envName] of (config.tests.e2e?.environments ?? []).entries()) {
+    if (!names.includes(envName)) {
+      const segments = ['tests', 'e2e', 'environments', index];
+      problems.push({
+        segments,
+        path: formatPath(segments),
+        message: `Names environment "${envName}", which is not defined. Expected one of: ${names.join(', ')}`,
+      });
+    }
+  }
   for (const [index, window] of config.freeze.windows.entries()) {
     const bounds = (['from', 'to'] as const).map((key) => {
       const parsed = DateTime.fromISO(window[key], { zone: config.timezone });

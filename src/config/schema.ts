@@ -6,6 +6,7 @@ import { deployConfigSchema } from './sections/deploy.js';
 import { incidentConfigSchema, monitorConfigSchema } from './sections/monitor.js';
 import { appConfigSchema, environmentPlatformSchema } from './sections/platform.js';
 import { secretsConfigSchema } from './sections/secrets.js';
+import { testsConfigSchema } from './sections/tests.js';
 
 /**
  * prodguard.yaml, as written by the user. Every key carries a description and its default;
@@ -113,18 +114,7 @@ export const writtenConfigSchema = z
       .string()
       .default('.prodguard')
       .describe('Where prodguard keeps its state, logs and artifacts (git-ignored).'),
-    tests: z
-      .object({
-        command: z
-          .string()
-          .min(1)
-          .default('npm test')
-          .describe('The full test suite (seed §9: must pass 100%).'),
-        timeout: durationOr('Longest the test suite may run.', '30m', { min: '1s', max: '24h' }),
-      })
-      .strict()
-      .prefault({})
-      .describe('The test suite run by the checklist.'),
+    tests: testsConfigSchema,
     changelog: z
       .string()
       .default('CHANGELOG.md')

@@ -20,6 +20,8 @@ export interface DeployCheckContext {
   /** Thresholds of the required environment, to judge its health now. */
   requiredSettings: AnalysisSettings | undefined;
   hotfix: { reason: string } | undefined;
+  /** Checks the verification on `requires` must include (`e2e:<suite>` when that environment runs tests.e2e). */
+  requiredChecks?: readonly string[];
 }
 
 /** A check from another domain (preflight), already bound to its own context. */
@@ -75,6 +77,16 @@ export const stagingFirstCheck: RuleCheck<DeployCheckContext> = {
         details,
       };
     }
+    const missing = (ctx.requiredChecks ?? []).filter((c) => !verification.checks.includes(c));
+    if (missing.length > 0) {
+      const suites = missing.map((c) => c.replace(/^e2e:/, '')).join(', ');
+      return {
+        status: 'fail',
+        message: `release ${digest} (commit ${ctx.release.commit.slice(0, 7)}) was verified on ${ctx.requires} without the E2E suite ${suites} (its checks: ${verification.checks.join(', ') || 'none'})`,
+        hint: `Production needs the E2E pass on ${ctx.requires} for this exact release: redeploy it there (prodguard deploy ${ctx.requires} --commit ${ctx.release.commit.slice(0, 12)}) so the suite runs against it, or --override staging-first --reason "<why>".`,
+        details: { ...details, missingChecks: missing, verifiedChecks: verification.checks },
+      };
+    }
     const ageMs = ctx.clock.nowMs() - new Date(verification.at).getTime();
     if (ageMs > ctx.verificationMaxAgeMs) {
       return {
@@ -111,11 +123,21 @@ export const stagingFirstCheck: RuleCheck<DeployCheckContext> = {
 function commitVerifiedBeforeBuild(ctx: DeployCheckContext, requires: string): CheckOutcome {
   const commit = ctx.release.commit;
   const details = { commit, requires, beforeBuild: true };
-  if (ctx.store.commitVerified(requires, commit)) {
+  const required = ctx.requiredChecks ?? [];
+  if (ctx.store.commitVerified(requires, commit, required)) {
     return {
       status: 'pass',
       message: `commit ${commit.slice(0, 7)} has a verified release on ${requires}`,
       details,
+    };
+  }
+  if (required.length > 0 && ctx.store.commitVerified(requires, commit)) {
+    const suites = required.map((c) => c.replace(/^e2e:/, '')).join(', ');
+    return {
+      status: 'fail',
+      message: `commit ${commit.slice(0, 7)} was verified on ${requires} without the E2E suite ${suites} (decided before building)`,
+      hint: `Production needs the E2E pass on ${requires} for this exact release: redeploy it there (prodguard deploy ${requires} --commit ${commit.slice(0, 12)}) so the suite runs against it, or --override staging-first --reason "<why>".`,
+      details: { ...details, missingChecks: required },
     };
   }
   return {

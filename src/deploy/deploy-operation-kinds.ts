@@ -22,6 +22,8 @@ export interface DeployParams {
   overrides?: { rule: string; reason: string | undefined }[];
   /** The release's own files (the local artifact): the smoke test runs there, so it is the release's own. */
   releaseDir?: string;
+  /** The E2E suite this environment runs against the new revision (tests.e2e); its pass is part of the verification. */
+  e2e?: { name: string; command: string; timeout: number };
 }
 
 /** Why a deploy is being compensated; journaled so a resumed deploy only finishes the compensation. */
@@ -49,6 +51,7 @@ export interface DeploySteps {
   'create-revision': { revision: string; url: string };
   'wait-ready': { state: string };
   smoke: SmokeOutcome;
+  e2e: SmokeOutcome & { suite: string };
   [step: `traffic-${number}`]: { traffic: TrafficTarget[] };
   [step: `analyze-${number}`]: { outcome: AnalysisResult };
   watch: { outcome: AnalysisResult };

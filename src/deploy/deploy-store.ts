@@ -154,14 +154,20 @@ export class DeployStore {
     return { verification, revokedBy: undefined };
   }
 
-  /** Whether some release of a commit (any digest) has a standing verification on an environment. */
-  commitVerified(environment: string, commit: string): boolean {
+  /**
+   * Whether some release of a commit (any digest) has a standing verification on an environment that
+   * includes every one of `requiredChecks` (e.g. `e2e:<suite>`).
+   */
+  commitVerified(environment: string, commit: string, requiredChecks: readonly string[] = []): boolean {
     const digests = this.#store.db
       .prepare<[string, string], { digest: string }>(
         'SELECT DISTINCT digest FROM verifications WHERE environment = ? AND commit_sha = ?',
       )
       .all(environment, commit);
-    return digests.some((d) => this.standingVerification(environment, d.digest).verification !== undefined);
+    return digests.some((d) => {
+      const { verification } = this.standingVerification(environment, d.digest);
+      return verification !== undefined && requiredChecks.every((c) => verification.checks.includes(c));
+    });
   }
 
   /** Environments on which a release was verified, each with whether a later failure revoked it. */

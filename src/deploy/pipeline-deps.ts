@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import type { Config, TestsConfig } from '../config/index.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
@@ -13,7 +13,10 @@ import type { ReleaseBuilder } from './release-builder.js';
 
 /** The config keys the pipeline reads. */
 export type PipelineConfig = DeploySettingsConfig &
-  Pick<Config, 'rules' | 'root' | 'timezone' | 'releaseTag' | 'app' | 'environmentOrder'>;
+  Pick<Config, 'rules' | 'root' | 'timezone' | 'releaseTag' | 'app' | 'environmentOrder'> & {
+    /** Only tests.e2e is read: the E2E suite a deploy to a required environment runs. */
+    readonly tests?: TestsConfig | undefined;
+  };
 
 /** The narrow ports the pipeline drives; the CLI wires the real ones, tests the in-memory platform. */
 export interface PipelineDeps {

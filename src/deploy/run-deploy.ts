@@ -1,5 +1,5 @@
 import { formatAuditAnchor, recordAuditAnchor } from '../audit/index.js';
-import { assertEnvironment } from '../config/index.js';
+import { assertEnvironment, e2eCheckName, e2eEnvironments } from '../config/index.js';
 import { planReleaseTagName, releaseTagCandidates } from '../freeze/index.js';
 import { formatDuration } from '../kernel/duration.js';
 import { isProdguardError, ProdguardError, UsageError } from '../kernel/errors.js';
@@ -97,6 +97,7 @@ export async function runDeploy(
     verificationMaxAgeMs: settings.verificationMaxAge,
     requiredSettings: requires ? resolveAnalysisSettings(config, settings, requires) : undefined,
     hotfix: request.hotfix,
+    requiredChecks: requires ? requiredChecksOn(config, requires) : [],
   });
   const evaluate = async (release: ReleaseRef, phase: 'cheap' | 'all') => {
     const extra = deps.checks
@@ -198,6 +199,7 @@ export async function runDeploy(
         ...(request.hotfix ? { hotfix: request.hotfix } : {}),
         ...(stableRevision ? { stableRevision } : {}),
         ...(built.dir ? { releaseDir: built.dir } : {}),
+        ...(e2eFor(config, request.environment) ? { e2e: e2eFor(config, request.environment)! } : {}),
       };
       const pinned = deps.pinnedSecrets?.(request.environment) ?? {};
       if (Object.keys(pinned).length > 0) params.secrets = pinned;
@@ -244,6 +246,19 @@ export async function runDeploy(
       return { ...result, verdicts: evaluation.verdicts, times };
     },
   );
+}
+
+/** The E2E suite a deploy to this environment runs (tests.e2e on the environments others require). */
+function e2eFor(config: PipelineConfig, environment: string): DeployParams['e2e'] {
+  const e2e = config.tests?.e2e;
+  if (!e2e || !e2eEnvironments(config).includes(environment)) return undefined;
+  return { name: e2e.name, command: e2e.command, timeout: e2e.timeout };
+}
+
+/** Checks a verification on `requires` must include before a release is promoted from it: its E2E pass. */
+function requiredChecksOn(config: PipelineConfig, requires: string): string[] {
+  const e2e = e2eFor(config, requires);
+  return e2e ? [e2eCheckName(e2e)] : [];
 }
 
 /** `full-watch`: a `--watch` shorter than the configured one is a rule to override with a reason, not a flag. */
@@ -304,8 +319,9 @@ function refuseDeploy(
   };
 }
 
-export function plannedDeploySteps(params: { steps: number[] }): string[] {
+export function plannedDeploySteps(params: { steps: number[]; e2e?: unknown }): string[] {
   const names = ['create-revision', 'wait-ready', 'smoke'];
+  if (params.e2e) names.push('e2e');
   for (const p of params.steps) {
     names.push(`traffic-${p}`);
     if (p < 100) names.push(`analyze-${p}`);
@@ -412,6 +428,27 @@ export async function executeDeploy(
         () => runSmoke(config, deps, settings.smoke, environment, revision, created.url, params.releaseDir),
         (d) => d.summary,
       );
+      const e2e = params.e2e;
+      if (e2e) {
+        // Seed §9's E2E tier: the release's own suite against this revision, before any traffic moves.
+        await runner.step(
+          'e2e',
+          async () => ({
+            ...(await runReleaseScript(config, deps, {
+              label: `E2E suite ${e2e.name}`,
+              code: 'PRODGUARD_DEPLOY_E2E_FAILED',
+              command: e2e.command,
+              timeout: e2e.timeout,
+              environment,
+              revision,
+              url: created.url,
+              releaseDir: params.releaseDir,
+            })),
+            suite: e2e.name,
+          }),
+          (d) => `${d.suite}: ${d.summary}`,
+        );
+      }
     } catch (error) {
       if (deps.signal?.aborted) throw error;
       return failBeforeTraffic(config, op, deps, runner, planned, error);
@@ -722,29 +759,56 @@ async function runSmoke(
   releaseDir: string | undefined,
 ): Promise<SmokeOutcome> {
   if (!smoke.command) return { summary: 'no smoke command configured (deploy.smoke.command)', skipped: true };
-  const result = await deps.processes.runShell(smoke.command, {
-    // The release's own smoke script, from its artifact; the working tree may hold another commit.
-    cwd: releaseDir ?? config.root,
+  return runReleaseScript(config, deps, {
+    label: 'Smoke test',
+    code: 'PRODGUARD_DEPLOY_SMOKE_FAILED',
+    command: smoke.command,
+    timeout: smoke.timeout,
+    environment,
+    revision,
+    url,
+    releaseDir,
+  });
+}
+
+/** A test command of the release (smoke, E2E) run against a new revision before it takes traffic. */
+async function runReleaseScript(
+  config: PipelineConfig,
+  deps: PipelineDeps,
+  script: {
+    label: string;
+    code: 'PRODGUARD_DEPLOY_SMOKE_FAILED' | 'PRODGUARD_DEPLOY_E2E_FAILED';
+    command: string;
+    timeout: number;
+    environment: string;
+    revision: string;
+    url: string;
+    releaseDir: string | undefined;
+  },
+): Promise<SmokeOutcome> {
+  const result = await deps.processes.runShell(script.command, {
+    // The release's own script, from its artifact; the working tree may hold another commit.
+    cwd: script.releaseDir ?? config.root,
     env: {
-      // A fenced environment: the smoke test reaches the revision through BASE_URL and nothing else of ours.
+      // A fenced environment: the script reaches the revision through BASE_URL and nothing else of ours.
       PATH: deps.env?.PATH ?? '',
       HOME: deps.env?.HOME ?? '',
-      BASE_URL: url,
-      PRODGUARD_ENVIRONMENT: environment,
-      PRODGUARD_REVISION: revision,
+      BASE_URL: script.url,
+      PRODGUARD_ENVIRONMENT: script.environment,
+      PRODGUARD_REVISION: script.revision,
     },
-    timeoutMs: smoke.timeout,
+    timeoutMs: script.timeout,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
   if (result.failed) {
     throw new ProdguardError(
-      'PRODGUARD_DEPLOY_SMOKE_FAILED',
-      `Smoke test \`${smoke.command}\` against ${url} ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}:\n${tailLines(`${result.stdout}\n${result.stderr}`, 15)}`,
-      { hint: 'Fix the release (or the smoke test) and deploy again; no traffic moved.' },
+      script.code,
+      `${script.label} \`${script.command}\` against ${script.url} ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}:\n${tailLines(`${result.stdout}\n${result.stderr}`, 15)}`,
+      { hint: `Fix the release (or the ${script.label.toLowerCase()}) and deploy again; no traffic moved.` },
     );
   }
   return {
-    summary: `\`${smoke.command}\` passed in ${formatDuration(result.durationMs)}`,
+    summary: `\`${script.command}\` passed in ${formatDuration(result.durationMs)}`,
     durationMs: result.durationMs,
   };
 }
@@ -767,9 +831,11 @@ async function verifyRelease(
     operationId: op.id,
     details: { watchMs: params.watchMs },
   });
-  const checks = planned.filter(
-    (s) => s === 'wait-ready' || s === 'smoke' || s.startsWith('analyze-') || s === 'watch',
-  );
+  const checks = planned
+    .filter(
+      (s) => s === 'wait-ready' || s === 'smoke' || s === 'e2e' || s.startsWith('analyze-') || s === 'watch',
+    )
+    .map((s) => (s === 'e2e' && params.e2e ? e2eCheckName(params.e2e) : s));
   deps.store.recordVerification({
     environment,
     digest: params.digest,

@@ -59,6 +59,7 @@ export const ERROR_CODES = Object.freeze({
   guardedRun: ['PRODGUARD_RUN_FAILED', 'PRODGUARD_RUN_TAG_TAKEN'],
   /** Deploy, rollback and maintenance (src/deploy). */
   deploy: [
+    'PRODGUARD_DEPLOY_E2E_FAILED',
     'PRODGUARD_DEPLOY_HOTFIX_REASON',
     'PRODGUARD_DEPLOY_NO_ROLLBACK_TARGET',
     'PRODGUARD_DEPLOY_SMOKE_FAILED',

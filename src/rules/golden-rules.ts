@@ -12,7 +12,7 @@ export const GOLDEN_RULES: readonly RuleDefinition[] = Object.freeze([
     severity: 'block',
     scope: 'protected',
     actions: ['deploy', 'run'],
-    fix: 'Make the test command in prodguard.yaml (tests.command) pass on this exact tree.',
+    fix: 'Make every test suite in prodguard.yaml (tests.suites, or tests.command) pass on this exact tree.',
   },
   {
     id: 'clean-tree',

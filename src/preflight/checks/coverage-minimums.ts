@@ -109,7 +109,7 @@ export const coverageMinimumsCheck: RuleCheck<PreflightContext> = {
       return {
         status: 'fail',
         message: `no coverage report at ${summary}`,
-        hint: 'Make tests.command write one (vitest --coverage --coverage.reporter=json-summary, or c8/nyc --reporter=json-summary or lcovonly) or set coverage.summary.',
+        hint: 'Make a test suite (tests.suites) write one (vitest --coverage --coverage.reporter=json-summary, or c8/nyc --reporter=json-summary or lcovonly) or set coverage.summary.',
       };
     }
     let coverage: CoverageByFile;

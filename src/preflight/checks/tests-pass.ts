@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestSuite } from '../../config/index.js';
 import { formatDuration } from '../../kernel/duration.js';
 import { tailLines } from '../../kernel/process-runner.js';
 import type { CheckOutcome, RuleCheck } from '../../rules/index.js';
@@ -34,38 +35,92 @@ function recordRun(
 }
 
 /**
- * Runs the configured test suite. A pass is cached for the exact tree hash (tracked and untracked files),
- * so a second preflight on the same tree does not rerun it; a failure is never cached.
+ * Runs every configured test suite (seed §9: unit and integration tiers), one after the other. A suite's pass
+ * is cached for the exact tree hash (tracked and untracked files) and its command, so a second preflight on the
+ * same tree does not rerun it; a failure is never cached. Every suite runs even when one fails, and each
+ * suite's verdict is reported.
  */
 export const testsPassCheck: RuleCheck<PreflightContext> = {
   ruleId: 'tests-pass',
   async run(ctx) {
     ctx.beginTests();
     try {
-      return await runTests(ctx);
+      return await runSuites(ctx);
     } finally {
       ctx.settleTests();
     }
   },
 };
 
-async function runTests(ctx: PreflightContext): Promise<CheckOutcome> {
-  const { command, timeout } = ctx.config.tests;
+interface SuiteVerdict {
+  name: string;
+  command: string;
+  status: 'pass' | 'fail';
+  message: string;
+  cached: boolean;
+  log: string;
+  tail?: string;
+}
+
+async function runSuites(ctx: PreflightContext): Promise<CheckOutcome> {
   const treeHash = await ctx.git.treeHash();
+  const verdicts: SuiteVerdict[] = [];
+  for (const suite of ctx.config.tests.suites) verdicts.push(await runSuite(ctx, suite, treeHash));
+  const failed = verdicts.filter((v) => v.status === 'fail');
+  const one = verdicts.length === 1;
+  const describe = (v: SuiteVerdict) => (one ? v.message : `${v.name}: ${v.message}`);
+  const suites = verdicts.map(({ tail: _tail, ...v }) => v);
+  if (failed.length === 0) {
+    return {
+      status: 'pass',
+      message: verdicts.map(describe).join('; '),
+      details: {
+        treeHash,
+        cached: verdicts.every((v) => v.cached),
+        ...(one ? { log: verdicts[0]!.log } : {}),
+        suites,
+      },
+    };
+  }
+  return {
+    status: 'fail',
+    message:
+      failed.map(describe).join('; ') +
+      (one ? '' : ` (${verdicts.length - failed.length} of ${verdicts.length} suites passed)`),
+    hint: `Full output: ${failed.map((v) => v.log).join(', ')}`,
+    details: {
+      treeHash,
+      ...(one ? { log: verdicts[0]!.log } : {}),
+      tail: failed.map((v) => (one ? v.tail : `[${v.name}]\n${v.tail}`)).join('\n'),
+      suites,
+    },
+  };
+}
+
+async function runSuite(ctx: PreflightContext, suite: TestSuite, treeHash: string): Promise<SuiteVerdict> {
+  const { name, command, timeout } = suite;
   const cached = readCachedPass(ctx.store, treeHash, command);
   if (cached) {
     return {
+      name,
+      command,
       status: 'pass',
       message: `passed for tree ${treeHash.slice(0, 12)} at ${cached.at} (cached; ran ${formatDuration(cached.duration_ms)})`,
-      details: { treeHash, cached: true, log: cached.log_path },
+      cached: true,
+      log: cached.log_path,
     };
   }
   mkdirSync(ctx.logsDir, { recursive: true });
-  const logPath = join(ctx.logsDir, `tests-${treeHash.slice(0, 12)}-${ctx.clock.nowMs()}.log`);
+  const logPath = join(ctx.logsDir, `tests-${name}-${treeHash.slice(0, 12)}-${ctx.clock.nowMs()}.log`);
   const result = await ctx.processes.runShell(command, {
     cwd: ctx.config.root,
-    // The suite sees which environment is being prepared; nothing else of prodguard's.
-    env: { ...ctx.env, CI: ctx.env.CI ?? 'true', PRODGUARD_PREFLIGHT_ENV: ctx.environment },
+    // The suite sees which environment is being prepared, and its own name; nothing else of prodguard's.
+    env: {
+      ...ctx.env,
+      CI: ctx.env.CI ?? 'true',
+      PRODGUARD_PREFLIGHT_ENV: ctx.environment,
+      PRODGUARD_TEST_SUITE: name,
+    },
     timeoutMs: timeout,
     logFile: logPath,
     maxBuffer: 256 * 1024,
@@ -81,9 +136,12 @@ async function runTests(ctx: PreflightContext): Promise<CheckOutcome> {
   });
   if (passed) {
     return {
+      name,
+      command,
       status: 'pass',
       message: `\`${command}\` passed in ${formatDuration(result.durationMs)}`,
-      details: { treeHash, cached: false, log: logPath },
+      cached: false,
+      log: logPath,
     };
   }
   const why = result.timedOut
@@ -91,11 +149,13 @@ async function runTests(ctx: PreflightContext): Promise<CheckOutcome> {
     : result.spawnError
       ? `could not start: ${result.spawnError}`
       : `exited with ${result.exitCode ?? result.signal}`;
-  const tail = tailLines(`${result.stdout}\n${result.stderr}`, 15);
   return {
+    name,
+    command,
     status: 'fail',
     message: `\`${command}\` ${why}`,
-    hint: `Full output: ${logPath}`,
-    details: { treeHash, log: logPath, tail },
+    cached: false,
+    log: logPath,
+    tail: tailLines(`${result.stdout}\n${result.stderr}`, 15),
   };
 }

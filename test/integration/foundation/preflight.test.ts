@@ -97,6 +97,46 @@ describe('prodguard preflight (real git, real CLI, real HTTP)', () => {
     expect((await preflight(repo)).check('tests-pass').status).toBe('pass');
   });
 
+  it('runs every named suite, reports each verdict, and caches each pass per tree', async () => {
+    const repo = await project();
+    repo.write(
+      'scripts/integration.mjs',
+      "if (process.env.FAIL_INTEGRATION) { console.error('orders API returned 500'); process.exit(3); }\nconsole.log('integration ok', process.env.PRODGUARD_TEST_SUITE);\n",
+    );
+    repo.write(
+      'prodguard.yaml',
+      readFileSync(join(repo.dir, 'prodguard.yaml'), 'utf8').replace(
+        /tests:\n {2}command: .*\n {2}timeout: 1m\n/,
+        'tests:\n  suites:\n    - { name: unit, command: node scripts/test.mjs, timeout: 1m }\n    - { name: integration, command: node scripts/integration.mjs }\n',
+      ),
+    );
+    await repo.commitAll('two test tiers');
+    const failing = await preflight(repo, [], { FAIL_INTEGRATION: '1' });
+    expect(failing.result.exitCode).toBe(1);
+    const failed = failing.check('tests-pass');
+    expect(failed.status).toBe('fail');
+    expect(failed.message).toBe(
+      'integration: `node scripts/integration.mjs` exited with 3 (1 of 2 suites passed)',
+    );
+    expect(readFileSync(failed.hint!.replace('Full output: ', ''), 'utf8')).toContain(
+      'orders API returned 500',
+    );
+    const human = await runProdguard(['preflight', 'production', '--at', WEDNESDAY], {
+      cwd: repo.dir,
+      env: { FAIL_INTEGRATION: '1' },
+    });
+    expect(human.stdout).toMatch(
+      /✗ tests-pass\s+integration: `node scripts\/integration\.mjs` exited with 3/,
+    );
+    // The unit pass was cached; the failed integration suite runs again.
+    const passing = await preflight(repo);
+    const passed = passing.check('tests-pass');
+    expect(passed.status).toBe('pass');
+    expect(passed.message).toMatch(
+      /^unit: passed for tree [0-9a-f]{12} at .* \(cached; ran .*\); integration: `node scripts\/integration\.mjs` passed in /,
+    );
+  });
+
   it('fails clean-tree on uncommitted and untracked files', async () => {
     const repo = await project();
     repo.write('src/routes/api.js', 'changed\n');
