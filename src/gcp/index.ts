@@ -6,6 +6,7 @@ export * from './cloudsql/index.js';
 export * from './monitoring/index.js';
 export * from './open-gcp.js';
 export * from './plan/plan-gcp-operations.js';
+export * from './plan/plan-traffic-operations.js';
 export * from './routed-platform.js';
 export * from './routed-secret-vault.js';
 export * from './secret-manager/index.js';
