@@ -4,6 +4,7 @@ export * from './cloudrun/plan-run-traffic.js';
 export * from './cloudrun/read-cloud-run-logs.js';
 export * from './cloudsql/index.js';
 export * from './monitoring/index.js';
+export * from './open-cloud-sql-backup.js';
 export * from './open-gcp.js';
 export * from './plan/plan-gcp-operations.js';
 export * from './plan/plan-traffic-operations.js';
