@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
 import { freezeRuleChecks } from '../freeze/index.js';
+import type { CloudSqlBackupRecord } from '../gcp/cloudsql/run-cloud-sql-backup.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
@@ -61,6 +62,12 @@ export interface MigrateDeployDeps {
   actor: string;
   /** The workspace's operation journal (with its observers). */
   ops?: OperationStore;
+  /**
+   * For a Cloud SQL environment (Cloud Run with platform.sqlInstance): the migration-backup rule takes an
+   * on-demand Cloud SQL backup (backupRuns.insert, waited to SUCCESSFUL) instead of a pg_dump. It throws
+   * when the backup cannot be taken, which refuses the migration.
+   */
+  cloudSqlBackup?: (environment: string) => ((reason: string) => Promise<CloudSqlBackupRecord>) | undefined;
 }
 
 export interface MigrateDeployOptions {
@@ -105,6 +112,8 @@ export interface MigrateDeployResult {
   applied: string[];
   evaluation?: RuleEvaluation;
   backup?: BackupRecord;
+  /** The on-demand Cloud SQL backup taken before the migration, on a Cloud SQL environment. */
+  cloudSqlBackup?: CloudSqlBackupRecord;
   warnings: string[];
   error?: { code: string; message: string; hint?: string };
 }
@@ -416,6 +425,17 @@ export async function runMigrateDeploy(
           {
             ruleId: 'migration-backup',
             async run(): Promise<CheckOutcome> {
+              const cloudSql = deps.cloudSqlBackup?.(options.environment);
+              if (cloudSql) {
+                // Always a fresh one: the instance's own automated backups are not prodguard's to judge.
+                result.cloudSqlBackup = await cloudSql(
+                  `before migrate deploy of ${pending.map((m) => m.name).join(', ')}`,
+                );
+                return {
+                  status: 'pass',
+                  message: `Cloud SQL on-demand backup ${result.cloudSqlBackup.backupRunId} of ${result.cloudSqlBackup.instance} SUCCESSFUL`,
+                };
+              }
               const maxAge = deps.config.database.backupMaxAge;
               const recent = readBackupRecords(deps.store, options.environment).at(-1);
               if (
@@ -496,6 +516,14 @@ export async function runMigrateDeploy(
             migrations: pending.map((m) => m.name),
             verdicts: evaluation.verdicts.map((v) => ({ id: v.id, status: v.status })),
             ...(result.backup ? { backup: { id: result.backup.id, sha256: result.backup.sha256 } } : {}),
+            ...(result.cloudSqlBackup
+              ? {
+                  cloudSqlBackup: {
+                    instance: result.cloudSqlBackup.instance,
+                    backupRunId: result.cloudSqlBackup.backupRunId,
+                  },
+                }
+              : {}),
             ...(overridden.length > 0 ? { overridden } : {}),
           },
         },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../config/index.js';
-import { readDeploySettings, resolveAnalysisSettings } from './deploy-settings.js';
+import { readDeploySettings, resolveAnalysisSettings, resolveStepDuration } from './deploy-settings.js';
+import { planDetectionTimes } from './plan-detection-times.js';
 
 const config = parseConfigText(
   `version: 1
@@ -74,5 +75,81 @@ describe('deploy settings', () => {
     ).toThrowError(
       /prodguard\.yaml:5:13 {2}deploy\.strategy: Expected one of "all-at-once", "canary"\n.*prodguard\.yaml:7:15 {2}deploy\.analysis\.interval: Expected a duration/s,
     );
+  });
+
+  describe('on Cloud Run, where Cloud Monitoring lags', () => {
+    const cloud = parseConfigText(
+      `version: 1
+project:
+  name: app
+environments:
+  staging: {}
+  production:
+    requires: staging
+    platform:
+      kind: cloudrun
+      project: app-prod
+      region: us-central1
+      service: api
+      image: img:{commit}
+      metricsLag: 2m
+`,
+      '/repo/prodguard.yaml',
+    );
+    const deploy = readDeploySettings(cloud);
+    const prod = resolveAnalysisSettings(cloud, deploy, 'production');
+
+    it('raises the window and interval to the 60 s sample period and extends the hold by the lag', () => {
+      expect(prod).toMatchObject({
+        windowMs: 60_000,
+        intervalMs: 60_000,
+        holdTimeoutMs: 120_000 + 120_000,
+        metricsLagMs: 120_000,
+      });
+    });
+
+    it('analyses each canary step for its duration plus the lag, never less than lag + one window', () => {
+      expect(resolveStepDuration(deploy.stepDuration, prod)).toBe(30_000 + 120_000 + 30_000);
+      expect(resolveStepDuration(10 * 60_000, prod)).toBe(10 * 60_000 + 120_000);
+    });
+
+    it('prints a worst-case detection time that includes the lag', () => {
+      const t = planDetectionTimes(prod, deploy.switchTimeout);
+      expect(t.decisiveTimeToDetectMs).toBe(120_000 + 60_000);
+      expect(t.timeToDetectMs).toBe(120_000 + 3 * 60_000);
+      expect(t.lowTrafficTimeToDetectMs).toBeGreaterThanOrEqual(120_000 + 120_000);
+    });
+
+    it('uses the settings as written when metricsLag is 0s (live metrics, as on the in-repo fake)', () => {
+      const live = parseConfigText(
+        `version: 1
+project:
+  name: app
+environments:
+  production:
+    platform:
+      kind: cloudrun
+      project: app-prod
+      region: us-central1
+      service: api
+      image: img:{commit}
+      metricsLag: 0s
+`,
+        '/repo/prodguard.yaml',
+      );
+      expect(resolveAnalysisSettings(live, deploy, 'production')).toMatchObject({
+        windowMs: 10_000,
+        intervalMs: 1000,
+        holdTimeoutMs: 120_000,
+      });
+    });
+
+    it('leaves local-platform environments untouched (their metrics are live)', () => {
+      const staging = resolveAnalysisSettings(cloud, deploy, 'staging');
+      expect(staging).toMatchObject({ windowMs: 10_000, intervalMs: 1000, holdTimeoutMs: 120_000 });
+      expect(staging.metricsLagMs).toBeUndefined();
+      expect(resolveStepDuration(deploy.stepDuration, staging)).toBe(30_000);
+      expect(planDetectionTimes(staging, deploy.switchTimeout).decisiveTimeToDetectMs).toBe(1000);
+    });
   });
 });

@@ -10,6 +10,7 @@ export * from './open-pipeline.js';
 export * from './pipeline-deps.js';
 export * from './plan-canary-steps.js';
 export * from './plan-detection-times.js';
+export * from './plan-pipeline-calls.js';
 export * from './probe-client.js';
 export * from './read-environment-health.js';
 export * from './recover-operation.js';

@@ -27,11 +27,14 @@ export interface OpenedPipeline {
  * Wires the pipeline for a workspace: the local agent as Platform, `buildRelease` as ReleaseBuilder,
  * HTTP probes, the operation kernel (which writes the audit trail) and the deploy tables.
  */
+/** Credentials for prodguard itself (rotations' admin URL, the console's read-only login) never reach the app. */
+export function toolSecretFilter(ws: Pick<Workspace, 'config'>): (name: string) => boolean {
+  return (name) => isAdminSecretName(ws, name) || name === ws.config.database.readonlySecret;
+}
+
 export async function openPipeline(ws: Workspace, options: OpenPipelineOptions): Promise<OpenedPipeline> {
   const actor = await ws.actor();
-  // Credentials for prodguard itself (rotations' admin URL, the console's read-only login) never reach the app.
-  const isToolSecret = (name: string) =>
-    isAdminSecretName(ws, name) || name === ws.config.database.readonlySecret;
+  const isToolSecret = toolSecretFilter(ws);
   // Cloud Run for `platform.kind: cloudrun` environments, the local agent for the others.
   const platform = openPlatformFor(ws.config, {
     env: ws.env,

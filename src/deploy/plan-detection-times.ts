@@ -29,16 +29,19 @@ export interface DetectionTimes {
  * // → { decisiveTimeToDetectMs: 1000, decisiveTimeToRollbackMs: 3000, timeToDetectMs: 3000, timeToRollbackMs: 5000, lowTrafficTimeToDetectMs: 31000, … }
  */
 export function planDetectionTimes(
-  settings: Pick<AnalysisSettings, 'intervalMs' | 'consecutiveBreaches' | 'holdTimeoutMs'>,
+  settings: Pick<AnalysisSettings, 'intervalMs' | 'consecutiveBreaches' | 'holdTimeoutMs' | 'metricsLagMs'>,
   switchTimeoutMs: number,
 ): DetectionTimes {
-  const timeToDetectMs = settings.intervalMs * settings.consecutiveBreaches;
+  // Lagging metrics (Cloud Monitoring): a failure is visible only metricsLag after it happens. The hold
+  // already includes the lag (resolveAnalysisSettings adds it), so only the breach paths add it here.
+  const lag = settings.metricsLagMs ?? 0;
+  const timeToDetectMs = lag + settings.intervalMs * settings.consecutiveBreaches;
   // The hold starts at the first insufficient sample (one interval in) and fails at the first sample past it.
   const lowTrafficTimeToDetectMs =
     settings.intervalMs + Math.ceil(settings.holdTimeoutMs / settings.intervalMs) * settings.intervalMs;
   return {
-    decisiveTimeToDetectMs: settings.intervalMs,
-    decisiveTimeToRollbackMs: settings.intervalMs + switchTimeoutMs,
+    decisiveTimeToDetectMs: lag + settings.intervalMs,
+    decisiveTimeToRollbackMs: lag + settings.intervalMs + switchTimeoutMs,
     timeToDetectMs,
     timeToRollbackMs: timeToDetectMs + switchTimeoutMs,
     lowTrafficTimeToDetectMs,

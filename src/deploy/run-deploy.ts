@@ -26,7 +26,7 @@ import type { Breach } from './analyze-sample.js';
 import { applyTraffic, effectiveTraffic } from './apply-traffic.js';
 import { DEPLOY_RULE_CHECKS, type DeployCheckContext } from './deploy-checks.js';
 import type { DeployFailing, DeployParams, SmokeOutcome } from './deploy-operation-kinds.js';
-import { readDeploySettings, resolveAnalysisSettings } from './deploy-settings.js';
+import { readDeploySettings, resolveAnalysisSettings, resolveStepDuration } from './deploy-settings.js';
 import type { DeployPipelineDeps, PipelineConfig, PipelineDeps } from './pipeline-deps.js';
 import { type DeployStrategy, planCanarySteps, planStepTraffic } from './plan-canary-steps.js';
 import { type DetectionTimes, planDetectionTimes } from './plan-detection-times.js';
@@ -503,7 +503,10 @@ export async function executeDeploy(
         () => `${percent} % to ${revision}`,
       );
       if (percent >= 100) break;
-      const { outcome } = await analysisStep(`analyze-${percent}`, settings.stepDuration);
+      const { outcome } = await analysisStep(
+        `analyze-${percent}`,
+        resolveStepDuration(settings.stepDuration, analysis),
+      );
       if (outcome.kind === 'fail')
         return compensate(config, op, deps, runner, planned, failingFrom(outcome, `canary ${percent} %`));
     }

@@ -72,7 +72,7 @@ export async function runRollback(
       }
       const service = await deps.platform.getService(request.environment);
       const current = effectiveTraffic(service);
-      const target = await pickTarget(request, current, deps);
+      const target = await pickRollbackTarget(request, current, deps);
       const { op } = deps.ops.begin({
         kind: 'rollback',
         environment: request.environment,
@@ -98,10 +98,11 @@ export async function runRollback(
   );
 }
 
-async function pickTarget(
-  request: RollbackRequest,
-  current: TrafficTarget[],
-  deps: PipelineDeps,
+/** The revision a rollback returns to: `--to`, or the newest known-good one that does not serve 100 %. */
+export async function pickRollbackTarget(
+  request: Pick<RollbackRequest, 'environment' | 'to'>,
+  current: readonly TrafficTarget[],
+  deps: Pick<PipelineDeps, 'platform' | 'store'>,
 ): Promise<string> {
   const revisions = await deps.platform.listRevisions(request.environment);
   if (request.to) {

@@ -9,6 +9,7 @@ import {
   type OpenPipelineOptions,
   openPipeline,
   parseSteps,
+  planDeployCalls,
   runDeploy,
 } from '../../deploy/index.js';
 import { formatDuration } from '../../kernel/duration.js';
@@ -20,6 +21,7 @@ import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
 import { type Style, SYMBOL, verdictSymbol } from '../render.js';
 import { renderOperationEvents } from '../render-operation.js';
+import { PLAN_FLAG_HELP, runPlanFlag } from './plan-flag.js';
 import {
   addOverrideOptions,
   globalsOf,
@@ -113,6 +115,7 @@ interface DeployFlags {
   reason?: string;
   override?: string[];
   lockWait?: string;
+  plan?: boolean;
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -133,7 +136,8 @@ export function register(program: Command, io: CliIo): void {
     .option('--steps <list>', 'canary traffic steps, e.g. 10,50,100')
     .option('--watch <duration>', 'watch window after 100 % (default: watch in prodguard.yaml)')
     .option('--hotfix', 'roll forward over a failing revision or during an incident (needs --reason)')
-    .option('--lock-wait <duration>', 'wait this long for the environment lock');
+    .option('--lock-wait <duration>', 'wait this long for the environment lock')
+    .option('--plan', PLAN_FLAG_HELP);
   addOverrideOptions(command).action(async (env: string, flags: DeployFlags, cmd: Command) =>
     withWorkspace(io, cmd, async (ws) => {
       const json = Boolean(globalsOf(cmd).json);
@@ -144,6 +148,15 @@ export function register(program: Command, io: CliIo): void {
           hint: 'Example: --hotfix --reason "v41 leaks connections; fix verified on staging"',
         });
       }
+      if (flags.plan)
+        return runPlanFlag(io, cmd, ws, env, 'deploy', (target) =>
+          planDeployCalls(ws, target, {
+            environment: env,
+            ...(flags.commit ? { commit: flags.commit } : {}),
+            ...(flags.strategy ? { strategy: flags.strategy } : {}),
+            ...(flags.steps ? { steps: parseSteps(flags.steps) } : {}),
+          }),
+        );
       const overrides = paired.overrides;
       const checks = preflightDeployChecks({ ...ws, logsDir: ws.paths.logs });
       await withDeployPipeline(io, cmd, ws, { signal: io.signal, checks }, async ({ pipeline }) => {

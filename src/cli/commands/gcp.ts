@@ -1,26 +1,23 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.js';
+import { planRotationCalls } from '../../deploy/index.js';
 import {
   applyMonitoring,
   cloudRunBindings,
-  cloudSqlRoleAdmin,
   getMonitoringPlan,
   openCloudRunPlatform,
   openGcpTransport,
   PlanTransport,
   planCloudRunDeploy,
-  planCloudSqlRotation,
   readCloudRunLogs,
   renderMonitoringDiff,
   renderPlan,
   renderPlannedSteps,
   renderStagingCost,
-  SecretManagerVault,
   STAGING_PRICES,
   setupStaging,
 } from '../../gcp/index.js';
 import { UsageError } from '../../kernel/errors.js';
-import { pgRoleAdmin } from '../../secrets/index.js';
 import type { CliIo } from '../io.js';
 import { globalsOf, withWorkspace } from './shared.js';
 
@@ -162,30 +159,11 @@ export function register(program: Command, io: CliIo): void {
       ) =>
         withWorkspace(io, command, async (ws) => {
           const b = binding(ws.config, env);
-          if (!b.sqlInstance)
-            throw new UsageError(
-              'PRODGUARD_GCP_NOT_CONFIGURED',
-              `Environment ${env} has no platform.sqlInstance.`,
-              {
-                hint: 'Name its Cloud SQL instance in environments.<env>.platform.sqlInstance.',
-              },
-            );
           const transport = openGcpTransport({ env: ws.env, clock: ws.clock, plan: true }) as PlanTransport;
           const platform = openCloudRunPlatform(ws.config, { transport, clock: ws.clock })!;
-          const steps = await planCloudSqlRotation(
-            {
-              platform,
-              transport,
-              clock: ws.clock,
-              vault: new SecretManagerVault({ transport, clock: ws.clock, project: b.project }),
-              roles: cloudSqlRoleAdmin({
-                transport,
-                clock: ws.clock,
-                instance: { project: b.project, instance: b.sqlInstance },
-                login: (url) => pgRoleAdmin.tryLogin(url),
-                sqlAdmin: pgRoleAdmin,
-              }),
-            },
+          const steps = await planRotationCalls(
+            ws,
+            { binding: b, platform, transport },
             { environment: env, secret, role: options.role, commit: options.commit },
           );
           print(command, steps, renderPlannedSteps(steps, { reads: options.reads ?? false }));

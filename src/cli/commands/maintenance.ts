@@ -1,8 +1,9 @@
 import { Argument, type Command } from 'commander';
-import { runMaintenance } from '../../deploy/index.js';
+import { planMaintenanceCalls, runMaintenance } from '../../deploy/index.js';
 import type { CliIo } from '../io.js';
 import { SYMBOL } from '../render.js';
 import { printResultEvent, withDeployPipeline } from './deploy.js';
+import { PLAN_FLAG_HELP, runPlanFlag } from './plan-flag.js';
 import { parseTimeOption, withWorkspace } from './shared.js';
 
 export function register(program: Command, io: CliIo): void {
@@ -13,10 +14,25 @@ export function register(program: Command, io: CliIo): void {
     .argument('<env>', 'environment')
     .option('--message <text>', 'shown on the maintenance page')
     .option('--until <time>', 'expected end, ISO 8601 (drives Retry-After)')
+    .option('--plan', PLAN_FLAG_HELP)
     .action(
-      async (mode: 'on' | 'off', env: string, flags: { message?: string; until?: string }, cmd: Command) =>
+      async (
+        mode: 'on' | 'off',
+        env: string,
+        flags: { message?: string; until?: string; plan?: boolean },
+        cmd: Command,
+      ) =>
         withWorkspace(io, cmd, async (ws) => {
           const until = parseTimeOption('--until', flags.until);
+          if (flags.plan)
+            return runPlanFlag(io, cmd, ws, env, `maintenance ${mode}`, (target) =>
+              planMaintenanceCalls(target, {
+                environment: env,
+                on: mode === 'on',
+                ...(flags.message ? { message: flags.message } : {}),
+                ...(until ? { until: until.toISOString() } : {}),
+              }),
+            );
           await withDeployPipeline(io, cmd, ws, {}, async ({ pipeline, json, s }) => {
             const result = await runMaintenance(
               pipeline.config,

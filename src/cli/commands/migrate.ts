@@ -27,6 +27,7 @@ import {
   runVerifyRollback,
   toSarif,
 } from '../../database/index.js';
+import { cloudSqlBackupFor } from '../../gcp/index.js';
 import { UsageError } from '../../kernel/errors.js';
 import { redactText } from '../../kernel/redact.js';
 import type { CliIo } from '../io.js';
@@ -180,6 +181,7 @@ export function register(program: Command, io: CliIo): void {
             cwd: ws.config.root,
             actor: await ws.actor(),
             ops: ws.operations,
+            cloudSqlBackup: cloudSqlBackupFor(ws.config, { env: ws.env, clock: ws.clock }),
           },
         );
         io.setExitCode(result.error ? (result.error.code === 'PRODGUARD_MIGRATE_REFUSED' ? 1 : 3) : 0);

@@ -1,5 +1,7 @@
 import { type Command, Option } from 'commander';
 import { withAuditAnchor } from '../../../audit/index.js';
+import { planRotationCalls } from '../../../deploy/index.js';
+import { UsageError } from '../../../kernel/errors.js';
 import { createLogger } from '../../../kernel/logger.js';
 import {
   abortRotation,
@@ -12,7 +14,15 @@ import {
 } from '../../../secrets/index.js';
 import type { CliIo } from '../../io.js';
 import { printJson, renderTable, type Style, SYMBOL, verdictSymbol } from '../../render.js';
-import { addOverrideOptions, globalsOf, parseDurationOption, parseOverrides, styleOf } from '../shared.js';
+import { PLAN_FLAG_HELP, runPlanFlag } from '../plan-flag.js';
+import {
+  addOverrideOptions,
+  globalsOf,
+  parseDurationOption,
+  parseOverrides,
+  styleOf,
+  withWorkspace,
+} from '../shared.js';
 import { renderNotes, withSecrets } from './session.js';
 
 /** The strategies a user may ask for; random secrets are always regenerated. */
@@ -63,6 +73,9 @@ interface RotateOptions {
   wait?: string;
   override?: string[];
   reason?: string;
+  plan?: boolean;
+  role?: string;
+  commit?: string;
 }
 
 /** `secrets rotate` and `secrets rotations` (the journal). */
@@ -92,9 +105,29 @@ export function registerRotate(secrets: Command, io: CliIo): void {
         '--previous-retired',
         'confirm no revision still runs the previously pinned version (when no platform can tell)',
       )
-      .option('--wait <duration>', 'wait this long for the environment lock'),
+      .option('--wait <duration>', 'wait this long for the environment lock')
+      .option('--plan', PLAN_FLAG_HELP)
+      .option('--role <role>', 'with --plan: the Cloud SQL user whose password changes')
+      .option('--commit <rev>', 'with --plan: the release the rollout redeploys (default: HEAD)'),
   ).action(async (name: string, options: RotateOptions, command: Command) => {
     const env = options.env;
+    if (options.plan)
+      return withWorkspace(io, command, async (ws) => {
+        if (!options.role)
+          throw new UsageError(
+            'PRODGUARD_GCP_USAGE',
+            '--plan needs --role <user>: the Cloud SQL user whose password changes.',
+          );
+        const role = options.role;
+        return runPlanFlag(io, command, ws, env, `rotation of ${name}`, (target) =>
+          planRotationCalls(ws, target, {
+            environment: env,
+            secret: name,
+            role,
+            ...(options.commit ? { commit: options.commit } : {}),
+          }),
+        );
+      });
     const overrides = parseOverrides(command);
     const lockWaitMs = parseDurationOption('--wait', options.wait);
     await withSecrets(io, command, { running: env, roller: true }, async ({ ws, ctx, key, notes, roles }) => {
