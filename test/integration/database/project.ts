@@ -12,7 +12,7 @@ export interface DbProject {
   env: NodeJS.ProcessEnv;
   write(path: string, content: string): void;
   migration(name: string, up: string, down?: string): void;
-  cli(args: string[], input?: string): ReturnType<typeof runProdguard>;
+  cli(args: string[], input?: string, extraEnv?: NodeJS.ProcessEnv): ReturnType<typeof runProdguard>;
   query<R extends Record<string, unknown>>(
     env: 'local' | 'staging' | 'production',
     sql: string,
@@ -73,8 +73,13 @@ environments:
       write(`prisma/migrations/${name}/migration.sql`, up);
       if (down !== undefined) write(`prisma/migrations/${name}/down.sql`, down);
     },
-    cli: (args, input) =>
-      runProdguard(args, { cwd: dir, env, ...(input !== undefined ? { input } : {}), timeoutMs: 120_000 }),
+    cli: (args, input, extraEnv) =>
+      runProdguard(args, {
+        cwd: dir,
+        env: { ...env, ...extraEnv },
+        ...(input !== undefined ? { input } : {}),
+        timeoutMs: 120_000,
+      }),
     async query(envName, sql, params) {
       const client = new pg.Client({ connectionString: dbs[envName].url });
       await client.connect();
