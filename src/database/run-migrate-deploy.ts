@@ -24,14 +24,14 @@ import {
 } from '../rules/index.js';
 import { type EnvironmentLock, type StateStore, withEnvironmentLock } from '../store/index.js';
 import { applyMigrationScript, type LockRetry } from './apply-migration-script.js';
-import { type BackupRecord, readBackupRecords, readRollbackVerification } from './database-records.js';
+import { type BackupRecord, readRollbackVerification } from './database-records.js';
 import {
-  backupsDirOf,
   type DatabaseConfigView,
   hasDatabase,
   previousEnvironment,
   resolveDatabaseTarget,
 } from './database-target.js';
+import { freshOrNewBackup } from './fresh-backup.js';
 import { lintMigration } from './lint/lint-migration.js';
 import type { MigrationFile, MigrationHistory } from './migration-files.js';
 import { describePgError, openPgSession, type PgSession } from './pg-session.js';
@@ -47,7 +47,6 @@ import {
   recordMigrationStarted,
   withPrismaAdvisoryLock,
 } from './prisma-migrations-table.js';
-import { runBackup } from './run-backup.js';
 
 export interface MigrateDeployDeps {
   config: DatabaseConfigView &
@@ -436,32 +435,16 @@ export async function runMigrateDeploy(
                   message: `Cloud SQL on-demand backup ${result.cloudSqlBackup.backupRunId} of ${result.cloudSqlBackup.instance} SUCCESSFUL`,
                 };
               }
-              const maxAge = deps.config.database.backupMaxAge;
-              const recent = readBackupRecords(deps.store, options.environment).at(-1);
-              if (
-                recent &&
-                maxAge > 0 &&
-                deps.clock.nowMs() - new Date(recent.finishedAt).getTime() <= maxAge
-              ) {
-                result.backup = recent;
-                return {
-                  status: 'pass',
-                  message: `backup #${recent.id} from ${recent.finishedAt} is fresh enough`,
-                };
-              }
-              result.backup = await runBackup(
+              const taken = await freshOrNewBackup(
                 {
                   environment: options.environment,
                   url: target.url,
-                  dir: backupsDirOf(deps.config),
                   reason: `before migrate deploy of ${pending.map((m) => m.name).join(', ')}`,
                 },
                 deps,
               );
-              return {
-                status: 'pass',
-                message: `backup #${result.backup.id} taken and read back (${result.backup.entries} entries, ${result.backup.sizeBytes} bytes)`,
-              };
+              result.backup = taken.backup;
+              return { status: 'pass', message: taken.message };
             },
           },
         ],

@@ -19,11 +19,11 @@ import {
 } from '../../rules/index.js';
 import { type EnvironmentLock, withEnvironmentLock } from '../../store/index.js';
 import { applyMigrationScript, sqlLiteral } from '../apply-migration-script.js';
-import { type BackupRecord, readBackupRecords } from '../database-records.js';
-import { backupsDirOf, hasDatabase, previousEnvironment, resolveDatabaseTarget } from '../database-target.js';
+import type { BackupRecord } from '../database-records.js';
+import { hasDatabase, previousEnvironment, resolveDatabaseTarget } from '../database-target.js';
+import { freshOrNewBackup } from '../fresh-backup.js';
 import { lintMigration } from '../lint/lint-migration.js';
 import { openPgSession } from '../pg-session.js';
-import { runBackup } from '../run-backup.js';
 import type { MigrateDeployDeps } from '../run-migrate-deploy.js';
 import {
   listToolMigrations,
@@ -316,32 +316,16 @@ export async function runMigrateTool(
           {
             ruleId: 'migration-backup',
             async run(): Promise<CheckOutcome> {
-              const maxAge = deps.config.database.backupMaxAge;
-              const recent = readBackupRecords(deps.store, options.environment).at(-1);
-              if (
-                recent &&
-                maxAge > 0 &&
-                deps.clock.nowMs() - new Date(recent.finishedAt).getTime() <= maxAge
-              ) {
-                result.backup = recent;
-                return {
-                  status: 'pass',
-                  message: `backup #${recent.id} from ${recent.finishedAt} is fresh enough`,
-                };
-              }
-              result.backup = await runBackup(
+              const taken = await freshOrNewBackup(
                 {
                   environment: options.environment,
                   url: target.url,
-                  dir: backupsDirOf(deps.config),
                   reason: `before ${tool.tool} migrations ${result.pending.join(', ')}`,
                 },
                 deps,
               );
-              return {
-                status: 'pass',
-                message: `backup #${result.backup.id} taken and read back (${result.backup.entries} entries, ${result.backup.sizeBytes} bytes)`,
-              };
+              result.backup = taken.backup;
+              return { status: 'pass', message: taken.message };
             },
           },
         ],
