@@ -241,6 +241,8 @@ describe('prodguard secrets (real CLI, real PostgreSQL)', () => {
     expect(JSON.parse(purge.stdout)).toEqual({
       ok: true,
       destroyed: [{ name: 'STRIPE_KEY', environment: 'staging', version: 4 }],
+      // the audit head after the purge: an anchor for `audit verify` wherever this output is kept
+      audit: { seq: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
     const { events } = JSON.parse((await run(['--json', 'audit', 'log'])).stdout) as {
       events: { action: string; outcome: string; details: unknown }[];
