@@ -83,6 +83,20 @@ export function previousEnvironment(
 }
 
 /**
+ * The environment whose migrations must come first: the previous one in the chain that has a database (an
+ * environment without one, a preview, holds no migrations). Bounded against a cycle in `requires`.
+ */
+export function previousDatabaseEnvironment(
+  config: Pick<Config, 'environments' | 'environmentOrder'>,
+  environment: string,
+): string | undefined {
+  let previous = previousEnvironment(config, environment);
+  for (let hops = 0; previous && !hasDatabase(config, previous) && hops < 100; hops++)
+    previous = previousEnvironment(config, previous);
+  return previous;
+}
+
+/**
  * The read-only role URL for the console: the variable named by `environments.<env>.database.readonlyUrlEnv`,
  * else the vault secret `database.readonlySecret` pinned in that environment (`readPinnedSecret` reads it).
  */

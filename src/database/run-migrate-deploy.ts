@@ -27,8 +27,7 @@ import { applyMigrationScript, type LockRetry } from './apply-migration-script.j
 import { type BackupRecord, readRollbackVerification } from './database-records.js';
 import {
   type DatabaseConfigView,
-  hasDatabase,
-  previousEnvironment,
+  previousDatabaseEnvironment,
   resolveDatabaseTarget,
 } from './database-target.js';
 import { freshOrNewBackup } from './fresh-backup.js';
@@ -142,10 +141,7 @@ function migrationChecks(
     {
       ruleId: 'staging-first',
       async run(ctx): Promise<CheckOutcome> {
-        // An environment without a database (a preview) holds no migrations: the one before it does.
-        let previous = previousEnvironment(deps.config, ctx.environment);
-        for (let hops = 0; previous && !hasDatabase(deps.config, previous) && hops < 100; hops++)
-          previous = previousEnvironment(deps.config, previous);
+        const previous = previousDatabaseEnvironment(deps.config, ctx.environment);
         if (!previous)
           return { status: 'pass', message: `${ctx.environment} is the first environment of the chain` };
         const target = resolveDatabaseTarget(deps.config, previous, deps.env);

@@ -20,7 +20,7 @@ import {
 import { type EnvironmentLock, withEnvironmentLock } from '../../store/index.js';
 import { applyMigrationScript, sqlLiteral } from '../apply-migration-script.js';
 import type { BackupRecord } from '../database-records.js';
-import { hasDatabase, previousEnvironment, resolveDatabaseTarget } from '../database-target.js';
+import { previousDatabaseEnvironment, resolveDatabaseTarget } from '../database-target.js';
 import { freshOrNewBackup } from '../fresh-backup.js';
 import { lintMigration } from '../lint/lint-migration.js';
 import { openPgSession } from '../pg-session.js';
@@ -139,9 +139,7 @@ function toolChecks(deps: MigrateToolDeps): RuleCheck<ToolContext>[] {
     {
       ruleId: 'staging-first',
       async run(ctx): Promise<CheckOutcome> {
-        let previous = previousEnvironment(deps.config, ctx.environment);
-        for (let hops = 0; previous && !hasDatabase(deps.config, previous) && hops < 100; hops++)
-          previous = previousEnvironment(deps.config, previous);
+        const previous = previousDatabaseEnvironment(deps.config, ctx.environment);
         if (!previous)
           return { status: 'pass', message: `${ctx.environment} is the first environment of the chain` };
         if (tool.tool === 'command')
