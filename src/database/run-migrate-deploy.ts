@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Config } from '../config/index.js';
-import { freezeRuleChecks } from '../freeze/index.js';
+import { freezeRuleChecksNow } from '../freeze/index.js';
 import type { CloudSqlBackupRecord } from '../gcp/cloudsql/run-cloud-sql-backup.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
@@ -134,10 +134,7 @@ function migrationChecks(
   options: MigrateDeployOptions,
 ): RuleCheck<MigrateContext>[] {
   return [
-    ...freezeRuleChecks(deps.config, deps.store).map((check) => ({
-      ruleId: check.ruleId,
-      run: (ctx: MigrateContext) => check.run({ environment: ctx.environment, at: deps.clock.now() }),
-    })),
+    ...freezeRuleChecksNow(deps.config, deps.store, deps.clock),
     {
       ruleId: 'staging-first',
       async run(ctx): Promise<CheckOutcome> {

@@ -54,3 +54,15 @@ export function freezeRuleChecks(
     },
   ];
 }
+
+/** The same checks for rule contexts that carry no time of their own: they judge the clock's now. */
+export function freezeRuleChecksNow(
+  config: FreezeConfig,
+  store: StateStore,
+  clock: { now(): Date },
+): RuleCheck<{ environment: string }>[] {
+  return freezeRuleChecks(config, store).map((check) => ({
+    ruleId: check.ruleId,
+    run: (ctx) => check.run({ environment: ctx.environment, at: clock.now() }),
+  }));
+}

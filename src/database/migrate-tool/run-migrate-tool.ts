@@ -1,4 +1,4 @@
-import { freezeRuleChecks } from '../../freeze/index.js';
+import { freezeRuleChecksNow } from '../../freeze/index.js';
 import { ProdguardError } from '../../kernel/errors.js';
 import { redactText } from '../../kernel/redact.js';
 import { TypedEvents } from '../../kernel/typed-events.js';
@@ -132,10 +132,7 @@ export function sqlOfDryRun(stdout: string): string {
 function toolChecks(deps: MigrateToolDeps): RuleCheck<ToolContext>[] {
   const { tool } = deps;
   return [
-    ...freezeRuleChecks(deps.config, deps.store).map((check) => ({
-      ruleId: check.ruleId,
-      run: (ctx: ToolContext) => check.run({ environment: ctx.environment, at: deps.clock.now() }),
-    })),
+    ...freezeRuleChecksNow(deps.config, deps.store, deps.clock),
     {
       ruleId: 'staging-first',
       async run(ctx): Promise<CheckOutcome> {
