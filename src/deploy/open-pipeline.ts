@@ -1,5 +1,4 @@
 import { openPlatformFor } from '../gcp/index.js';
-import { OperationStore } from '../operations/index.js';
 import { buildRelease, connectLocalPlatform, peekRelease } from '../platform/index.js';
 import { isAdminSecretName, SecretPins } from '../secrets/index.js';
 import type { Workspace } from '../workspace/index.js';

@@ -3,9 +3,7 @@ import { migrationTarget } from '../../app/migration-target.js';
 import { withAuditAnchor } from '../../audit/index.js';
 import { assertEnvironment, loadConfig } from '../../config/index.js';
 import {
-  assembleStatusMatrix,
   createMigration,
-  type EnvironmentStatusResult,
   expandLintPaths,
   LINT_RULES,
   lintFiles,
@@ -14,7 +12,6 @@ import {
   migrationsDirOf,
   migrationToolOf,
   openScratchServer,
-  readEnvironmentStatus,
   readMigrationHistory,
   readStatusMatrix,
   readToolStatusMatrix,

@@ -263,7 +263,16 @@ describe('monitor engine', () => {
 
   it('silences mute matching alerts and are audited; pool exhaustion is found per revision', async () => {
     createSilence(
-      { store: new MonitorStore(store), clock, audit: { append: (e) => (audit.push(e), e as never) } },
+      {
+        store: new MonitorStore(store),
+        clock,
+        audit: {
+          append: (e) => {
+            audit.push(e);
+            return e as never;
+          },
+        },
+      },
       {
         matchers: [parseMatcher('env=production'), parseMatcher('alertname=health-down')],
         durationMs: 3_600_000,
