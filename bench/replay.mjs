@@ -56,21 +56,27 @@ async function until(check, timeoutMs, what) {
 
 /** Closed-loop load: `concurrency` users, each request timed; failures keep their time. */
 function startLoad(url, concurrency, pauseMs) {
-  const rec = { sent: 0, failed: 0, failures: [] };
+  // `failures` keeps each failure's time; `why` what it was (status and body, or the fetch error), so an
+  // outcome that is not contained can say what failed.
+  const rec = { sent: 0, failed: 0, failures: [], why: [] };
   let stopped = false;
+  const fail = (why) => {
+    rec.failed++;
+    rec.failures.push(Date.now());
+    rec.why.push(why);
+  };
   const worker = async () => {
     while (!stopped && rec.sent < 500_000) {
       rec.sent++;
       try {
         const r = await fetch(`${url}/api/resumes`);
-        await r.arrayBuffer();
-        if (r.status >= 500) {
-          rec.failed++;
-          rec.failures.push(Date.now());
-        }
-      } catch {
-        rec.failed++;
-        rec.failures.push(Date.now());
+        const body = await r.text();
+        if (r.status >= 500)
+          fail(
+            `${r.status} from ${r.headers.get('x-prodguard-revision') ?? 'the router'}: ${body.trim().slice(0, 80)}`,
+          );
+      } catch (error) {
+        fail(String(error?.cause?.code ?? error?.message ?? error));
       }
       if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
     }
@@ -523,20 +529,27 @@ async function secretOverwritten() {
     const pinnedBackAt = Date.now();
     await until(() => (load.rec.failures.at(-1) ?? 0) < Date.now() - 2000, 30_000, 'errors to stop');
     const rec = await load.stop();
-    const lateFailures = rec.failures.filter((t) => t > pinnedBackAt).length;
+    // Contained means: no revision started with v1 ever failed a request, and nothing failed after the pin
+    // back but requests still in flight on the v2 revision (each failure names the revision that answered).
+    const fromV2 = (i) => rec.why[i].includes(`from ${bad.name}:`);
+    const late = rec.failures.flatMap((t, i) =>
+      t > pinnedBackAt && !fromV2(i) ? [`+${t - pinnedBackAt} ms ${rec.why[i]}`] : [],
+    );
+    const lateFailures = late.length;
+    const v2Late = rec.failures.filter((t, i) => t > pinnedBackAt && fromV2(i)).length;
     return {
       name: '6. secret overwritten instead of versioned',
       outcome:
         failedAfterRestart === 0 && v1Intact && lateFailures === 0
           ? 'prevented on restart (pinned v1 served); bad pin mitigated (rollback, pin back)'
-          : `NOT contained: ${failedAfterRestart} failures after the restart, v1 intact ${v1Intact}, ${lateFailures} after pin back`,
+          : `NOT contained: ${failedAfterRestart} failures after the restart, v1 intact ${v1Intact}, ${lateFailures} after pin back${late.length ? ` (${late.slice(0, 4).join('; ')})` : ''}`,
       failed: rec.failed,
       sent: rec.sent,
       downtime: rec.failures.length ? rec.failures.at(-1) - rec.failures[0] : 0,
       ttd: s.firingAt('error-ratio') - firstFailure,
       ttm: s.rolledBackAt() - firstFailure,
       audit: [...new Set(s.audit.list().map((e) => e.action))],
-      extra: `vault ${versions.join(', ')}; v1 unchanged: ${v1Intact}; 0 failed by the overwrite itself (${failedAfterRestart}); failures only while v2 was pinned and served`,
+      extra: `vault ${versions.join(', ')}; v1 unchanged: ${v1Intact}; 0 failed by the overwrite itself (${failedAfterRestart}); failures only while v2 was pinned and served${v2Late ? ` (${v2Late} in flight on ${bad.name} ended after the pin back)` : ''}`,
     };
   } finally {
     await s.close();
