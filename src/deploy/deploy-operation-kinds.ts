@@ -24,6 +24,18 @@ export interface DeployParams {
   releaseDir?: string;
   /** The E2E suite this environment runs against the new revision (tests.e2e); its pass is part of the verification. */
   e2e?: { name: string; command: string; timeout: number };
+  /** The checklist's test suites as this deploy's rules judged them (seed §9's unit and integration tiers). */
+  tests?: DeployTestsRecord;
+}
+
+/** The `tests-pass` verdict of a deploy, kept with it so `status` can say which suites a verification rests on. */
+export interface DeployTestsRecord {
+  /** The rule's verdict: pass, fail, overridden (with its reason), warn or skipped (rule off). */
+  verdict: string;
+  overrideReason?: string;
+  /** The checkout the suites ran in (tracked and untracked files). */
+  treeHash?: string;
+  suites: { name: string; status: 'pass' | 'fail'; cached: boolean }[];
 }
 
 /** Why a deploy is being compensated; journaled so a resumed deploy only finishes the compensation. */

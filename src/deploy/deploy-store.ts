@@ -185,6 +185,32 @@ export class DeployStore {
     }));
   }
 
+  /**
+   * Every failure (failed or rolled-back) of a release where it ran, newest first: the environments the
+   * release failed on. Aborts are the operator's choice and do not count; neither do the `failed` marks a
+   * failure elsewhere puts on the release's other revisions (they name `releaseFailedOn`).
+   */
+  releaseFailures(digest: string): RevisionVerdictRecord[] {
+    return this.#store.db
+      .prepare<[string], VerdictRow>(
+        `SELECT * FROM revision_verdicts WHERE digest = ? AND verdict IN ('failed', 'rolled-back')
+           AND json_extract(details, '$.releaseFailedOn') IS NULL
+           AND COALESCE(json_extract(details, '$.aborted'), 0) = 0 ORDER BY id DESC`,
+      )
+      .all(digest)
+      .map(toVerdict);
+  }
+
+  /** The newest verification of a release on each environment it was verified on, by environment name. */
+  releaseVerifications(digest: string): VerificationRecord[] {
+    const environments = this.#store.db
+      .prepare<[string], { environment: string }>(
+        'SELECT DISTINCT environment FROM verifications WHERE digest = ? ORDER BY environment',
+      )
+      .all(digest);
+    return environments.flatMap((e) => this.latestVerification(e.environment, digest) ?? []);
+  }
+
   /** The latest verdict of every revision of an environment, newest first. */
   latestVerdicts(environment: string): RevisionVerdictRecord[] {
     return this.#store.db

@@ -13,6 +13,7 @@ export * from './plan-detection-times.js';
 export * from './plan-pipeline-calls.js';
 export * from './probe-client.js';
 export * from './read-environment-health.js';
+export * from './read-release-status.js';
 export * from './recover-operation.js';
 export * from './release-builder.js';
 export * from './run-analysis.js';

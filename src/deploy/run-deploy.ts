@@ -25,7 +25,12 @@ import { isLockHolderLive, LockHeldError, readLockHolders, withEnvironmentLock }
 import type { Breach } from './analyze-sample.js';
 import { applyTraffic, effectiveTraffic } from './apply-traffic.js';
 import { DEPLOY_RULE_CHECKS, type DeployCheckContext } from './deploy-checks.js';
-import type { DeployFailing, DeployParams, SmokeOutcome } from './deploy-operation-kinds.js';
+import type {
+  DeployFailing,
+  DeployParams,
+  DeployTestsRecord,
+  SmokeOutcome,
+} from './deploy-operation-kinds.js';
 import { readDeploySettings, resolveAnalysisSettings, resolveStepDuration } from './deploy-settings.js';
 import type { DeployPipelineDeps, PipelineConfig, PipelineDeps } from './pipeline-deps.js';
 import { type DeployStrategy, planCanarySteps, planStepTraffic } from './plan-canary-steps.js';
@@ -200,6 +205,7 @@ export async function runDeploy(
         ...(stableRevision ? { stableRevision } : {}),
         ...(built.dir ? { releaseDir: built.dir } : {}),
         ...(e2eFor(config, request.environment) ? { e2e: e2eFor(config, request.environment)! } : {}),
+        ...testsRecordOf(evaluation.verdicts),
       };
       const pinned = deps.pinnedSecrets?.(request.environment) ?? {};
       if (Object.keys(pinned).length > 0) params.secrets = pinned;
@@ -246,6 +252,26 @@ export async function runDeploy(
       return { ...result, verdicts: evaluation.verdicts, times };
     },
   );
+}
+
+/** The `tests-pass` verdict's suites, kept in the deploy's params (names and outcomes only, no output). */
+function testsRecordOf(verdicts: readonly Verdict[]): { tests?: DeployTestsRecord } {
+  const verdict = verdicts.find((v) => v.id === 'tests-pass');
+  if (!verdict) return {};
+  const details = verdict.details ?? {};
+  const suites = Array.isArray(details.suites) ? (details.suites as Record<string, unknown>[]) : [];
+  return {
+    tests: {
+      verdict: verdict.status,
+      ...(verdict.overrideReason ? { overrideReason: verdict.overrideReason } : {}),
+      ...(typeof details.treeHash === 'string' ? { treeHash: details.treeHash } : {}),
+      suites: suites.map((suite) => ({
+        name: String(suite.name),
+        status: suite.status === 'pass' ? ('pass' as const) : ('fail' as const),
+        cached: suite.cached === true,
+      })),
+    },
+  };
 }
 
 /** The E2E suite a deploy to this environment runs (tests.e2e on the environments others require). */

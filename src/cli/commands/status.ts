@@ -1,14 +1,27 @@
 import type { Command } from 'commander';
-import { createDeployAnnotator, DeployStore } from '../../deploy/index.js';
-import { connectLocalPlatform, readPlatformStatus, type ServiceStatus } from '../../platform/index.js';
+import {
+  createDeployAnnotator,
+  type DeployServiceStatus,
+  DeployStore,
+  readReleaseStatus,
+} from '../../deploy/index.js';
+import {
+  connectLocalPlatform,
+  readPlatformStatus,
+  readReleaseRecord,
+  type ServiceStatus,
+} from '../../platform/index.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, type Style } from '../render.js';
 import { globalsOf, parseDurationOption, styleOf, withWorkspace } from './shared.js';
+import { renderReleases } from './status-releases.js';
 
 export function register(program: Command, io: CliIo): void {
   program
     .command('status')
-    .description('revisions, traffic, readiness, request rate, error rate, p95 and restarts per environment')
+    .description(
+      'revisions, traffic, readiness, request rate, error rate, p95 and restarts per environment; each release with its digest, what the digest excludes, its verifications (suites, E2E) and failures',
+    )
     .argument('[env]', 'one environment (default: all)')
     .option('--window <duration>', 'metrics window', '60s')
     .option('--all', 'list every stopped revision too')
@@ -22,12 +35,19 @@ export function register(program: Command, io: CliIo): void {
           local: () => connectLocalPlatform(ws.config),
         });
         try {
-          const status = await readPlatformStatus(platform, {
+          const store = new DeployStore(ws.store, ws.clock);
+          const platformStatus = await readPlatformStatus(platform, {
             ...(env ? { services: [env] } : {}),
             windowMs: parseDurationOption('--window', options.window)!,
             ...(options.all ? { allStopped: true } : {}),
             // The deploy domain's verdict (known-good, failed, rolled-back) and verification columns.
-            annotate: createDeployAnnotator(new DeployStore(ws.store, ws.clock)),
+            annotate: createDeployAnnotator(store),
+          });
+          // Each environment's releases: digest, excluded paths (release record), verifications and failures.
+          const status = await readReleaseStatus(platformStatus, {
+            store,
+            ops: ws.operations,
+            readRecord: (commit) => readReleaseRecord(ws.paths.artifacts, commit),
           });
           if (globalsOf(command).json) return printJson(io, { services: status });
           io.stdout(`${status.map((svc) => renderServiceStatus(svc, styleOf(command, io))).join('\n\n')}\n`);
@@ -39,7 +59,10 @@ export function register(program: Command, io: CliIo): void {
 }
 
 /** Human view of one environment; annotation keys (from src/deploy) become extra columns. */
-export function renderServiceStatus(svc: ServiceStatus, s: Style): string {
+export function renderServiceStatus(
+  svc: ServiceStatus & Partial<Pick<DeployServiceStatus, 'releases'>>,
+  s: Style,
+): string {
   const head = `${s.bold(svc.name)}  ${svc.url}${svc.maintenance ? `  ${s.warn(`MAINTENANCE: ${svc.maintenance.message}`)}` : ''}`;
   if (svc.revisions.length === 0) return `${head}\n  ${s.dim('no revisions yet')}`;
   const extra = [...new Set(svc.revisions.flatMap((r) => Object.keys(r.annotations)))];
@@ -77,5 +100,11 @@ export function renderServiceStatus(svc: ServiceStatus, s: Style): string {
   const failures = svc.revisions
     .filter((r) => r.failure && r.state === 'failed')
     .map((r) => `  ${s.bad('✗')} ${r.name}: ${r.failure!.split('\n')[0]}`);
-  return [head, table, ...failures, s.dim(`  metrics over the last ${svc.windowMs / 1000}s`)].join('\n');
+  return [
+    head,
+    table,
+    ...failures,
+    ...renderReleases(svc.releases ?? [], s),
+    s.dim(`  metrics over the last ${svc.windowMs / 1000}s`),
+  ].join('\n');
 }

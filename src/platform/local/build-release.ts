@@ -43,6 +43,16 @@ export interface BuiltRelease {
   excluded: readonly string[];
 }
 
+/** What `<artifacts>/<sha>.release.json` says about a built release: what `prodguard status` shows. */
+export interface ReleaseRecord {
+  commit: string;
+  digest: string;
+  builtAt: string;
+  buildCommand?: string;
+  /** Paths of the artifact the digest does not cover; empty when it covers every file. */
+  excluded: readonly string[];
+}
+
 interface ReleaseMetadata {
   commit: string;
   digest: string;
@@ -149,6 +159,28 @@ async function writeOwnFile(path: string, content: string): Promise<void> {
   }
   // rename replaces a symlink at `path` itself; it never writes through it.
   await rename(tmp, path);
+}
+
+/**
+ * The release record of a commit built before (full sha), or undefined when there is none (never built on
+ * this machine, or its artifact was removed). Reads only; never builds.
+ *
+ * @example const record = await readReleaseRecord(ws.paths.artifacts, revision.release.commit);
+ */
+export async function readReleaseRecord(
+  artifactsDir: string,
+  commit: string,
+): Promise<ReleaseRecord | undefined> {
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) return undefined;
+  const metadata = await readMetadata(artifactsDir, commit);
+  if (!metadata || !existsSync(join(artifactsDir, commit))) return undefined;
+  return {
+    commit: metadata.commit,
+    digest: metadata.digest,
+    builtAt: metadata.builtAt,
+    ...(metadata.buildCommand ? { buildCommand: metadata.buildCommand } : {}),
+    excluded: metadata.excluded ?? [],
+  };
 }
 
 export interface PeekReleaseOptions {
