@@ -164,6 +164,8 @@ function e2eRunOf(operationId: string, deps: ReadReleaseStatusDeps): ReleaseE2eS
     passed: end.phase === 'succeeded',
     at: end.at,
     revision: (op.state as { revision?: string }).revision,
-    ...(end.phase === 'failed' && typeof message === 'string' ? { message: message.split('\n')[0]! } : {}),
+    ...(end.phase === 'failed' && typeof message === 'string'
+      ? { message: message.split('\n')[0]!.replace(/:\s*$/, '') }
+      : {}),
   };
 }

@@ -26,7 +26,7 @@ function renderServing(r: ReleaseStatus, s: Style): string[] {
   for (const e of r.e2e) lines.push(`    e2e        ${e2eText(e, s)}`);
   for (const f of r.failedOn) {
     lines.push(
-      `    ${s.bad(`failed on ${f.environment}`)}: ${f.verdict === 'rolled-back' ? 'rolled back' : 'failed'} ${when(f.at)} (${f.revision})`,
+      `    ${s.bad(`failed on ${f.environment}`)} ${when(f.at)} (${f.revision}${f.verdict === 'rolled-back' ? ', rolled back' : ''})`,
     );
   }
   return lines;
@@ -66,7 +66,7 @@ function testsText(v: ReleaseVerificationStatus, s: Style): string {
     .join('  ');
   const overridden =
     tests.verdict === 'overridden' ? ` ${s.warn(`⚑ overridden: ${tests.overrideReason ?? ''}`)}` : '';
-  const where = tests.treeHash ? s.dim(` (checkout ${tests.treeHash.slice(0, 12)})`) : '';
+  const where = tests.treeHash ? s.dim(` (working tree ${tests.treeHash.slice(0, 12)})`) : '';
   return `suites ${suites || s.dim(tests.verdict === 'skipped' ? 'rule off' : 'none')}${overridden}${where}`;
 }
 
