@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../src/kernel/free-port.js';
+import { runProdguard } from '../../helpers/cli.js';
+import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
+import { APP_FILES, appConfig } from './deploy-fixture.js';
+
+// The real CLI from dist/ (build first) against a real agent: a deploy's smoke test is the release's own,
+// and a watch shorter than the configured one verifies nothing without an audited override.
+describe('deploy: the release’s own smoke test, and the full watch (real CLI)', () => {
+  let repo: TempRepo;
+  let ports: { staging: number; production: number };
+  const env = { PRODGUARD_ACTOR: 'releaser@example.com' };
+  const cli = (...args: string[]) => runProdguard(args, { cwd: repo.dir, env, timeoutMs: 120_000 });
+  const get = async (environment: 'staging' | 'production') =>
+    (await fetch(`http://127.0.0.1:${ports[environment]}/`)).text();
+  const release = async (version: string, smoke?: string) => {
+    repo.write('behavior.json', `${JSON.stringify({ version })}\n`);
+    repo.write('smoke.mjs', smoke ?? APP_FILES['smoke.mjs']);
+    return repo.commitAll(version);
+  };
+
+  beforeAll(async () => {
+    const [agentPort, staging, production] = [await freePort(), await freePort(), await freePort()];
+    ports = { staging, production };
+    repo = await createTempRepo({
+      ...APP_FILES,
+      'behavior.json': '{ "version": "v1" }\n',
+      'prodguard.yaml': appConfig(agentPort, '')
+        .replace('watch: 2s', 'watch: 3s')
+        .replace(
+          /environments:[\s\S]*$/,
+          `deploy:
+  smoke:
+    command: node smoke.mjs
+    timeout: 20s
+environments:
+  staging:
+    protected: true
+    platform:
+      port: ${staging}
+  production:
+    requires: staging
+    platform:
+      port: ${production}
+`,
+        ),
+    });
+    const up = await cli('up', '--detach');
+    expect(up.exitCode, up.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    if (repo) {
+      await cli('down');
+      repo.cleanup();
+    }
+  });
+
+  it("deploy --commit X runs X's smoke script: not the working tree's, whether that one passes or fails", async () => {
+    const good = await release('v2');
+    // HEAD (the working tree) now has a smoke script that always fails.
+    await release('v3-head', "console.error('the working tree smoke script ran');\nprocess.exit(9);\n");
+    const passed = await cli('deploy', 'staging', '--commit', good, '--strategy', 'all-at-once');
+    expect(passed.exitCode, passed.stdout + passed.stderr).toBe(0);
+    expect(passed.stdout).toMatch(/✓ smoke +[\d.]+s +`node smoke\.mjs` passed in/);
+    expect(passed.stdout + passed.stderr).not.toContain('the working tree smoke script ran');
+    expect(await get('staging')).toBe('v2\n');
+
+    // The other way round: X's own smoke script fails while the working tree's passes.
+    const broken = await release(
+      'v4',
+      "console.error('release v4 smoke: checkout is broken');\nprocess.exit(4);\n",
+    );
+    await release('v5-head');
+    const failed = await cli('deploy', 'staging', '--commit', broken, '--strategy', 'all-at-once');
+    expect(failed.exitCode).not.toBe(0);
+    expect(failed.stdout + failed.stderr).toContain('release v4 smoke: checkout is broken');
+    expect(failed.stdout).toMatch(/✗ staging-\d{5}-\w{3} never took traffic: /);
+    expect(await get('staging')).toBe('v2\n');
+  });
+
+  it('a watch shorter than the configured one is refused; with --override full-watch --reason it is audited', async () => {
+    const head = await release('v6');
+    expect((await cli('deploy', 'staging', '--strategy', 'all-at-once')).exitCode).toBe(0);
+
+    const hurried = await cli('deploy', 'production', '--commit', head, '--watch', '1s');
+    expect(hurried.exitCode).toBe(1);
+    expect(hurried.stdout).toMatch(/✗ full-watch +--watch 1s is shorter than the configured watch \(3s\)/);
+    expect(await get('production')).not.toBe('v6\n');
+
+    // Longer than configured needs nothing.
+    const staging = await cli('deploy', 'staging', '--strategy', 'all-at-once', '--watch', '4s');
+    expect(staging.exitCode, staging.stdout + staging.stderr).toBe(0);
+
+    const overridden = await cli(
+      'deploy',
+      'production',
+      '--commit',
+      head,
+      '--watch',
+      '1s',
+      '--override',
+      'full-watch',
+      '--reason',
+      'outage fix, watched by hand',
+    );
+    expect(overridden.exitCode, overridden.stdout + overridden.stderr).toBe(0);
+    expect(overridden.stdout).toMatch(/⚑ full-watch/);
+    expect(await get('production')).toBe('v6\n');
+    const audit = await cli('audit', 'log', '--env', 'production', '--json');
+    const events = (
+      JSON.parse(audit.stdout) as {
+        events: { action: string; target?: string; reason?: string; outcome: string; actor: string }[];
+      }
+    ).events;
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        action: 'rule.override',
+        target: 'full-watch',
+        reason: 'outage fix, watched by hand',
+        outcome: 'overridden',
+        actor: 'releaser@example.com',
+      }),
+    );
+  });
+});
