@@ -64,7 +64,8 @@ interface ReleaseMetadata {
 /**
  * A release is a commit: `git archive` it into `<artifacts>/<sha>/`, run the build command there once,
  * and digest the whole tree, installed dependencies included. Later calls for the same commit reuse that
- * artifact (build once, promote the same bytes); the digest is read back from `<sha>.release.json`.
+ * artifact (build once, promote the same bytes) while its tree still has the digest of `<sha>.release.json`;
+ * a tree something wrote into since is moved aside to `<sha>.changed-<ms>` and the commit built afresh.
  *
  * @example const { digest, dir } = await buildRelease({ commit: 'HEAD', repoDir, artifactsDir, processes, clock });
  */
@@ -72,7 +73,12 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltR
   const commit = await resolveCommit(options.processes, options.repoDir, options.commit);
   const dir = join(options.artifactsDir, commit);
   const cached = await readMetadata(options.artifactsDir, commit);
-  if (cached && existsSync(dir)) return describe(options.artifactsDir, cached, true);
+  if (cached && existsSync(dir)) {
+    // Every revision of the release runs in this folder: one that wrote into it (a cache, a state file)
+    // changed the bytes the next revision would start from. Reuse it only while it still has its digest.
+    if ((await computeTreeDigest(dir)) === cached.digest) return describe(options.artifactsDir, cached, true);
+    await rename(dir, `${dir}.changed-${options.clock.nowMs()}`);
+  }
   // A directory without its record (an older layout, or a build cut short): keep it aside, build afresh.
   if (existsSync(dir)) await rename(dir, `${dir}.unrecorded-${options.clock.nowMs()}`);
 

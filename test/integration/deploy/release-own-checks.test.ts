@@ -122,4 +122,31 @@ environments:
       }),
     );
   });
+
+  it("production runs the bytes staging verified, not what staging's revision wrote into the artifact since", async () => {
+    // A release whose app writes into its own folder at start, and reports what it found there.
+    repo.write(
+      'server.mjs',
+      `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+const found = existsSync('runtime-state.txt') ? readFileSync('runtime-state.txt', 'utf8') : 'nothing\\n';
+writeFileSync('runtime-state.txt', \`written by \${process.env.APP_ENV}\\n\`);
+process.on('SIGTERM', () => process.exit(0));
+createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.end(req.url === '/found' ? found : 'writer\\n');
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    );
+    const writer = await repo.commitAll('an app that writes into its own folder');
+    expect((await cli('deploy', 'staging', '--strategy', 'all-at-once')).exitCode).toBe(0);
+    const found = async (environment: 'staging' | 'production') =>
+      (await fetch(`http://127.0.0.1:${ports[environment]}/found`)).text();
+    expect(await found('staging')).toBe('nothing\n');
+    const promoted = await cli('deploy', 'production', '--commit', writer, '--strategy', 'all-at-once');
+    expect(promoted.exitCode, promoted.stdout + promoted.stderr).toBe(0);
+    expect(await found('production')).toBe('nothing\n');
+    repo.write('server.mjs', APP_FILES['server.mjs']);
+    await repo.commitAll('restore the server');
+  });
 });

@@ -64,6 +64,21 @@ describe('buildRelease', () => {
     expect(elsewhere.digest).not.toBe(first.digest);
   });
 
+  it('a cached artifact something wrote into since its build is not reused: the commit is built afresh', async () => {
+    repo = await createTempRepo({ 'app.js': 'a\n', '.gitignore': '.prodguard/\n' });
+    const first = await build(repo, 'HEAD');
+    writeFileSync(join(first.dir, 'written-at-runtime.txt'), 'state\n');
+    const again = await build(repo, first.commit);
+    expect(again).toMatchObject({ cached: false, digest: first.digest, dir: first.dir });
+    expect(existsSync(join(again.dir, 'written-at-runtime.txt'))).toBe(false);
+    // The changed tree is kept aside (a revision may still run in it), never reused.
+    const aside = readdirSync(join(repo.dir, '.prodguard/artifacts')).filter((n) =>
+      n.startsWith(`${first.commit}.changed-`),
+    );
+    expect(aside).toHaveLength(1);
+    expect((await build(repo, first.commit)).cached).toBe(true);
+  });
+
   it('a commit that changes only a vendored dependency or a root .prodguard-* file gets a new digest', async () => {
     repo = await createTempRepo({
       'app.js': 'require("dep")\n',
