@@ -4,7 +4,8 @@ import { join } from 'node:path';
 
 /**
  * sha256 over a built tree: every file, symlink and directory in code-unit order of its relative path,
- * each file as `path \0 type \0 executable \0 sha256(content or link target) \n`. Nothing is skipped:
+ * each file as `path \0 type \0 executable \0 sha256(content or link target) \n`, any other entry (a FIFO or
+ * socket a build left) by its path and kind. Nothing is skipped:
  * installed dependencies (node_modules at any depth) and dot-files are the bytes that run, so they count.
  * Only timestamps and owners do not.
  */
@@ -30,6 +31,9 @@ async function walk(root: string, rel: string, outer: ReturnType<typeof createHa
       const [content, info] = await Promise.all([readFile(full), stat(full)]);
       const executable = (info.mode & 0o111) !== 0 ? 'x' : '-';
       outer.update(`${path}\0file\0${executable}\0${sha256(content)}\n`);
+    } else {
+      // A FIFO, socket or device a build left behind has no content to hash; its path and kind still count.
+      outer.update(`${path}\0other\0-\0-\n`);
     }
   }
 }

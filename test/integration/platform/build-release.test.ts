@@ -151,7 +151,12 @@ describe('buildRelease', () => {
     writeFileSync(join(dir, 'f'), 'x', { mode: 0o755 });
     const { chmodSync } = await import('node:fs');
     chmodSync(join(dir, 'f'), 0o755);
-    expect(await computeTreeDigest(dir)).not.toBe(plain);
+    const executable = await computeTreeDigest(dir);
+    expect(executable).not.toBe(plain);
+    // A FIFO a build leaves behind has no content, but it is part of the tree: it counts.
+    const fifo = await nodeProcessRunner.run('mkfifo', [join(dir, 'pipe')], { cwd: dir });
+    expect(fifo.exitCode, fifo.stderr).toBe(0);
+    expect(await computeTreeDigest(dir)).not.toBe(executable);
   });
 
   it('a failing build names the step, keeps the log and leaves no artifact', async () => {
