@@ -263,7 +263,7 @@ function testsRecordOf(verdicts: readonly Verdict[]): { tests?: DeployTestsRecor
   return {
     tests: {
       verdict: verdict.status,
-      ...(verdict.overrideReason ? { overrideReason: verdict.overrideReason } : {}),
+      ...(verdict.overrideReason ? { overrideReason: redactText(verdict.overrideReason) } : {}),
       ...(typeof details.treeHash === 'string' ? { treeHash: details.treeHash } : {}),
       suites: suites.map((suite) => ({
         name: String(suite.name),
