@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { createDeployAnnotator, DeployStore } from '../../deploy/index.js';
-import { connectLocalPlatform, readPlatformStatus, type ServiceStatus } from '../../platform/index.js';
+import {
+  connectLocalPlatform,
+  describeRevisionUser,
+  readPlatformStatus,
+  readRevisionUser,
+  type ServiceStatus,
+} from '../../platform/index.js';
 import type { CliIo } from '../io.js';
 import { printJson, renderTable, type Style } from '../render.js';
 import { globalsOf, parseDurationOption, styleOf, withWorkspace } from './shared.js';
@@ -29,8 +35,11 @@ export function register(program: Command, io: CliIo): void {
             // The deploy domain's verdict (known-good, failed, rolled-back) and verification columns.
             annotate: createDeployAnnotator(new DeployStore(ws.store, ws.clock)),
           });
-          if (globalsOf(command).json) return printJson(io, { services: status });
+          const revisionUser = await readRevisionUser(ws.config);
+          if (globalsOf(command).json)
+            return printJson(io, { services: status, ...(revisionUser ? { revisionUser } : {}) });
           io.stdout(`${status.map((svc) => renderServiceStatus(svc, styleOf(command, io))).join('\n\n')}\n`);
+          if (revisionUser) io.stdout(`${styleOf(command, io).dim(describeRevisionUser(revisionUser))}\n`);
         } finally {
           await platform.close();
         }

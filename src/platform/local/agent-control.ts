@@ -157,3 +157,21 @@ function isAlive(pid: number | undefined): boolean {
     return false;
   }
 }
+
+/** Who the running agent's revisions run as; undefined when no agent of this workspace answers. */
+export async function readRevisionUser(config: Config): Promise<RevisionUser | undefined> {
+  let platform: ReturnType<typeof connectLocalPlatform>;
+  try {
+    platform = connectLocalPlatform(config);
+  } catch {
+    return undefined;
+  }
+  try {
+    return (await platform.agentInfo()).revisionUser;
+  } catch {
+    // Down, or another workspace's agent: status shows the environments without it.
+    return undefined;
+  } finally {
+    await platform.close();
+  }
+}

@@ -107,3 +107,10 @@ export function environmentGid(projectRoot: string, environment: string, groupTe
   }
   throw new Error(`no free group id near ${ENVIRONMENT_GID_BASE + start}`);
 }
+
+/** One line for `status` and `up`: who revisions run as, and why. */
+export function describeRevisionUser(user: RevisionUser): string {
+  return user.switched
+    ? `revisions run as ${user.name} (uid ${user.uid}, app.runAs), each environment with a group of its own`
+    : `revisions run as ${user.name} (uid ${user.uid}), prodguard's own user: app.runAs applies only when prodguard runs as root`;
+}

@@ -10,6 +10,7 @@ import { ensureAgentToken } from './agent-token.js';
 import { LocalAgent, type SecretResolver } from './local-agent.js';
 import { platformError } from './platform-errors.js';
 import { createRevisionSandbox } from './revision-sandbox.js';
+import type { RevisionUser } from './revision-user.js';
 import { nodeServiceSpawner, type ServiceSpawner } from './service-spawner.js';
 
 export interface RunAgentOptions {
@@ -31,6 +32,8 @@ export interface RunningAgent {
   readonly url: string;
   readonly port: number;
   readonly paths: AgentPaths;
+  /** Who its revisions run as. */
+  readonly revisionUser: RevisionUser;
   /** Resolves when the agent has stopped (after stop() or POST /v2/agent:shutdown). */
   readonly stopped: Promise<void>;
   stop(): Promise<void>;
@@ -126,7 +129,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const url = `http://127.0.0.1:${bound}`;
   const pidFile: AgentPidFile = { pid: process.pid, port: bound, url, startedAt };
   writeFileSync(paths.pid, `${JSON.stringify(pidFile)}\n`, { mode: 0o600 });
-  return { agent, url, port: bound, paths, stopped, stop };
+  return { agent, url, port: bound, paths, revisionUser: sandbox.user, stopped, stop };
 }
 
 export function readAgentPidFile(paths: AgentPaths): AgentPidFile | undefined {

@@ -133,6 +133,11 @@ describe('revisions cannot read prodguard state, keys or another environment (re
     );
     const status = await cli('status', '--json');
     expect(status.exitCode, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).revisionUser).toEqual({ name: 'nobody', uid: 65534, switched: true });
+    const human = await cli('status');
+    expect(human.stdout).toContain(
+      'revisions run as nobody (uid 65534, app.runAs), each environment with a group of its own',
+    );
   });
 
   it.runIf(asRoot)(
@@ -180,4 +185,29 @@ describe('revisions cannot read prodguard state, keys or another environment (re
       expect(await probe('production', '/')).toBe('probe v1\n');
     },
   );
+});
+
+describe.runIf(asRoot)('app.runAs as root (real CLI)', () => {
+  let repo: TempRepo | undefined;
+  afterAll(() => repo?.cleanup());
+
+  it('refuses a user that does not exist, before starting anything, instead of running revisions as root', async () => {
+    const agentPort = await freePort();
+    repo = await createTempRepo({
+      'server.mjs': PROBE_APP,
+      '.gitignore': '.prodguard/\n',
+      'prodguard.yaml': appConfig(agentPort, '').replace(
+        'app:\n',
+        'app:\n  runAs: no-such-user-for-prodguard\n',
+      ),
+    });
+    const up = await runProdguard(['up'], { cwd: repo.dir, timeoutMs: 60_000 });
+    expect(up.exitCode).toBe(2);
+    expect(up.stderr).toContain('PRODGUARD_PLATFORM_RUN_AS_UNKNOWN');
+    expect(up.stderr).toContain(
+      'Revisions run as "no-such-user-for-prodguard" when prodguard runs as root (app.runAs), but /etc/passwd has no such user.',
+    );
+    expect(up.stderr).toContain('useradd --system');
+    expect(existsSync(agentPaths(loadConfig({ cwd: repo.dir }).stateDirPath).pid)).toBe(false);
+  });
 });
