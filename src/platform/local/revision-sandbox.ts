@@ -12,7 +12,7 @@ import {
   rm,
   symlink,
 } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { firstClosedAncestor } from '../../kernel/load-embedded-postgres.js';
 import { platformError } from './platform-errors.js';
 import { environmentGid, type RevisionUser, resolveRevisionUser } from './revision-user.js';
@@ -47,6 +47,11 @@ export interface CreateRevisionSandboxOptions {
   projectRoot: string;
   /** config.revisionsDirPath. */
   revisionsDir: string;
+  /**
+   * Folders prodguard made on the way to revisionsDir that it may open for traversal (0711), e.g. the
+   * per-project folder it shares with the artifact store; never a folder of the user's.
+   */
+  ownFolders?: readonly string[];
   /** prodguard's uid; default process.getuid(). */
   uid?: number;
   /** /etc/passwd and /etc/group. */
@@ -76,7 +81,7 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
     user,
     async place(environment, artifactDir) {
       const gid = environmentGid(options.projectRoot, environment, read('/etc/group'));
-      openTheWayTo(options.revisionsDir);
+      openTheWayTo(options.revisionsDir, options.ownFolders ?? []);
       const envDir = join(options.revisionsDir, environment);
       const home = join(envDir, 'home');
       const tmp = join(home, 'tmp');
@@ -97,11 +102,11 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
  * Makes the folders prodguard owns on the way to revisionsDir enterable (0711: no listing), then refuses,
  * naming the folder and the ways out, when a parent it does not own is closed (e.g. /root, 0700).
  */
-function openTheWayTo(revisionsDir: string): void {
+function openTheWayTo(revisionsDir: string, ownFolders: readonly string[]): void {
   mkdirSync(revisionsDir, { recursive: true, mode: 0o711 });
-  // `<home>/prodguard/<project>/run`: the project folder also holds the artifact store, itself 0700.
-  for (const dir of [revisionsDir, dirname(revisionsDir), dirname(dirname(revisionsDir))]) {
-    if ((statSync(dir).mode & 0o001) === 0) chmodSync(dir, statSync(dir).mode | 0o111);
+  for (const dir of [revisionsDir, ...ownFolders]) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o111);
   }
   const closed = firstClosedAncestor(join(revisionsDir, 'x'));
   if (!closed) return;

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { dirname } from 'node:path';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -54,6 +55,11 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     runAs: options.config.app.runAs,
     projectRoot: options.config.root,
     revisionsDir: options.config.revisionsDirPath,
+    // `<home>/prodguard/<project>/{artifacts,revisions}`: the project folder and `prodguard` are prodguard's.
+    ownFolders:
+      dirname(options.config.revisionsDirPath) === dirname(options.config.artifactsDirPath)
+        ? [dirname(options.config.revisionsDirPath), dirname(dirname(options.config.revisionsDirPath))]
+        : [],
   });
   // Vault key, state database, token, logs and backups live here: owner-only, also when created by the agent.
   mkdirSync(options.config.stateDirPath, { recursive: true, mode: 0o700 });
