@@ -54,6 +54,11 @@ export interface CreateRevisionSandboxOptions {
   ownFolders?: readonly string[];
   /** prodguard's uid; default process.getuid(). */
   uid?: number;
+  /**
+   * app.start and the PATH revisions get: the program it names must be reachable by the revisions' user
+   * (node under /root/.nvm is not), checked up front instead of a revision dying with "Permission denied".
+   */
+  start?: { command: string; path: string | undefined };
   /** /etc/passwd and /etc/group. */
   readSystemFile?: (path: '/etc/passwd' | '/etc/group') => string;
 }
@@ -77,6 +82,7 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
   if (!user.switched) {
     return { user, place: async (_environment, artifactDir) => ({ dir: artifactDir, env: {} }) };
   }
+  if (options.start) assertProgramReachable(options.start.command, options.start.path, user);
   return {
     user,
     async place(environment, artifactDir) {
@@ -117,6 +123,32 @@ function openTheWayTo(revisionsDir: string, ownFolders: readonly string[]): void
       kind: 'usage',
       hint: `Do one of: set PRODGUARD_STATE_HOME to a folder outside ${closed.dir} (e.g. /var/lib); allow traversal only with \`chmod o+x ${closed.dir}\` (no listing, no reading); or run prodguard as a regular user.`,
       details: { dir: closed.dir, mode: closed.mode.toString(8), path: revisionsDir },
+    },
+  );
+}
+
+/** The program app.start runs, found on PATH as the shell would, must not sit behind a folder others cannot enter. */
+function assertProgramReachable(command: string, path: string | undefined, user: RevisionUser): void {
+  const program = command
+    .trim()
+    .split(/\s+/)
+    .find((word) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
+  if (!program || program.includes('/') || !path) return;
+  const found = path
+    .split(':')
+    .filter((dir) => dir.startsWith('/'))
+    .map((dir) => join(dir, program))
+    .find((file) => existsSync(file));
+  if (!found) return;
+  const closed = firstClosedAncestor(found);
+  if (!closed) return;
+  throw platformError(
+    'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
+    `Revisions run as ${user.name}, which cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}) on the way to \`${program}\` (${found}), the program app.start runs.`,
+    {
+      kind: 'usage',
+      hint: `Do one of: install ${program} outside ${closed.dir} (e.g. under /usr/local); allow traversal only with \`chmod o+x ${closed.dir}\`; or run prodguard as a regular user.`,
+      details: { dir: closed.dir, mode: closed.mode.toString(8), path: found },
     },
   );
 }

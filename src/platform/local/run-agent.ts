@@ -55,6 +55,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     runAs: options.config.app.runAs,
     projectRoot: options.config.root,
     revisionsDir: options.config.revisionsDirPath,
+    start: { command: options.config.app.start, path: options.env.PATH },
     // `<home>/prodguard/<project>/{artifacts,revisions}`: the project folder and `prodguard` are prodguard's.
     ownFolders:
       dirname(options.config.revisionsDirPath) === dirname(options.config.artifactsDirPath)
