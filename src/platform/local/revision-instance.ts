@@ -259,7 +259,7 @@ export class RevisionInstance {
         .map(([, value]) => value),
     ]);
     this.log.note(
-      `starting \`${this.#deps.settings.start}\` on port ${this.appPort}${placement.uid !== undefined ? ` as ${placement.env.USER ?? `uid ${placement.uid}`}` : ''}`,
+      `starting \`${this.#deps.settings.start}\` on port ${this.appPort}${placement.uid !== undefined ? ` as ${placement.env.USER ?? placement.uid} (uid ${placement.uid}, gid ${placement.gid})` : ''}`,
     );
     const proc = this.#deps.spawner.spawn(this.#deps.settings.start, {
       cwd: placement.dir,

@@ -98,7 +98,8 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       giveTo(releases, 0, 0, 0o755);
       const dir = join(releases, basename(artifactDir));
       if (!existsSync(dir)) await linkRelease(artifactDir, dir);
-      const env = { HOME: home, TMPDIR: tmp, USER: user.name, LOGNAME: user.name };
+      const login = user.name.startsWith('uid ') ? String(user.uid) : user.name;
+      const env = { HOME: home, TMPDIR: tmp, USER: login, LOGNAME: login };
       return { dir, env, uid: user.uid, gid };
     },
   };
