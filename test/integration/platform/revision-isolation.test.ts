@@ -24,6 +24,10 @@ createServer((req, res) => {
     try { readFileSync(url.searchParams.get('path')); return res.end('read'); }
     catch (error) { return res.end(error.code); }
   }
+  if (url.pathname === '/tamper') {
+    try { writeFileSync(url.searchParams.get('path'), 'tampered', { flag: 'a' }); return res.end('written'); }
+    catch (error) { return res.end(error.code); }
+  }
   if (url.pathname === '/write') {
     try {
       writeFileSync(join(process.env.HOME, 'home-file'), 'x');
@@ -126,8 +130,10 @@ describe('revisions cannot read prodguard state, keys or another environment (re
     expect(staging.groups).toEqual([staging.gid]);
     expect(production.gid).not.toBe(staging.gid);
     expect(staging.cwd.startsWith(join(config.revisionsDirPath, 'staging', 'releases'))).toBe(true);
-    // It can write its own HOME and TMPDIR, not its release.
+    // It can write its own HOME and TMPDIR, not its release: the files are hard links to the verified bytes.
     expect(await probe('staging', '/write')).toBe('written');
+    for (const path of [join(staging.cwd, 'server.mjs'), join(staging.cwd, 'new-file')])
+      expect(await probe('staging', `/tamper?path=${encodeURIComponent(path)}`), path).toBe('EACCES');
     expect(await probe('staging', `/read?path=${encodeURIComponent(join(staging.cwd, 'server.mjs'))}`)).toBe(
       'read',
     );
