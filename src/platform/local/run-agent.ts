@@ -65,6 +65,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   // Vault key, state database, token, logs and backups live here: owner-only, also when created by the agent.
   mkdirSync(options.config.stateDirPath, { recursive: true, mode: 0o700 });
   chmodSync(options.config.stateDirPath, 0o700);
+  // The artifact store of an older version was 0755: revisions reach their release only through their folder.
+  if (existsSync(paths.artifacts)) chmodSync(paths.artifacts, 0o700);
   const token = ensureAgentToken(paths.token);
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) baseEnv[k] = v;
