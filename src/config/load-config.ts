@@ -37,6 +37,13 @@ export interface Config extends ParsedConfig {
    * `$PRODGUARD_STATE_HOME` (else `$XDG_STATE_HOME`, else `~/.local/state`)`/prodguard/<name>-<hash>/artifacts`.
    */
   readonly artifactsDirPath: string;
+  /**
+   * Where revisions run from when prodguard runs as root and revisions as app.runAs: one folder per environment
+   * (its group only) holding that environment's releases, never inside the 0700 state folder. Beside the
+   * artifacts: `<stateDir>-revisions` when stateDir is outside the tree; otherwise `$PRODGUARD_STATE_HOME`
+   * (else `$XDG_STATE_HOME`, else `/var/lib` as root, `~/.local/state` otherwise)`/prodguard/<name>-<hash>/revisions`.
+   */
+  readonly revisionsDirPath: string;
   /** Environment names in the order written (the promotion chain). */
   readonly environmentOrder: readonly string[];
 }
@@ -112,6 +119,13 @@ export function parseConfigText(text: string, file: string, knownRuleIds?: reado
     root,
     stateDirPath,
     artifactsDirPath: artifactsDirOf(root, stateDirPath, parsed.project.name, process.env),
+    revisionsDirPath: revisionsDirOf(
+      root,
+      stateDirPath,
+      parsed.project.name,
+      process.env,
+      process.getuid?.() === 0,
+    ),
     environmentOrder: Object.keys(parsed.environments),
   });
 }
@@ -123,14 +137,37 @@ export function artifactsDirOf(
   projectName: string,
   env: Readonly<Record<string, string | undefined>>,
 ): string {
-  const rel = relative(root, stateDirPath);
-  const insideTree = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-  if (!insideTree) return join(stateDirPath, 'artifacts');
+  if (!isInsideTree(root, stateDirPath)) return join(stateDirPath, 'artifacts');
   const home =
     env.PRODGUARD_STATE_HOME || env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  return join(home, 'prodguard', projectFolderName(root, projectName), 'artifacts');
+}
+
+/** See Config.revisionsDirPath. As root, `~` is /root (0700), which the revisions' user cannot enter. */
+export function revisionsDirOf(
+  root: string,
+  stateDirPath: string,
+  projectName: string,
+  env: Readonly<Record<string, string | undefined>>,
+  asRoot: boolean,
+): string {
+  if (!isInsideTree(root, stateDirPath)) return `${stateDirPath.replace(/[/\\]+$/, '')}-revisions`;
+  const home =
+    env.PRODGUARD_STATE_HOME ||
+    env.XDG_STATE_HOME ||
+    (asRoot ? '/var/lib' : join(env.HOME || homedir(), '.local', 'state'));
+  return join(home, 'prodguard', projectFolderName(root, projectName), 'revisions');
+}
+
+function isInsideTree(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function projectFolderName(root: string, projectName: string): string {
   const slug = projectName.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'project';
   const hash = createHash('sha256').update(resolve(root)).digest('hex').slice(0, 12);
-  return join(home, 'prodguard', `${slug}-${hash}`, 'artifacts');
+  return `${slug}-${hash}`;
 }
 
 type PathSegment = string | number;

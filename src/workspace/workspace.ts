@@ -68,7 +68,12 @@ export function workspacePaths(config: Config): WorkspacePaths {
 export function secureStateDir(paths: WorkspacePaths): void {
   mkdirSync(paths.state, { recursive: true, mode: 0o700 });
   chmodSync(paths.state, 0o700);
-  if (existsSync(paths.backups)) chmodSync(paths.backups, 0o700);
+  if (existsSync(paths.backups)) {
+    chmodSync(paths.backups, 0o700);
+    // Dumps written by older versions were 0644.
+    for (const entry of readdirSync(paths.backups, { withFileTypes: true }))
+      if (entry.isFile()) chmodSync(join(paths.backups, entry.name), 0o600);
+  }
 }
 
 /**

@@ -7,8 +7,10 @@ import {
 } from '../../deploy/index.js';
 import {
   connectLocalPlatform,
+  describeRevisionUser,
   readPlatformStatus,
   readReleaseRecord,
+  readRevisionUser,
   type ServiceStatus,
 } from '../../platform/index.js';
 import type { CliIo } from '../io.js';
@@ -49,8 +51,11 @@ export function register(program: Command, io: CliIo): void {
             ops: ws.operations,
             readRecord: (commit) => readReleaseRecord(ws.paths.artifacts, commit),
           });
-          if (globalsOf(command).json) return printJson(io, { services: status });
+          const revisionUser = await readRevisionUser(ws.config);
+          if (globalsOf(command).json)
+            return printJson(io, { services: status, ...(revisionUser ? { revisionUser } : {}) });
           io.stdout(`${status.map((svc) => renderServiceStatus(svc, styleOf(command, io))).join('\n\n')}\n`);
+          if (revisionUser) io.stdout(`${styleOf(command, io).dim(describeRevisionUser(revisionUser))}\n`);
         } finally {
           await platform.close();
         }

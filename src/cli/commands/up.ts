@@ -4,7 +4,13 @@ import { ProdguardError } from '../../kernel/errors.js';
 import { prodguardBin } from '../../kernel/package-root.js';
 import { runMonitor } from '../../monitor/index.js';
 import type { Service } from '../../platform/index.js';
-import { readAgentStatus, runAgent, type SecretResolver, startAgentDetached } from '../../platform/index.js';
+import {
+  describeRevisionUser,
+  readAgentStatus,
+  runAgent,
+  type SecretResolver,
+  startAgentDetached,
+} from '../../platform/index.js';
 import { type OpenedSecretVault, openSecretVault, resolveSecretEnv } from '../../secrets/index.js';
 import type { Workspace } from '../../workspace/index.js';
 import type { CliIo } from '../io.js';
@@ -38,6 +44,7 @@ export function register(program: Command, io: CliIo): void {
             `${s.ok('✓')} Agent ${result.alreadyRunning ? 'already running' : 'started'} on ${result.url} (pid ${result.pid})\n`,
           );
           io.stdout(`${renderServices(result.services, s)}\n`);
+          if (result.revisionUser) io.stdout(s.dim(`  ${describeRevisionUser(result.revisionUser)}\n`));
           io.stdout(s.dim(`  agent log: ${result.log} · stop it with \`prodguard down\`\n`));
           return;
         }
@@ -83,10 +90,17 @@ export function register(program: Command, io: CliIo): void {
         if (monitor) agent.agent.addMetricsSource(() => monitor.metrics.text());
         const services = await agent.agent.listServices();
         if (globals.json)
-          printJson(io, withAuditAnchor({ ok: true, url: agent.url, pid: process.pid, services }, ws.audit));
+          printJson(
+            io,
+            withAuditAnchor(
+              { ok: true, url: agent.url, pid: process.pid, revisionUser: agent.revisionUser, services },
+              ws.audit,
+            ),
+          );
         else {
           io.stdout(`${s.ok('✓')} Agent listening on ${agent.url} (pid ${process.pid})\n`);
           io.stdout(`${renderServices(services, s)}\n`);
+          io.stdout(s.dim(`  ${describeRevisionUser(agent.revisionUser)}\n`));
           io.stdout(s.dim('  Ctrl-C or `prodguard down` stops it and every revision.\n'));
         }
         const stop = () => void agent.stop();

@@ -42,6 +42,15 @@ export const appConfigSchema = z
       .describe(
         'Environment variables for the app, with {placeholders}: {environment}, {revision}, {commit}, {digest}, {port}, or values the deploy provides such as {database.host}. Example: DB_HOST: "{database.host}".',
       ),
+    runAs: z
+      .string()
+      .regex(/^(?:[a-z_][a-z0-9_.-]*[$]?|[0-9]+)$/i, {
+        message: 'Expected a user name (e.g. nobody) or a numeric uid',
+      })
+      .optional()
+      .describe(
+        "User the revisions run as when prodguard runs as root (a name from /etc/passwd, or a numeric uid); never root. Default: nobody. Each environment also gets a group of its own, so a revision reads only its own environment's artifact. Not root: revisions run as prodguard's own user (which cannot switch users) and this key is ignored, so one prodguard.yaml serves a developer and a root CI. Example: prodguard-app.",
+      ),
     agentPort: z
       .number()
       .int()

@@ -9,6 +9,7 @@ import type { AgentInfo } from './agent-server.js';
 import { ensureAgentToken } from './agent-token.js';
 import { connectLocalPlatform } from './connect-local-platform.js';
 import { platformError } from './platform-errors.js';
+import type { RevisionUser } from './revision-user.js';
 import { readAgentPidFile } from './run-agent.js';
 import { spawnDetached } from './service-spawner.js';
 
@@ -17,6 +18,8 @@ export interface AgentStatus {
   url: string;
   pid?: number;
   startedAt?: string;
+  /** Who the running agent's revisions run as. */
+  revisionUser?: RevisionUser;
   services: Service[];
 }
 
@@ -37,6 +40,7 @@ export async function readAgentStatus(config: Config): Promise<AgentStatus> {
       url: platform.baseUrl,
       pid: info.pid,
       startedAt: info.startedAt,
+      ...(info.revisionUser ? { revisionUser: info.revisionUser } : {}),
       services: await platform.listServices(),
     };
   } catch (error) {
@@ -151,5 +155,23 @@ function isAlive(pid: number | undefined): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Who the running agent's revisions run as; undefined when no agent of this workspace answers. */
+export async function readRevisionUser(config: Config): Promise<RevisionUser | undefined> {
+  let platform: ReturnType<typeof connectLocalPlatform>;
+  try {
+    platform = connectLocalPlatform(config);
+  } catch {
+    return undefined;
+  }
+  try {
+    return (await platform.agentInfo()).revisionUser;
+  } catch {
+    // Down, or another workspace's agent: status shows the environments without it.
+    return undefined;
+  } finally {
+    await platform.close();
   }
 }

@@ -1,5 +1,5 @@
 import { constants, existsSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../kernel/clock.js';
 import { type ProcessRunner, tailLines } from '../../kernel/process-runner.js';
@@ -71,6 +71,9 @@ interface ReleaseMetadata {
  */
 export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltRelease> {
   const commit = await resolveCommit(options.processes, options.repoDir, options.commit);
+  // Root-only: revisions that run as another user get their release through their environment's folder.
+  await mkdir(options.artifactsDir, { recursive: true, mode: 0o700 });
+  await chmod(options.artifactsDir, 0o700);
   const dir = join(options.artifactsDir, commit);
   const cached = await readMetadata(options.artifactsDir, commit);
   if (cached && existsSync(dir)) {
@@ -82,7 +85,6 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltR
   // A directory without its record (an older layout, or a build cut short): keep it aside, build afresh.
   if (existsSync(dir)) await rename(dir, `${dir}.unrecorded-${options.clock.nowMs()}`);
 
-  await mkdir(options.artifactsDir, { recursive: true });
   const staging = `${dir}.tmp-${process.pid}-${options.clock.nowMs()}`;
   const tarball = `${staging}.tar`;
   try {

@@ -12,6 +12,8 @@ export * from './platform-status.js';
 export * from './read-revision-logs.js';
 export * from './render-app-env.js';
 export { revisionLogFile } from './revision-log.js';
+export * from './revision-sandbox.js';
+export * from './revision-user.js';
 export * from './run-agent.js';
 export { MONITOR_HEADER } from './service-router.js';
 export * from './tree-digest.js';

@@ -26,6 +26,7 @@ import {
   type RevisionRuntimeSettings,
 } from './revision-instance.js';
 import { revisionLogFile } from './revision-log.js';
+import type { RevisionSandbox } from './revision-sandbox.js';
 import { RouterMetrics } from './router-metrics.js';
 import { ServiceRouter } from './service-router.js';
 import { killStaleRevisionGroup, type ServiceSpawner } from './service-spawner.js';
@@ -41,6 +42,8 @@ export interface LocalAgentOptions {
   baseEnv: Record<string, string>;
   /** Resolves a revision's pinned secrets to variables (the secrets domain's vault); absent → such revisions fail. */
   secrets?: SecretResolver;
+  /** Where and as whom revisions run (runAgent makes one from app.runAs); absent → as the agent, in the artifact. */
+  sandbox?: RevisionSandbox;
 }
 
 /** Pinned versions → `{ envVar: value }`; values stay in memory and reach only the revision's process. */
@@ -424,6 +427,7 @@ export class LocalAgent implements Platform {
       log: this.#o.log,
       settings: this.settings,
       artifactDir,
+      ...(this.#o.sandbox ? { place: () => this.#o.sandbox!.place(state.name, artifactDir) } : {}),
       logFile: revisionLogFile(this.#o.paths.logs, state.name, persisted.name),
       onChange: () => this.#persist(),
     };
@@ -550,7 +554,7 @@ export class LocalAgent implements Platform {
     const state: PersistedState = { version: 1, services };
     mkdirSync(dirname(this.#o.paths.state), { recursive: true });
     const tmp = `${this.#o.paths.state}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+    writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, this.#o.paths.state);
   }
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../../kernel/logger.js';
 import { isSecretKey } from '../../kernel/redact.js';
 import type { Revision, RevisionSpec, RevisionState } from '../platform.js';
 import { RevisionLog } from './revision-log.js';
+import type { RevisionPlacement } from './revision-sandbox.js';
 import type { ServiceProcess, ServiceSpawner } from './service-spawner.js';
 import { SlidingMetrics } from './sliding-metrics.js';
 
@@ -37,6 +38,8 @@ export interface RevisionInstanceDeps {
   log: Logger;
   settings: RevisionRuntimeSettings;
   artifactDir: string;
+  /** Where and as whom the process runs (the revision sandbox); absent → in artifactDir as the agent's user. */
+  place?: () => Promise<RevisionPlacement>;
   /** Environment without PORT (added per start). */
   env: Record<string, string>;
   /** Pinned secret values as variables, resolved at every start; never persisted or logged. */
@@ -228,8 +231,24 @@ export class RevisionInstance {
         return;
       }
     }
+    let placement: RevisionPlacement = { dir: this.#deps.artifactDir, env: {} };
+    if (this.#deps.place) {
+      try {
+        placement = await this.#deps.place();
+      } catch (error) {
+        if (generation !== this.#generation) return;
+        this.failure = `its release could not be placed for its user: ${(error as Error).message}`;
+        this.log.note(`failed: ${this.failure}`);
+        this.state = 'failed';
+        this.desired = 'stopped';
+        this.#changed();
+        this.#wake();
+        return;
+      }
+    }
+    if (generation !== this.#generation) return;
     this.appPort = await freePort();
-    const env = { ...this.#deps.env, ...secretEnv, PORT: String(this.appPort) };
+    const env = { ...this.#deps.env, ...placement.env, ...secretEnv, PORT: String(this.appPort) };
     const templates = new Set(this.#deps.templateVars ?? []);
     this.log.maskSecrets([
       ...Object.entries(secretEnv)
@@ -239,11 +258,15 @@ export class RevisionInstance {
         .filter(([key]) => isSecretKey(key))
         .map(([, value]) => value),
     ]);
-    this.log.note(`starting \`${this.#deps.settings.start}\` on port ${this.appPort}`);
+    this.log.note(
+      `starting \`${this.#deps.settings.start}\` on port ${this.appPort}${placement.uid !== undefined ? ` as ${placement.env.USER ?? placement.uid} (uid ${placement.uid}, gid ${placement.gid})` : ''}`,
+    );
     const proc = this.#deps.spawner.spawn(this.#deps.settings.start, {
-      cwd: this.#deps.artifactDir,
+      cwd: placement.dir,
       env,
       onOutput: (stream, chunk) => this.log.write(stream, chunk),
+      ...(placement.uid !== undefined ? { uid: placement.uid } : {}),
+      ...(placement.gid !== undefined ? { gid: placement.gid } : {}),
     });
     this.#process = proc;
     this.#pid = proc.pid;

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { dirname } from 'node:path';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -9,6 +10,8 @@ import { createAgentServer } from './agent-server.js';
 import { ensureAgentToken } from './agent-token.js';
 import { LocalAgent, type SecretResolver } from './local-agent.js';
 import { platformError } from './platform-errors.js';
+import { createRevisionSandbox } from './revision-sandbox.js';
+import type { RevisionUser } from './revision-user.js';
 import { nodeServiceSpawner, type ServiceSpawner } from './service-spawner.js';
 
 export interface RunAgentOptions {
@@ -30,6 +33,8 @@ export interface RunningAgent {
   readonly url: string;
   readonly port: number;
   readonly paths: AgentPaths;
+  /** Who its revisions run as. */
+  readonly revisionUser: RevisionUser;
   /** Resolves when the agent has stopped (after stop() or POST /v2/agent:shutdown). */
   readonly stopped: Promise<void>;
   stop(): Promise<void>;
@@ -45,6 +50,23 @@ export interface AgentPidFile {
 /** Starts the agent in this process: token, routers, restored revisions, then the API on loopback. */
 export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
   const paths = agentPaths(options.config.stateDirPath, options.config.artifactsDirPath);
+  // Refuses a bad app.runAs before anything starts; revisions never fall back to root.
+  const sandbox = createRevisionSandbox({
+    runAs: options.config.app.runAs,
+    projectRoot: options.config.root,
+    revisionsDir: options.config.revisionsDirPath,
+    start: { command: options.config.app.start, path: options.env.PATH },
+    // `<home>/prodguard/<project>/{artifacts,revisions}`: the project folder and `prodguard` are prodguard's.
+    ownFolders:
+      dirname(options.config.revisionsDirPath) === dirname(options.config.artifactsDirPath)
+        ? [dirname(options.config.revisionsDirPath), dirname(dirname(options.config.revisionsDirPath))]
+        : [],
+  });
+  // Vault key, state database, token, logs and backups live here: owner-only, also when created by the agent.
+  mkdirSync(options.config.stateDirPath, { recursive: true, mode: 0o700 });
+  chmodSync(options.config.stateDirPath, 0o700);
+  // The artifact store of an older version was 0755: revisions reach their release only through their folder.
+  if (existsSync(paths.artifacts)) chmodSync(paths.artifacts, 0o700);
   const token = ensureAgentToken(paths.token);
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) baseEnv[k] = v;
@@ -56,6 +78,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     spawner: options.spawner ?? nodeServiceSpawner,
     log: options.log,
     baseEnv,
+    sandbox,
     ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   const startedAt = options.clock.now().toISOString();
@@ -81,7 +104,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   server = createAgentServer({
     agent,
     token,
-    info: { pid: process.pid, startedAt, version: 1 },
+    info: { pid: process.pid, startedAt, version: 1, revisionUser: sandbox.user },
     log: options.log,
     onShutdown: () => void stop(),
   });
@@ -114,8 +137,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   }
   const url = `http://127.0.0.1:${bound}`;
   const pidFile: AgentPidFile = { pid: process.pid, port: bound, url, startedAt };
-  writeFileSync(paths.pid, `${JSON.stringify(pidFile)}\n`);
-  return { agent, url, port: bound, paths, stopped, stop };
+  writeFileSync(paths.pid, `${JSON.stringify(pidFile)}\n`, { mode: 0o600 });
+  return { agent, url, port: bound, paths, revisionUser: sandbox.user, stopped, stop };
 }
 
 export function readAgentPidFile(paths: AgentPaths): AgentPidFile | undefined {

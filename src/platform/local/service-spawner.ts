@@ -14,6 +14,9 @@ export interface SpawnServiceOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   onOutput: (stream: 'out' | 'err', chunk: string) => void;
+  /** Run as this user and group (prodguard is root); supplementary groups are dropped with them. */
+  uid?: number;
+  gid?: number;
 }
 
 /**
@@ -32,6 +35,8 @@ export const nodeServiceSpawner: ServiceSpawner = Object.freeze({
       shell: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
+      ...(options.uid !== undefined ? { uid: options.uid } : {}),
+      ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');

@@ -264,12 +264,14 @@ environments:
     await add('DATABASE_URL_ADMIN', 'external', 'postgresql://admin:admin-pw-0123456789@127.0.0.1:1/app');
     await add('DATABASE_URL_READONLY', 'external', 'postgresql://ro:readonly-pw-0123456789@127.0.0.1:1/app');
     await add('JWT_SECRET', 'random', 'first-jwt-key-0123456789abcdef');
-    /** The environment of every live process running from this project's artifacts. */
+    /** The environment of every live process running from this project's artifacts (as root: their copies). */
     const revisionEnvs = () => {
       const found: Record<string, string>[] = [];
+      const { revisionsDirPath } = loadConfig({ cwd: repo.dir });
       for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
         try {
-          if (!realpathSync(`/proc/${pid}/cwd`).startsWith(artifactsDir())) continue;
+          const cwd = realpathSync(`/proc/${pid}/cwd`);
+          if (!cwd.startsWith(artifactsDir()) && !cwd.startsWith(revisionsDirPath)) continue;
           const vars = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
           found.push(
             Object.fromEntries(vars.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)])),

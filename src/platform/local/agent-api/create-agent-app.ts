@@ -7,6 +7,7 @@ import type { Logger } from '../../../kernel/logger.js';
 import type { Platform } from '../../platform.js';
 import { isAuthorized } from '../agent-token.js';
 import { platformError } from '../platform-errors.js';
+import type { RevisionUser } from '../revision-user.js';
 import { errorBody, invalidRequest, statusForError } from './agent-api-error.js';
 import {
   createRevisionBody,
@@ -24,6 +25,8 @@ export interface AgentInfo {
   pid: number;
   startedAt: string;
   version: 1;
+  /** Who revisions run as (absent from agents older than app.runAs). */
+  revisionUser?: RevisionUser;
 }
 
 export interface AgentAppDeps {

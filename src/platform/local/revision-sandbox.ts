@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmod,
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  symlink,
+} from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { firstClosedAncestor } from '../../kernel/load-embedded-postgres.js';
+import { platformError } from './platform-errors.js';
+import { environmentGid, type RevisionUser, resolveRevisionUser } from './revision-user.js';
+
+/** Where and as whom one revision's process runs. */
+export interface RevisionPlacement {
+  /** The revision's working directory: its release's files. */
+  readonly dir: string;
+  /** Variables that replace the agent's own (HOME, TMPDIR, USER, LOGNAME) when the user is switched. */
+  readonly env: Record<string, string>;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/**
+ * Keeps revisions out of prodguard's world. As root, a revision runs as app.runAs with its environment's
+ * group as its only group, from `<revisionsDir>/<environment>/releases/<sha>/`: a tree of hard links to the
+ * built artifact (same bytes, no copy) that only that group may enter. The state folder (vault key, state
+ * database, agent token, logs, backups) and the artifact store stay root-only (0700), so the revision gets
+ * EACCES on them, and on every other environment's folder. Not root: revisions run as prodguard's user,
+ * straight from the artifact store.
+ */
+export interface RevisionSandbox {
+  readonly user: RevisionUser;
+  place(environment: string, artifactDir: string): Promise<RevisionPlacement>;
+}
+
+export interface CreateRevisionSandboxOptions {
+  /** app.runAs. */
+  runAs: string | undefined;
+  /** config.root: with the environment's name, it picks the environment's group. */
+  projectRoot: string;
+  /** config.revisionsDirPath. */
+  revisionsDir: string;
+  /**
+   * Folders prodguard made on the way to revisionsDir that it may open for traversal (0711), e.g. the
+   * per-project folder it shares with the artifact store; never a folder of the user's.
+   */
+  ownFolders?: readonly string[];
+  /** prodguard's uid; default process.getuid(). */
+  uid?: number;
+  /**
+   * app.start and the PATH revisions get: the program it names must be reachable by the revisions' user
+   * (node under /root/.nvm is not), checked up front instead of a revision dying with "Permission denied".
+   */
+  start?: { command: string; path: string | undefined };
+  /** /etc/passwd and /etc/group. */
+  readSystemFile?: (path: '/etc/passwd' | '/etc/group') => string;
+}
+
+const readEtc = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/** Resolves the revisions' user up front, so `prodguard up` refuses a bad app.runAs before starting anything. */
+export function createRevisionSandbox(options: CreateRevisionSandboxOptions): RevisionSandbox {
+  const read = options.readSystemFile ?? readEtc;
+  const user = resolveRevisionUser({
+    runAs: options.runAs,
+    uid: options.uid ?? process.getuid?.() ?? 0,
+    passwd: read('/etc/passwd'),
+  });
+  if (!user.switched) {
+    return { user, place: async (_environment, artifactDir) => ({ dir: artifactDir, env: {} }) };
+  }
+  if (options.start) assertProgramReachable(options.start.command, options.start.path, user);
+  return {
+    user,
+    async place(environment, artifactDir) {
+      const gid = environmentGid(options.projectRoot, environment, read('/etc/group'));
+      openTheWayTo(options.revisionsDir, options.ownFolders ?? []);
+      const envDir = join(options.revisionsDir, environment);
+      const home = join(envDir, 'home');
+      const tmp = join(home, 'tmp');
+      const releases = join(envDir, 'releases');
+      giveTo(envDir, 0, gid, 0o750);
+      giveTo(home, user.uid, gid, 0o700);
+      giveTo(tmp, user.uid, gid, 0o700);
+      giveTo(releases, 0, 0, 0o755);
+      const dir = join(releases, basename(artifactDir));
+      if (!existsSync(dir)) await linkRelease(artifactDir, dir);
+      const login = user.name.startsWith('uid ') ? String(user.uid) : user.name;
+      const env = { HOME: home, TMPDIR: tmp, USER: login, LOGNAME: login };
+      return { dir, env, uid: user.uid, gid };
+    },
+  };
+}
+
+/**
+ * Makes the folders prodguard owns on the way to revisionsDir enterable (0711: no listing), then refuses,
+ * naming the folder and the ways out, when a parent it does not own is closed (e.g. /root, 0700).
+ */
+function openTheWayTo(revisionsDir: string, ownFolders: readonly string[]): void {
+  mkdirSync(revisionsDir, { recursive: true, mode: 0o711 });
+  for (const dir of [revisionsDir, ...ownFolders]) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o111);
+  }
+  const closed = firstClosedAncestor(join(revisionsDir, 'x'));
+  if (!closed) return;
+  throw platformError(
+    'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
+    `Revisions run as another user, which cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}) on the way to their folder ${revisionsDir}.`,
+    {
+      kind: 'usage',
+      hint: `Do one of: set PRODGUARD_STATE_HOME to a folder outside ${closed.dir} (e.g. /var/lib); allow traversal only with \`chmod o+x ${closed.dir}\` (no listing, no reading); or run prodguard as a regular user.`,
+      details: { dir: closed.dir, mode: closed.mode.toString(8), path: revisionsDir },
+    },
+  );
+}
+
+/** The program app.start runs, found on PATH as the shell would, must not sit behind a folder others cannot enter. */
+function assertProgramReachable(command: string, path: string | undefined, user: RevisionUser): void {
+  const program = command
+    .trim()
+    .split(/\s+/)
+    .find((word) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
+  if (!program || program.includes('/') || !path) return;
+  const found = path
+    .split(':')
+    .filter((dir) => dir.startsWith('/'))
+    .map((dir) => join(dir, program))
+    .find((file) => existsSync(file));
+  if (!found) return;
+  const closed = firstClosedAncestor(found);
+  if (!closed) return;
+  throw platformError(
+    'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
+    `Revisions run as ${user.name}, which cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}) on the way to \`${program}\` (${found}), the program app.start runs.`,
+    {
+      kind: 'usage',
+      hint: `Do one of: install ${program} outside ${closed.dir} (e.g. under /usr/local); allow traversal only with \`chmod o+x ${closed.dir}\`; or run prodguard as a regular user.`,
+      details: { dir: closed.dir, mode: closed.mode.toString(8), path: found },
+    },
+  );
+}
+
+function giveTo(dir: string, uid: number, gid: number, mode: number): void {
+  mkdirSync(dir, { recursive: true, mode });
+  try {
+    chownSync(dir, uid, gid);
+  } catch (error) {
+    throw platformError(
+      'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
+      `Cannot give ${dir} to uid ${uid} / gid ${gid}: ${(error as Error).message}.`,
+      {
+        hint: 'In a user namespace that maps few ids (rootless containers), run prodguard as a regular user instead of root.',
+        cause: error,
+      },
+    );
+  }
+  chmodSync(dir, mode);
+}
+
+/** The release's tree rebuilt as directories of hard links (a copy across filesystems), renamed into place. */
+async function linkRelease(artifactDir: string, dir: string): Promise<void> {
+  if (!existsSync(artifactDir)) {
+    throw platformError('PRODGUARD_PLATFORM_BUILD_FAILED', `The artifact ${artifactDir} is missing.`, {
+      hint: 'Deploy the release again: it is rebuilt from its commit.',
+    });
+  }
+  const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await linkTree(artifactDir, staging);
+    await rename(staging, dir).catch(async (error: NodeJS.ErrnoException) => {
+      // Another start placed the same release first: theirs is the same bytes.
+      if (!existsSync(dir)) throw error;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function linkTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { mode: 0o755 });
+  await chmod(to, 0o755);
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) {
+      await linkTree(source, target);
+    } else if (entry.isSymbolicLink()) {
+      await symlink(await readlink(source), target);
+    } else if (entry.isFile()) {
+      // Readable by all (only this environment's group can reach it), executable bits kept, set-id bits
+      // dropped: the digest covers content and the executable bit only, so it is unchanged.
+      const mode = (await lstat(source)).mode & 0o777;
+      const exec = (mode & 0o100) !== 0 ? 0o111 : 0;
+      await chmod(source, (mode & 0o755) | 0o644 | exec);
+      await link(source, target).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV') throw error;
+        await copyFile(source, target);
+        await chmod(target, (mode & 0o755) | 0o644 | exec);
+      });
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRevisionSandbox } from '../../../src/platform/index.js';
+
+const PASSWD = 'root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n';
+const asRootOn = (dir: string, extra: object = {}) => ({
+  runAs: undefined,
+  projectRoot: '/srv/app',
+  revisionsDir: join(dir, 'revisions'),
+  uid: 0,
+  readSystemFile: (path: string) => (path === '/etc/passwd' ? PASSWD : ''),
+  ...extra,
+});
+
+// Folders closed to other users stop the revisions' user on its way; prodguard says which and how out.
+describe('revision sandbox: closed folders are refused with the way out', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names a closed folder on the way to the revisions folder (e.g. a state home under /root)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'prodguard-sandbox-'));
+    const closed = join(dir, 'home');
+    mkdirSync(closed, { mode: 0o700 });
+    chmodSync(dir, 0o755);
+    const sandbox = createRevisionSandbox({ ...asRootOn(dir), revisionsDir: join(closed, 'p', 'revisions') });
+    expect(sandbox.user).toEqual({ name: 'nobody', uid: 65534, switched: true });
+    await expect(sandbox.place('staging', join(dir, 'artifact'))).rejects.toMatchObject({
+      code: 'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
+      message: `Revisions run as another user, which cannot enter ${closed} (mode 700) on the way to their folder ${join(closed, 'p', 'revisions')}.`,
+      hint: expect.stringContaining(`chmod o+x ${closed}`),
+    });
+  });
+
+  it("refuses up front when app.start's program sits behind a closed folder (node under /root/.nvm)", () => {
+    dir = mkdtempSync(join(tmpdir(), 'prodguard-sandbox-'));
+    chmodSync(dir, 0o755);
+    const bin = join(dir, 'nvm', 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'node'), '', { mode: 0o755 });
+    chmodSync(join(dir, 'nvm'), 0o700);
+    expect(() =>
+      createRevisionSandbox(
+        asRootOn(dir!, { start: { command: 'NODE_ENV=production node server.js', path: `/nowhere:${bin}` } }),
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
+        message: `Revisions run as nobody, which cannot enter ${join(dir, 'nvm')} (mode 700) on the way to \`node\` (${join(bin, 'node')}), the program app.start runs.`,
+      }),
+    );
+    // Not root: revisions run as prodguard itself, nothing to check or switch.
+    const own = createRevisionSandbox(
+      asRootOn(dir, { uid: 1000, start: { command: 'node server.js', path: bin } }),
+    );
+    expect(own.user.switched).toBe(false);
+  });
+});
