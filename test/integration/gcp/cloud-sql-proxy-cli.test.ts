@@ -26,7 +26,9 @@ describe('Cloud SQL Auth Proxy around migrate, drift and db commands (real CLI, 
   const clock = new ManualClock('2026-03-04T10:00:00Z');
   const role = `proxy_app_${randomBytes(4).toString('hex')}`;
   const password = `Pw-${randomBytes(12).toString('hex')}`;
+  const readonlyRole = `${role}_ro`;
   let socketUrl: string;
+  let readonlyUrl: string;
   let n = 0;
 
   const yaml = (sqlProxy: string, platformExtra = '') => `version: 1
@@ -37,7 +39,8 @@ freeze:
 database:
   migrations: prisma/migrations
   shadowUrlEnv: SHADOW_URL
-  lockTimeout: 3s
+  lockTimeout: 20s
+  statementTimeout: 20s
 environments:
   local:
     database:
@@ -50,6 +53,7 @@ environments:
     requires: staging
     database:
       urlEnv: DATABASE_URL_PRODUCTION
+      readonlyUrlEnv: RO_URL_PRODUCTION
     platform:
       kind: cloudrun
       project: cvstomize-prod
@@ -65,6 +69,7 @@ ${platformExtra}${sqlProxy ? `      sqlProxy:\n${sqlProxy}` : ''}`;
       env: {
         ...p.env,
         DATABASE_URL_PRODUCTION: socketUrl,
+        RO_URL_PRODUCTION: readonlyUrl,
         PRODGUARD_GCP_ENDPOINT: fake.url,
         PRODGUARD_GCP_TOKEN: 'fake-token',
         FAKE_PROXY_TARGET: `${postgresServer().host}:${postgresServer().port}`,
@@ -100,10 +105,13 @@ ${platformExtra}${sqlProxy ? `      sqlProxy:\n${sqlProxy}` : ''}`;
     try {
       await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
       await admin.query(`ALTER DATABASE "${p.dbs.production.name}" OWNER TO ${role}`);
+      await admin.query(`CREATE ROLE ${readonlyRole} LOGIN PASSWORD '${password}-ro'`);
+      await admin.query(`ALTER ROLE ${readonlyRole} SET default_transaction_read_only = on`);
     } finally {
       await admin.end();
     }
     socketUrl = `postgresql://${role}:${password}@/${p.dbs.production.name}?host=/cloudsql/cvstomize-prod:us-central1:api-db&sslmode=disable`;
+    readonlyUrl = `postgresql://${readonlyRole}:${password}-ro@/${p.dbs.production.name}?host=/cloudsql/cvstomize-prod:us-central1:api-db`;
     p.write('prodguard.yaml', yaml(''));
     p.migration(
       '20260101000000_users',
@@ -128,7 +136,10 @@ ${platformExtra}${sqlProxy ? `      sqlProxy:\n${sqlProxy}` : ''}`;
     await p?.cleanup();
     const admin = new pg.Client({ connectionString: serverUrl() });
     await admin.connect();
-    await admin.query(`DROP ROLE IF EXISTS ${role}`).finally(() => admin.end());
+    await admin
+      .query(`DROP ROLE IF EXISTS ${role}`)
+      .then(() => admin.query(`DROP ROLE IF EXISTS ${readonlyRole}`))
+      .finally(() => admin.end());
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -234,6 +245,76 @@ ${platformExtra}${sqlProxy ? `      sqlProxy:\n${sqlProxy}` : ''}`;
     expect(processAlive(run.pid)).toBe(false);
     expect(expectAllStopped()).toHaveLength(1);
   }, 60_000);
+
+  it('sql on production reads through the proxy; a second Ctrl-C exits at once and still stops the proxy', async () => {
+    p.write('prodguard.yaml', yaml(''));
+    await p.query('production', 'REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    await p.query('production', `GRANT SELECT ON "User" TO ${readonlyRole}`);
+    const read = await cli(['sql', 'production', '-c', 'SELECT count(*) AS n FROM "User"', '--json']);
+    expect(read.exitCode, read.stderr + read.stdout).toBe(0);
+    expect(read.stdout).toContain('"n"');
+    expect(expectAllStopped()).toHaveLength(1);
+    expectNoPassword(read.stdout, read.stderr);
+
+    // A query that waits on a lock keeps the command busy; Ctrl-C twice makes prodguard exit at once.
+    const holder = new pg.Client({ connectionString: p.dbs.production.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE');
+    try {
+      const child = spawn(
+        process.execPath,
+        [PRODGUARD_BIN, 'sql', 'production', '-c', 'SELECT count(*) FROM "User"'],
+        {
+          cwd: p.dir,
+          env: {
+            ...process.env,
+            ...p.env,
+            NO_COLOR: '1',
+            PRODGUARD_ACTOR: 'tester@example.com',
+            DATABASE_URL_PRODUCTION: socketUrl,
+            RO_URL_PRODUCTION: readonlyUrl,
+            PRODGUARD_GCP_ENDPOINT: fake.url,
+            FAKE_PROXY_TARGET: `${postgresServer().host}:${postgresServer().port}`,
+            PATH: `${binDir}${delimiter}${process.env.PATH}`,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // pg_stat_activity is a snapshot per transaction: ask from another connection.
+      const probe = new pg.Client({ connectionString: p.dbs.production.url });
+      await probe.connect();
+      await waitFor(
+        'the query to wait on the lock',
+        async () =>
+          (
+            await probe.query(
+              `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%count(*)%'`,
+            )
+          ).rowCount === 1,
+        { timeoutMs: 30_000 },
+      ).finally(() => probe.end());
+      const runs = readProxyRuns(records);
+      expect(runs).toHaveLength(2);
+      // Two signals sent at once may be delivered as one: repeat until prodguard has exited.
+      let code: number | null | undefined;
+      void exited.then((c) => {
+        code = c;
+      });
+      await waitFor('prodguard to exit on the second Ctrl-C', () => {
+        if (code !== undefined) return true;
+        child.kill('SIGINT');
+        return false;
+      });
+      expect(code).toBe(130);
+      for (const run of runs) await waitFor(`proxy ${run.pid} to be gone`, () => !processAlive(run.pid));
+      expect(readProxyRuns(records).every((r) => r.stopped)).toBe(true);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+  }, 120_000);
 
   it('sqlProxy.mode on without the binary on PATH: a clear error, nothing started', async () => {
     p.write('prodguard.yaml', yaml('        mode: on\n'));
