@@ -80,10 +80,28 @@ export function resolveDatabaseTarget(
       },
     );
   }
+  return {
+    environment,
+    url: routeDatabaseUrl(config, environment, env, url),
+    final: isInScope('final', environment, config),
+  };
+}
+
+/**
+ * A URL of this environment's database (the app's, a rotated login's) as this command reaches it: through
+ * the proxy it started, else as written. A command that did not start the proxy this environment
+ * requires never connects around it.
+ */
+export function routeDatabaseUrl(
+  config: Pick<Config, 'environments'>,
+  environment: string,
+  env: NodeJS.ProcessEnv,
+  url: string,
+): string {
   const route = routes.get(env)?.get(environment);
   if (route && 'error' in route) throw route.error;
-  // A command that did not start the proxy this environment requires never connects around it.
-  if (!route && decideSqlProxy(config, environment, env).start)
+  if (route) return route.url(url);
+  if (decideSqlProxy(config, environment, env).start)
     throw new ProdguardError(
       'PRODGUARD_GCP_PROXY_NOT_STARTED',
       `Environment ${environment} connects through the Cloud SQL Auth Proxy, but this command did not start it.`,
@@ -91,11 +109,7 @@ export function resolveDatabaseTarget(
         hint: `This is a prodguard bug, please report it. Meanwhile start cloud-sql-proxy yourself, point the URL at it and set environments.${environment}.platform.sqlProxy.mode: off.`,
       },
     );
-  return {
-    environment,
-    url: route ? route.url(url) : url,
-    final: isInScope('final', environment, config),
-  };
+  return url;
 }
 
 /** The shadow server URL, when configured (otherwise an embedded PostgreSQL is used). */

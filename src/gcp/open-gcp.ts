@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { routeDatabaseUrl } from '../database/database-target.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
 import type { PostgresRoleAdmin } from '../secrets/postgres-role-admin.js';
@@ -154,7 +155,10 @@ export function openSecretsBackendsFor(
         transport,
         clock: options.clock,
         instance: { project: b.project, instance: b.sqlInstance },
-        login: (url) => options.localRoles.tryLogin(url),
+        // Through the Auth Proxy this command started (platform.sqlProxy): the app's URL is often the
+        // Cloud Run socket form, which only works inside Cloud Run.
+        login: async (url) =>
+          options.localRoles.tryLogin(routeDatabaseUrl(config, environment, options.env, url)),
         sqlAdmin: options.localRoles,
       });
     },

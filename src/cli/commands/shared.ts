@@ -75,6 +75,7 @@ const DATABASE_COMMANDS: ReadonlySet<string> = new Set([
   'db restore',
   'db drift',
   'sql',
+  'secrets rotate',
   'resume',
   'abort',
 ]);
@@ -95,8 +96,10 @@ async function startProxiesFor(
   command: Command,
   ws: Workspace,
 ): Promise<DatabaseProxies | undefined> {
-  if (!DATABASE_COMMANDS.has(commandPath(command)) || !mayNeedSqlProxy(ws.config)) return undefined;
-  const first = command.processedArgs[0] ?? (command.opts() as { env?: unknown }).env;
+  const opts = command.opts() as { env?: unknown; plan?: unknown };
+  if (!DATABASE_COMMANDS.has(commandPath(command)) || opts.plan || !mayNeedSqlProxy(ws.config))
+    return undefined;
+  const first = opts.env ?? command.processedArgs[0];
   const environments = typeof first === 'string' && ws.config.environments[first] ? [first] : undefined;
   return startDatabaseProxies(ws.config, ws.env, {
     clock: ws.clock,

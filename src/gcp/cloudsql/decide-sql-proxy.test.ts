@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../config/index.js';
 import { resolveDatabaseTarget, withDatabaseRoutes } from '../../database/database-target.js';
+import { systemClock } from '../../kernel/clock.js';
 import { isProdguardError } from '../../kernel/errors.js';
+import type { PostgresRoleAdmin } from '../../secrets/postgres-role-admin.js';
+import type { SecretVault } from '../../secrets/secret-vault.js';
+import { openSecretsBackendsFor } from '../open-gcp.js';
 import { decideSqlProxy, findExecutable, proxiedDatabaseUrl } from './decide-sql-proxy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'prodguard-decide-proxy-'));
@@ -159,5 +163,36 @@ describe('findExecutable', () => {
     expect(findExecutable(bin, { PATH: '' })).toBe(bin);
     expect(findExecutable('not-executable', { PATH: dir })).toBeUndefined();
     expect(findExecutable('cloud-sql-proxy', {})).toBeUndefined();
+  });
+});
+
+describe("rotation's test-login on Cloud SQL", () => {
+  it('logs in through the proxy the command started, with the rotated URL as written otherwise refused', async () => {
+    const config = configWith({}, { service: 'api', image: 'us-docker.pkg.dev/p/a/api:{commit}' });
+    const tried: string[] = [];
+    const localRoles = {
+      tryLogin: async (url: string) => {
+        tried.push(url);
+        return { ok: true as const };
+      },
+    } as unknown as PostgresRoleAdmin;
+    const env = { PATH: dir, PRODGUARD_GCP_ENDPOINT: 'http://127.0.0.1:9' };
+    const routed = withDatabaseRoutes(
+      env,
+      new Map([['production', { url: (u: string) => proxiedDatabaseUrl(u, 7001, 'production') }]]),
+    );
+    const open = (e: NodeJS.ProcessEnv) =>
+      openSecretsBackendsFor(config, {
+        env: e,
+        clock: systemClock,
+        localVault: {} as SecretVault,
+        localRoles,
+      }).rolesFor('production');
+    const socket = 'postgresql://app_b:n3w-pw@/app?host=/cloudsql/my-app-prod:us-central1:api-db';
+    await open(routed).tryLogin(socket);
+    expect(tried).toEqual(['postgresql://app_b:n3w-pw@127.0.0.1:7001/app']);
+    await expect(open(env).tryLogin(socket)).rejects.toMatchObject({
+      code: 'PRODGUARD_GCP_PROXY_NOT_STARTED',
+    });
   });
 });

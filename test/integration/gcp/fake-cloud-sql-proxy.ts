@@ -22,11 +22,15 @@ const net = require('node:net');
 const path = require('node:path');
 const record = ${JSON.stringify(recordDir)};
 const args = process.argv.slice(2);
-fs.writeFileSync(path.join(record, process.pid + '.json'), JSON.stringify({ pid: process.pid, args, env: process.env }));
+// The handler first: a run the test can see is one that records its stop.
 process.on('SIGTERM', () => {
   fs.writeFileSync(path.join(record, process.pid + '.stopped'), 'SIGTERM');
   process.exit(0);
 });
+// Written whole, then renamed: the test never reads half a record.
+const file = path.join(record, process.pid + '.json');
+fs.writeFileSync(file + '.tmp', JSON.stringify({ pid: process.pid, args, env: process.env }));
+fs.renameSync(file + '.tmp', file);
 const mode = process.env.FAKE_PROXY_MODE || 'forward';
 if (mode === 'exit') {
   process.stderr.write(process.env.FAKE_PROXY_STDERR || 'failed');
