@@ -62,16 +62,19 @@ export async function startCloudSqlProxy(options: CloudSqlProxyOptions): Promise
   const where = options.environment ? ` for ${options.environment} (${options.connectionName})` : '';
   const binary = options.binary ?? 'cloud-sql-proxy';
   const child: ChildProcess = spawn(binary, args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.env ? { env: options.env } : {}),
   });
   // A second Ctrl-C exits prodguard at once (process.exit): the proxy must not outlive it.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString('utf8')).slice(-2_000);
-  });
+  // v2 logs its progress on stdout and its errors on stderr: the last of both goes into an error.
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString('utf8')).slice(-2_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   let exited: string | undefined;
   // 'close' comes after the exit and the end of stderr, so the error below has all of it.
   const closed = new Promise<void>((resolve) => {
@@ -90,7 +93,7 @@ export async function startCloudSqlProxy(options: CloudSqlProxyOptions): Promise
   for (let i = 0; ; i++) {
     if (exited !== undefined) {
       await closed;
-      const said = stderr.trim();
+      const said = output.trim();
       throw new ProdguardError(
         'PRODGUARD_GCP_PROXY_FAILED',
         `cloud-sql-proxy${where} did not start: ${exited}.${said ? ` It said: ${said}` : ''}`,
@@ -102,7 +105,7 @@ export async function startCloudSqlProxy(options: CloudSqlProxyOptions): Promise
     if (await portOpen(options.port)) break;
     if (options.signal?.aborted || options.clock.nowMs() > deadline || i >= 100_000) {
       await stop();
-      const said = stderr.trim();
+      const said = output.trim();
       if (options.signal?.aborted)
         throw new ProdguardError(
           'PRODGUARD_GCP_PROXY_FAILED',
