@@ -76,6 +76,7 @@ const DATABASE_COMMANDS: ReadonlySet<string> = new Set([
   'db drift',
   'sql',
   'secrets rotate',
+  'secrets setup-roles',
   'resume',
   'abort',
 ]);

@@ -166,14 +166,18 @@ describe('findExecutable', () => {
   });
 });
 
-describe("rotation's test-login on Cloud SQL", () => {
-  it('logs in through the proxy the command started, with the rotated URL as written otherwise refused', async () => {
+describe("rotation's test-login and setup-roles on Cloud SQL", () => {
+  it('connect through the proxy the command started, and never around a proxy it requires', async () => {
     const config = configWith({}, { service: 'api', image: 'us-docker.pkg.dev/p/a/api:{commit}' });
     const tried: string[] = [];
     const localRoles = {
       tryLogin: async (url: string) => {
         tried.push(url);
         return { ok: true as const };
+      },
+      setupRoles: async (url: string) => {
+        tried.push(url);
+        return [];
       },
     } as unknown as PostgresRoleAdmin;
     const env = { PATH: dir, PRODGUARD_GCP_ENDPOINT: 'http://127.0.0.1:9' };
@@ -190,7 +194,11 @@ describe("rotation's test-login on Cloud SQL", () => {
       }).rolesFor('production');
     const socket = 'postgresql://app_b:n3w-pw@/app?host=/cloudsql/my-app-prod:us-central1:api-db';
     await open(routed).tryLogin(socket);
-    expect(tried).toEqual(['postgresql://app_b:n3w-pw@127.0.0.1:7001/app']);
+    await open(routed).setupRoles(socket, 'app', [{ role: 'app_a', password: 'x' }]);
+    expect(tried).toEqual([
+      'postgresql://app_b:n3w-pw@127.0.0.1:7001/app',
+      'postgresql://app_b:n3w-pw@127.0.0.1:7001/app',
+    ]);
     await expect(open(env).tryLogin(socket)).rejects.toMatchObject({
       code: 'PRODGUARD_GCP_PROXY_NOT_STARTED',
     });
