@@ -93,7 +93,7 @@ export function resolveDatabaseTarget(
  * requires never connects around it.
  */
 export function routeDatabaseUrl(
-  config: Pick<Config, 'environments'>,
+  config: Pick<Config, 'environments'> & Partial<Pick<Config, 'root'>>,
   environment: string,
   env: NodeJS.ProcessEnv,
   url: string,
@@ -106,7 +106,7 @@ export function routeDatabaseUrl(
       'PRODGUARD_GCP_PROXY_NOT_STARTED',
       `Environment ${environment} connects through the Cloud SQL Auth Proxy, but this command did not start it.`,
       {
-        hint: `This is a prodguard bug, please report it. Meanwhile start cloud-sql-proxy yourself, point the URL at it and set environments.${environment}.platform.sqlProxy.mode: off.`,
+        hint: `prodguard's database commands start it; from the library, run with the env of startDatabaseProxies(config, env, { clock }) and stop() it after. Meanwhile start cloud-sql-proxy yourself, point the URL at it and set environments.${environment}.platform.sqlProxy.mode: off.`,
       },
     );
   return url;

@@ -204,3 +204,11 @@ describe("rotation's test-login and setup-roles on Cloud SQL", () => {
     });
   });
 });
+
+describe('sqlProxy.binary', () => {
+  it('a relative path is taken from the project root', () => {
+    const config = { ...configWith({ binary: './cloud-sql-proxy' }), root: dir };
+    const d = decideSqlProxy(config, 'production', { PATH: '/nowhere' });
+    expect(d.start && d.launch.binary).toBe(bin);
+  });
+});

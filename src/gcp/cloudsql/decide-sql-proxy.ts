@@ -47,7 +47,7 @@ export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | u
  * decideSqlProxy(config, 'production', process.env) // { start: true, launch: { connectionName: 'p:us-central1:api-db', … } }
  */
 export function decideSqlProxy(
-  config: Pick<Config, 'environments'>,
+  config: Pick<Config, 'environments'> & Partial<Pick<Config, 'root'>>,
   environment: string,
   env: NodeJS.ProcessEnv,
 ): SqlProxyDecision {
@@ -61,7 +61,11 @@ export function decideSqlProxy(
   if (!connectionName) return { start: false, reason: 'not-cloud-sql' };
   if (settings.mode === 'off') return { start: false, reason: 'off' };
   const name = settings.binary ?? 'cloud-sql-proxy';
-  const binary = findExecutable(name, env);
+  // A relative path in prodguard.yaml is relative to the project, not to where prodguard runs.
+  const binary = findExecutable(
+    name.includes('/') && !isAbsolute(name) && config.root ? join(config.root, name) : name,
+    env,
+  );
   if (!binary) {
     if (settings.mode === 'auto') return { start: false, reason: 'not-found' };
     throw new ProdguardError(
