@@ -46,7 +46,15 @@ export function register(program: Command, io: CliIo): void {
               await followCloudRunLogs(
                 transport,
                 cloud,
-                { ...query, clock: ws.clock, signal: io.signal },
+                {
+                  ...query,
+                  clock: ws.clock,
+                  signal: io.signal,
+                  onPollError: (error, n) =>
+                    io.stderr(
+                      `warning: Cloud Logging did not answer (${n} in a row), trying again: ${error.message}\n`,
+                    ),
+                },
                 printLines(io, json, options.revision),
               );
               return;

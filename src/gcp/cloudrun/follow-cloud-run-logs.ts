@@ -1,4 +1,5 @@
 import type { Clock } from '../../kernel/clock.js';
+import { isProdguardError } from '../../kernel/errors.js';
 import type { LogLine } from '../../platform/local/read-revision-logs.js';
 import type { GcpTransport } from '../transport/index.js';
 import type { CloudRunBinding } from './cloud-run-platform.js';
@@ -23,6 +24,13 @@ export interface FollowCloudRunLogsOptions {
   lookbackMs?: number;
   /** A bound on the loop (default: a week of polls at the interval). */
   maxPolls?: number;
+  /**
+   * A poll that failed with Google unavailable (429/503 after the transport's own retries) is tried again at
+   * the next interval, up to this many in a row (default 5); the next error ends the follow.
+   */
+  maxConsecutiveErrors?: number;
+  /** Told of each poll that failed and will be tried again. */
+  onPollError?: (error: Error, consecutive: number) => void;
 }
 
 export interface FollowCloudRunLogsResult {
@@ -84,16 +92,28 @@ export async function followCloudRunLogs(
   });
   emit(first);
   let polls = 0;
+  let failures = 0;
+  const maxErrors = options.maxConsecutiveErrors ?? 5;
   while (polls < maxPolls && !options.signal.aborted) {
     await options.clock.sleep(intervalMs, options.signal).catch(() => undefined);
     if (options.signal.aborted) break;
     polls++;
     const from = new Date(newestAt.getTime() - lookbackMs);
-    const entries = await listLogEntries(transport, binding, {
-      filter: cloudRunLogFilter(binding, { ...options, since: from }),
-      orderBy: 'timestamp asc',
-      limit: 1_000,
-    });
+    let entries: CloudLogEntry[];
+    try {
+      entries = await listLogEntries(transport, binding, {
+        filter: cloudRunLogFilter(binding, { ...options, since: from }),
+        orderBy: 'timestamp asc',
+        limit: 1_000,
+      });
+      failures = 0;
+    } catch (error) {
+      failures++;
+      if (!isProdguardError(error) || error.code !== 'PRODGUARD_GCP_UNAVAILABLE' || failures > maxErrors)
+        throw error;
+      options.onPollError?.(error, failures);
+      continue; // the window is unchanged: the next poll reads what this one missed
+    }
     emit(entries);
     // What lies behind the read window cannot come back: forget it, so memory stays bounded.
     const floor = timestampKey(from.toISOString());

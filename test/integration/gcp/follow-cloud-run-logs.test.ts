@@ -122,6 +122,63 @@ describe('logs --follow on Cloud Run: entries:list polled on the injected clock 
       );
   });
 
+  it('a poll Google does not answer (503 after the retries) is tried again at the next interval; too many in a row end it', async () => {
+    const controller = new AbortController();
+    const clock = new ScriptedClock((n) => {
+      // Poll 1 fails after the transport's 5 attempts; the entry it missed comes with poll 2.
+      if (n === 1) {
+        fake.http.inject({ pathIncludes: 'entries:list', status: 'UNAVAILABLE', times: 5 });
+        fake.logging.add(entry('2026-03-04T10:00:01.000Z', 'during the outage'));
+      }
+      if (n >= 10 && n < 20) controller.abort();
+    });
+    const transport = createRestTransport({
+      token: async () => 't',
+      clock: clock.manual,
+      baseUrl: fake.baseUrl,
+    });
+    const printed: string[] = [];
+    const errors: number[] = [];
+    const result = await followCloudRunLogs(
+      transport,
+      binding,
+      {
+        environment: 'production',
+        clock,
+        signal: controller.signal,
+        intervalMs: 1000,
+        onPollError: (_e, n) => errors.push(n),
+      },
+      (lines) => printed.push(...lines.map((l) => l.text)),
+    );
+    expect(printed).toEqual(['during the outage']);
+    expect(errors).toEqual([1]);
+    expect(result.lines).toBe(1);
+
+    // After the first read, Google stays unavailable: two failed polls are tolerated, the third ends it.
+    const calm = new ScriptedClock((n) => {
+      if (n === 1) fake.http.inject({ pathIncludes: 'entries:list', status: 'UNAVAILABLE', times: 1_000 });
+    });
+    const tolerated: number[] = [];
+    await expect(
+      followCloudRunLogs(
+        createRestTransport({ token: async () => 't', clock: calm.manual, baseUrl: fake.baseUrl }),
+        binding,
+        {
+          environment: 'production',
+          since: new Date('2026-03-04T10:00:00Z'),
+          clock: calm,
+          signal: new AbortController().signal,
+          maxConsecutiveErrors: 2,
+          onPollError: (_e, n) => tolerated.push(n),
+        },
+        () => {},
+      ),
+    ).rejects.toMatchObject({ code: 'PRODGUARD_GCP_UNAVAILABLE' });
+    expect(tolerated).toEqual([1, 2]);
+    expect(calm.sleeps).toHaveLength(3);
+  });
+
   it('orders timestamps whatever the digits of their fraction', () => {
     const sorted = ['2026-03-04T10:00:00.5Z', '2026-03-04T10:00:00Z', '2026-03-04T10:00:00.123456789Z']
       .map(timestampKey)
