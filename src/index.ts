@@ -22,6 +22,8 @@ export {
 } from './database/index.js';
 export type { DeployResult } from './deploy/index.js';
 export { runDeploy, runMaintenance, runRollback } from './deploy/index.js';
+export type { DatabaseProxies } from './gcp/index.js';
+export { startDatabaseProxies } from './gcp/index.js';
 export type { ErrorCode } from './kernel/index.js';
 export { isProdguardError, ProdguardError } from './kernel/index.js';
 export type { PreflightResult } from './preflight/index.js';

@@ -1,5 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { assertEnvironment, type Config } from '../config/index.js';
+import { decideSqlProxy } from '../gcp/cloudsql/decide-sql-proxy.js';
 import { ProdguardError } from '../kernel/errors.js';
 import { isInScope } from '../rules/index.js';
 
@@ -37,6 +38,26 @@ export function hasDatabase(config: Pick<Config, 'environments'>, environment: s
   return Boolean(db?.url || db?.urlEnv);
 }
 
+/** How one environment's database is reached for this command: through a started proxy, or its start failed. */
+export type DatabaseRoute = { readonly url: (databaseUrl: string) => string } | { readonly error: Error };
+
+// Keyed by the env object a command runs with, so the route lives exactly as long as that command's
+// variables and needs no new parameter on the dozen synchronous callers of resolveDatabaseTarget.
+const routes = new WeakMap<object, ReadonlyMap<string, DatabaseRoute>>();
+
+/**
+ * A copy of `env` whose databases resolve through `routes` (the Cloud SQL Auth Proxy the command started):
+ * resolveDatabaseTarget(config, environment, copy) returns the proxied URL, or throws the start's error.
+ */
+export function withDatabaseRoutes(
+  env: NodeJS.ProcessEnv,
+  entries: ReadonlyMap<string, DatabaseRoute>,
+): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  routes.set(copy, entries);
+  return copy;
+}
+
 /** The environment's connection URL: `database.url`, or the variable named by `database.urlEnv`. */
 export function resolveDatabaseTarget(
   config: DatabaseConfigView,
@@ -59,7 +80,36 @@ export function resolveDatabaseTarget(
       },
     );
   }
-  return { environment, url, final: isInScope('final', environment, config) };
+  return {
+    environment,
+    url: routeDatabaseUrl(config, environment, env, url),
+    final: isInScope('final', environment, config),
+  };
+}
+
+/**
+ * A URL of this environment's database (the app's, a rotated login's) as this command reaches it: through
+ * the proxy it started, else as written. A command that did not start the proxy this environment
+ * requires never connects around it.
+ */
+export function routeDatabaseUrl(
+  config: Pick<Config, 'environments'> & Partial<Pick<Config, 'root'>>,
+  environment: string,
+  env: NodeJS.ProcessEnv,
+  url: string,
+): string {
+  const route = routes.get(env)?.get(environment);
+  if (route && 'error' in route) throw route.error;
+  if (route) return route.url(url);
+  if (decideSqlProxy(config, environment, env).start)
+    throw new ProdguardError(
+      'PRODGUARD_GCP_PROXY_NOT_STARTED',
+      `Environment ${environment} connects through the Cloud SQL Auth Proxy, but this command did not start it.`,
+      {
+        hint: `prodguard's database commands start it; from the library, run with the env of startDatabaseProxies(config, env, { clock }) and stop() it after. Meanwhile start cloud-sql-proxy yourself, point the URL at it and set environments.${environment}.platform.sqlProxy.mode: off.`,
+      },
+    );
+  return url;
 }
 
 /** The shadow server URL, when configured (otherwise an embedded PostgreSQL is used). */
@@ -101,6 +151,20 @@ export function previousDatabaseEnvironment(
  * else the vault secret `database.readonlySecret` pinned in that environment (`readPinnedSecret` reads it).
  */
 export async function resolveReadonlyUrl(
+  config: Pick<Config, 'environments' | 'database'>,
+  environment: string,
+  env: NodeJS.ProcessEnv,
+  readPinnedSecret: (name: string, environment: string) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const url = await readonlyUrlAsWritten(config, environment, env, readPinnedSecret);
+  // The read-only role reaches the same instance: through the same proxy when the command started one.
+  const route = routes.get(env)?.get(environment);
+  if (url === undefined || !route) return url;
+  if ('error' in route) throw route.error;
+  return route.url(url);
+}
+
+async function readonlyUrlAsWritten(
   config: Pick<Config, 'environments' | 'database'>,
   environment: string,
   env: NodeJS.ProcessEnv,

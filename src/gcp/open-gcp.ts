@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { routeDatabaseUrl } from '../database/database-target.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
 import type { PostgresRoleAdmin } from '../secrets/postgres-role-admin.js';
@@ -150,12 +151,20 @@ export function openSecretsBackendsFor(
     rolesFor: (environment) => {
       const b = bindings.get(environment);
       if (!b?.sqlInstance) return options.localRoles;
+      // Every connection goes through the Auth Proxy this command started (platform.sqlProxy): the
+      // app's URL is often the Cloud Run socket form, which only works inside Cloud Run. Stored values
+      // keep the URL as written.
+      const route = (url: string) => routeDatabaseUrl(config, environment, options.env, url);
+      const roles = options.localRoles;
       return cloudSqlRoleAdmin({
         transport,
         clock: options.clock,
         instance: { project: b.project, instance: b.sqlInstance },
-        login: (url) => options.localRoles.tryLogin(url),
-        sqlAdmin: options.localRoles,
+        login: async (url) => roles.tryLogin(route(url)),
+        sqlAdmin: {
+          setupRoles: async (adminUrl, group, members) => roles.setupRoles(route(adminUrl), group, members),
+          setupReadonlyRole: async (adminUrl, spec) => roles.setupReadonlyRole(route(adminUrl), spec),
+        },
       });
     },
   };

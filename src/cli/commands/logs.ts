@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { assertEnvironment } from '../../config/index.js';
-import { UsageError } from '../../kernel/errors.js';
 import { redactText } from '../../kernel/redact.js';
 import { agentPaths, followRevisionLogs, type LogLine, readRevisionLogs } from '../../platform/index.js';
 import type { CliIo } from '../io.js';
@@ -35,31 +34,33 @@ export function register(program: Command, io: CliIo): void {
           const gcp = await import('../../gcp/open-gcp.js');
           const cloud = gcp.cloudRunBindings(ws.config).get(env);
           if (cloud) {
-            if (options.follow)
-              throw new UsageError(
-                'PRODGUARD_GCP_USAGE',
-                '--follow is not available for Cloud Run environments yet.',
+            const transport = gcp.openGcpTransport({ env: ws.env, clock: ws.clock });
+            const query = {
+              environment: env,
+              ...(options.revision ? { revision: options.revision } : {}),
+              ...(since ? { since } : {}),
+              ...(options.tail !== undefined ? { tail: options.tail } : {}),
+            };
+            if (options.follow) {
+              const { followCloudRunLogs } = await import('../../gcp/cloudrun/follow-cloud-run-logs.js');
+              await followCloudRunLogs(
+                transport,
+                cloud,
                 {
-                  hint: 'Use --tail, or `gcloud beta run services logs tail` meanwhile.',
+                  ...query,
+                  clock: ws.clock,
+                  signal: io.signal,
+                  onPollError: (error, n) =>
+                    io.stderr(
+                      `warning: Cloud Logging did not answer (${n} in a row), trying again: ${error.message}\n`,
+                    ),
                 },
+                printLines(io, json, options.revision),
               );
+              return;
+            }
             const { readCloudRunLogs } = await import('../../gcp/cloudrun/read-cloud-run-logs.js');
-            const lines = await readCloudRunLogs(
-              gcp.openGcpTransport({ env: ws.env, clock: ws.clock }),
-              cloud,
-              {
-                environment: env,
-                ...(options.revision ? { revision: options.revision } : {}),
-                ...(since ? { since } : {}),
-                ...(options.tail !== undefined ? { tail: options.tail } : {}),
-              },
-            );
-            for (const line of lines)
-              io.stdout(
-                json
-                  ? `${JSON.stringify(line)}\n`
-                  : `${line.at} ${options.revision ? '' : `${line.revision} `}${line.stream.padEnd(3)} ${line.text}\n`,
-              );
+            printLines(io, json, options.revision)(await readCloudRunLogs(transport, cloud, query));
             return;
           }
           assertEnvironment(ws.config, env);
@@ -70,16 +71,7 @@ export function register(program: Command, io: CliIo): void {
             ...(options.revision ? { revision: options.revision } : {}),
             ...(since ? { since } : {}),
           };
-          const print = (lines: LogLine[]) => {
-            for (const raw of lines) {
-              const line = { ...raw, text: redactText(raw.text) };
-              io.stdout(
-                json
-                  ? `${JSON.stringify(line)}\n`
-                  : `${line.at} ${options.revision ? '' : `${line.revision} `}${line.stream.padEnd(3)} ${line.text}\n`,
-              );
-            }
-          };
+          const print = printLines(io, json, options.revision);
           print(
             readRevisionLogs({ ...query, ...(options.tail !== undefined ? { tail: options.tail } : {}) }),
           );
@@ -87,4 +79,18 @@ export function register(program: Command, io: CliIo): void {
             await followRevisionLogs({ ...query, clock: ws.clock, signal: io.signal }, print);
         }),
     );
+}
+
+/** One line per entry, credentials masked: the same for the local agent's files and Cloud Logging. */
+function printLines(io: CliIo, json: boolean | undefined, revision: string | undefined) {
+  return (lines: LogLine[]) => {
+    for (const raw of lines) {
+      const line = { ...raw, text: redactText(raw.text) };
+      io.stdout(
+        json
+          ? `${JSON.stringify(line)}\n`
+          : `${line.at} ${revision ? '' : `${line.revision} `}${line.stream.padEnd(3)} ${line.text}\n`,
+      );
+    }
+  };
 }

@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import { createOperationNotices } from '../../app/operation-notices.js';
 import { type AuditHead, runAutoAnchor } from '../../audit/index.js';
+import {
+  type DatabaseProxies,
+  mayNeedSqlProxy,
+  startDatabaseProxies,
+} from '../../gcp/cloudsql/start-database-proxies.js';
 import { parseDuration } from '../../kernel/duration.js';
 import { UsageError } from '../../kernel/errors.js';
 import type { NotifyOperationNotice } from '../../monitor/operation-notice.js';
@@ -46,13 +51,62 @@ export async function withWorkspace<T>(
   };
   const notices = createOperationNotices(notify, ws.log);
   ws.operations.observe(notices.observer);
+  let proxies: DatabaseProxies | undefined;
   try {
-    return await fn(ws);
+    proxies = await startProxiesFor(io, command, ws);
+    return await fn(proxies ? { ...ws, env: proxies.env } : ws);
   } finally {
+    // Also on an error and after Ctrl-C (the command returns once io.signal aborts).
+    await proxies?.stop();
     await notices.flush();
     await autoAnchor(io, ws, before);
     ws.close();
   }
+}
+
+/** Commands that connect to an environment's database (the rest never start a Cloud SQL Auth Proxy). */
+const DATABASE_COMMANDS: ReadonlySet<string> = new Set([
+  'migrate status',
+  'migrate deploy',
+  'migrate resolve',
+  'migrate verify-rollback',
+  'migrate rollback',
+  'db backup',
+  'db restore',
+  'db drift',
+  'sql',
+  'secrets rotate',
+  'secrets setup-roles',
+  'resume',
+  'abort',
+]);
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * The Cloud SQL Auth Proxy of each environment this command may connect to (platform.sqlProxy), started
+ * before the command and stopped after it. An environment argument narrows it to that environment and the
+ * one before it in the chain (the staging-first check reads it); otherwise every environment.
+ */
+async function startProxiesFor(
+  io: CliIo,
+  command: Command,
+  ws: Workspace,
+): Promise<DatabaseProxies | undefined> {
+  const opts = command.opts() as { env?: unknown; plan?: unknown };
+  if (!DATABASE_COMMANDS.has(commandPath(command)) || opts.plan || !mayNeedSqlProxy(ws.config))
+    return undefined;
+  const first = opts.env ?? command.processedArgs[0];
+  const environments = typeof first === 'string' && ws.config.environments[first] ? [first] : undefined;
+  return startDatabaseProxies(ws.config, ws.env, {
+    clock: ws.clock,
+    signal: io.signal,
+    ...(environments ? { environments } : {}),
+  });
 }
 
 function headOrUndefined(ws: Workspace): AuditHead | undefined {

@@ -125,13 +125,66 @@ export const environmentPlatformSchema = z
       .describe(
         'Cloud SQL instance of this environment (same project): rotation sets passwords with users.update and migrations take an on-demand backup first.',
       ),
+    sqlProxy: z
+      .object({
+        mode: z
+          .enum(['auto', 'on', 'off'])
+          .default('auto')
+          .describe(
+            'auto: start the Cloud SQL Auth Proxy around commands that use this database when the environment has a Cloud SQL instance and the binary is found; on: always, and refuse when it cannot start; off: connect with the database URL as written.',
+          )
+          .meta({ default: 'auto', examples: ['auto', 'on', 'off'] }),
+        binary: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Path or name of the cloud-sql-proxy (v2) binary. Default: cloud-sql-proxy from PATH.')
+          .meta({ examples: ['/usr/local/bin/cloud-sql-proxy'] }),
+        privateIp: z
+          .boolean()
+          .default(false)
+          .describe("Connect to the instance's private IP (--private-ip), from inside its VPC."),
+        connectionName: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]:[a-z]+-[a-z]+\d+:[a-z][a-z0-9-]{0,97}$/, {
+            message:
+              'Expected a connection name project:region:instance such as my-app-prod:us-central1:api-db',
+          })
+          .optional()
+          .describe(
+            "The instance's connection name. Default: <project>:<region>:<sqlInstance> (set it when the instance is in another region).",
+          ),
+        startTimeout: durationOr('How long the proxy may take to accept connections.', '30s', {
+          min: '1s',
+          max: '5m',
+        }),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        "Cloud Run: the Cloud SQL Auth Proxy prodguard starts on a free loopback port for migrate, drift, db, sql, resume and abort, and stops after. The database URL keeps its role, password and database; its host and port become the proxy's.",
+      ),
   })
   .strict()
   .superRefine((value, ctx) => {
-    if (value.kind !== 'cloudrun') return;
+    if (value.kind !== 'cloudrun') {
+      if (value.sqlProxy.mode === 'on')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sqlProxy', 'mode'],
+          message: 'The Cloud SQL Auth Proxy is for kind: cloudrun environments',
+        });
+      return;
+    }
     for (const key of ['project', 'region', 'service', 'image'] as const)
       if (!value[key])
         ctx.addIssue({ code: 'custom', path: [key], message: `Required when kind is cloudrun` });
+    if (value.sqlProxy.mode === 'on' && !value.sqlInstance && !value.sqlProxy.connectionName)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sqlProxy', 'mode'],
+        message: 'sqlProxy.mode on needs platform.sqlInstance or sqlProxy.connectionName',
+      });
   })
   .optional()
   .describe(

@@ -3,8 +3,10 @@ import type { LogLine } from '../../platform/local/read-revision-logs.js';
 import type { GcpTransport } from '../transport/index.js';
 import type { CloudRunBinding } from './cloud-run-platform.js';
 
-interface Entry {
+/** A Cloud Logging LogEntry, the fields prodguard reads. */
+export interface CloudLogEntry {
   timestamp: string;
+  insertId?: string;
   severity?: string;
   resource?: { labels?: Record<string, string> };
   textPayload?: string;
@@ -23,26 +25,44 @@ export async function readCloudRunLogs(
   binding: CloudRunBinding,
   options: { revision?: string; since?: Date; tail?: number; environment: string },
 ): Promise<LogLine[]> {
-  const filter = [
+  const filter = cloudRunLogFilter(binding, options);
+  const limit = Math.min(options.tail ?? 200, 1_000);
+  const entries = await listLogEntries(transport, binding, { filter, orderBy: 'timestamp desc', limit });
+  return entries.reverse().map(toLogLine);
+}
+
+/** The entries:list filter of one Cloud Run service (and revision), from `since` on. */
+export function cloudRunLogFilter(
+  binding: CloudRunBinding,
+  options: { revision?: string; since?: Date },
+): string {
+  return [
     'resource.type="cloud_run_revision"',
     `resource.labels.service_name="${binding.service}"`,
     `resource.labels.location="${binding.region}"`,
     ...(options.revision ? [`resource.labels.revision_name="${options.revision}"`] : []),
     ...(options.since ? [`timestamp>="${options.since.toISOString()}"`] : []),
   ].join(' AND ');
-  const limit = Math.min(options.tail ?? 200, 1_000);
-  const entries: Entry[] = [];
+}
+
+/** Up to `limit` entries (at most 20 pages of nextPageToken). */
+export async function listLogEntries(
+  transport: GcpTransport,
+  binding: Pick<CloudRunBinding, 'project'>,
+  options: { filter: string; orderBy: 'timestamp asc' | 'timestamp desc'; limit: number },
+): Promise<CloudLogEntry[]> {
+  const entries: CloudLogEntry[] = [];
   let pageToken: string | undefined;
-  for (let page = 0; page < 20 && entries.length < limit; page++) {
-    const res = await transport.request<{ entries?: Entry[]; nextPageToken?: string }>({
+  for (let page = 0; page < 20 && entries.length < options.limit; page++) {
+    const res = await transport.request<{ entries?: CloudLogEntry[]; nextPageToken?: string }>({
       api: 'logging',
       method: 'POST',
       path: '/v2/entries:list',
       body: {
         resourceNames: [`projects/${binding.project}`],
-        filter,
-        orderBy: 'timestamp desc',
-        pageSize: Math.min(limit - entries.length, 1_000),
+        filter: options.filter,
+        orderBy: options.orderBy,
+        pageSize: Math.min(options.limit - entries.length, 1_000),
         ...(pageToken ? { pageToken } : {}),
       },
       read: true,
@@ -51,25 +71,21 @@ export async function readCloudRunLogs(
     pageToken = res.nextPageToken;
     if (!pageToken) break;
   }
-  return entries
-    .slice(0, limit)
-    .reverse()
-    .map((e) => {
-      const text =
-        e.textPayload ??
-        (e.httpRequest
-          ? `${e.httpRequest.requestMethod ?? ''} ${e.httpRequest.requestUrl ?? ''} ${e.httpRequest.status ?? ''} ${e.httpRequest.latency ?? ''}`.trim()
-          : JSON.stringify(e.jsonPayload ?? {}));
-      const stream =
-        (e.severity ?? 'DEFAULT') >= 'ERROR' &&
-        ['ERROR', 'CRITICAL', 'ALERT', 'EMERGENCY'].includes(e.severity ?? '')
-          ? 'err'
-          : 'out';
-      return {
-        at: e.timestamp,
-        revision: e.resource?.labels?.revision_name ?? '',
-        stream,
-        text: redactText(text),
-      };
-    });
+  return entries.slice(0, options.limit);
+}
+
+/** One entry as a `prodguard logs` line, scrubbed of credentials. */
+export function toLogLine(e: CloudLogEntry): LogLine {
+  const text =
+    e.textPayload ??
+    (e.httpRequest
+      ? `${e.httpRequest.requestMethod ?? ''} ${e.httpRequest.requestUrl ?? ''} ${e.httpRequest.status ?? ''} ${e.httpRequest.latency ?? ''}`.trim()
+      : JSON.stringify(e.jsonPayload ?? {}));
+  const stream = ['ERROR', 'CRITICAL', 'ALERT', 'EMERGENCY'].includes(e.severity ?? '') ? 'err' : 'out';
+  return {
+    at: e.timestamp,
+    revision: e.resource?.labels?.revision_name ?? '',
+    stream,
+    text: redactText(text),
+  };
 }
