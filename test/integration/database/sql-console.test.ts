@@ -71,10 +71,11 @@ describe('production SQL console: allowlist (real PostgreSQL)', () => {
         (SELECT string_agg(coalesce(array_to_string(relacl, ','), ''), '|' ORDER BY relname) FROM pg_class
           WHERE relname IN ('account', 'payment', 'totals')) AS acl,
         (SELECT count(*) FROM pg_extension)::int AS extensions,
-        (SELECT count(*) FROM pg_prepared_xacts)::int AS prepared,
+        (SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database())::int AS prepared,
         (SELECT count(*) FROM pg_replication_slots)::int AS slots,
         (SELECT ispopulated FROM pg_matviews WHERE matviewname = 'totals') AS matview,
-        (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory')::int AS advisory_locks,
+        (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))::int AS advisory_locks,
         (SELECT setting FROM pg_settings WHERE name = 'work_mem') AS work_mem`,
       // Roles are cluster-wide and other test files create their own at the same time: only this test's
       // group, the predefined roles and the superuser are compared.
