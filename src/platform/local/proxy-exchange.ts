@@ -47,8 +47,16 @@ export interface ForwardedRequest {
  * X-Forwarded-* fields of this hop.
  */
 export function forwardedRequest(req: IncomingMessage): ForwardedRequest {
-  const raw = req.rawHeaders;
-  let head = `${req.method} ${req.url} HTTP/1.1\r\n`;
+  return forwardedHead(req.method ?? 'GET', req.url ?? '/', req.rawHeaders, req.socket.remoteAddress ?? '');
+}
+
+export function forwardedHead(
+  method: string,
+  url: string,
+  raw: readonly string[],
+  remote: string,
+): ForwardedRequest {
+  let head = `${method} ${url} HTTP/1.1\r\n`;
   let forwardedFor: string | undefined;
   let host: string | undefined;
   let connection: string | undefined;
@@ -77,14 +85,68 @@ export function forwardedRequest(req: IncomingMessage): ForwardedRequest {
     if (NOT_FORWARDED.has(lower) || listed?.has(lower)) continue;
     head += `${name}: ${value}\r\n`;
   }
-  const remote = req.socket.remoteAddress ?? '';
   head += `x-forwarded-for: ${forwardedFor ? `${forwardedFor}, ${remote}` : remote}\r\nx-forwarded-proto: http\r\n`;
   if (host) head += `x-forwarded-host: ${host}\r\n`;
   if (chunked) head += 'transfer-encoding: chunked\r\n';
   head += '\r\n';
-  const method = req.method;
   const replayable = !hasBody && (method === 'GET' || method === 'HEAD' || method === 'OPTIONS');
   return { head, hasBody, chunked, replayable };
+}
+
+/** Where the response goes: a node ServerResponse, or the router's lean front connection. */
+export interface Downstream {
+  readonly headersSent: boolean;
+  /** `wholeBody`: the body's length when it is already whole and the head does not frame it. */
+  head(head: ResponseHead, wholeBody: number | undefined): void;
+  /** False: wait for onceDrain before writing more. */
+  write(chunk: Buffer): boolean;
+  onceDrain(resume: () => void): void;
+  end(body: Buffer | undefined): void;
+  /** The response cannot be completed: cut the client connection. */
+  destroy(): void;
+  /** Answers with an error response before any head was sent. */
+  fail(status: number, headers: Record<string, string>, body: string): void;
+}
+
+/** A node ServerResponse as a Downstream. */
+export class NodeDownstream implements Downstream {
+  readonly #res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  get headersSent(): boolean {
+    return this.#res.headersSent;
+  }
+
+  head(head: ResponseHead, wholeBody: number | undefined): void {
+    const headers = head.headers;
+    if (wholeBody !== undefined && !head.framed) headers.push('content-length', String(wholeBody));
+    if (head.reason) this.#res.writeHead(head.status, head.reason, headers);
+    else this.#res.writeHead(head.status, headers);
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.#res.write(chunk);
+  }
+
+  onceDrain(resume: () => void): void {
+    this.#res.once('drain', resume);
+  }
+
+  end(body: Buffer | undefined): void {
+    if (body === undefined) this.#res.end();
+    else this.#res.end(body);
+  }
+
+  destroy(): void {
+    this.#res.destroy();
+  }
+
+  fail(status: number, headers: Record<string, string>, body: string): void {
+    this.#res.writeHead(status, headers).end(body);
+  }
 }
 
 export type ExchangeFinish = (statusClass: StatusClass, status: number | undefined) => void;
@@ -99,8 +161,8 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n');
  */
 export class ProxyExchange implements UpstreamUser {
   readonly #target: ProxyTarget;
-  readonly #req: IncomingMessage;
-  readonly #res: ServerResponse;
+  readonly #method: string;
+  readonly #down: Downstream;
   readonly #forward: ForwardedRequest;
   readonly #onFinish: ExchangeFinish;
   #connection: UpstreamConnection | undefined;
@@ -119,24 +181,55 @@ export class ProxyExchange implements UpstreamUser {
 
   constructor(
     target: ProxyTarget,
-    req: IncomingMessage,
-    res: ServerResponse,
+    method: string,
+    down: Downstream,
     forward: ForwardedRequest,
     onFinish: ExchangeFinish,
   ) {
     this.#target = target;
-    this.#req = req;
-    this.#res = res;
+    this.#method = method;
+    this.#down = down;
     this.#forward = forward;
     this.#onFinish = onFinish;
     this.#bodySent = !forward.hasBody;
     this.#parser = this.#newParser();
   }
 
+  /** Sends the request head; the body (if any) follows with writeBody/endBody. */
   start(): void {
-    this.#res.once('close', () => this.#resClosed());
     this.#send(false);
-    if (this.#forward.hasBody) this.#sendBody();
+  }
+
+  /** Relays request body bytes (decoded: a chunked upload is chunked again); false: wait for onceUpstreamDrain. */
+  writeBody(chunk: Buffer): boolean {
+    const socket = this.#connection?.socket;
+    if (!socket || this.#ended || chunk.length === 0) return true;
+    if (!this.#forward.chunked) return socket.write(chunk);
+    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    socket.write(chunk);
+    return socket.write(CRLF);
+  }
+
+  onceUpstreamDrain(resume: () => void): void {
+    const socket = this.#connection?.socket;
+    if (socket) socket.once('drain', resume);
+    else resume();
+  }
+
+  endBody(): void {
+    if (this.#forward.chunked) this.#connection?.socket.write(LAST_CHUNK);
+    this.#bodySent = true;
+  }
+
+  /** Streams a node request's body up. */
+  pipeBody(req: IncomingMessage): void {
+    req.on('data', (chunk: Buffer) => {
+      if (!this.writeBody(chunk)) {
+        req.pause();
+        this.onceUpstreamDrain(() => req.resume());
+      }
+    });
+    req.on('end', () => this.endBody());
   }
 
   data(chunk: Buffer): void {
@@ -172,7 +265,7 @@ export class ProxyExchange implements UpstreamUser {
       !this.#retried &&
       this.#wasReused &&
       this.#forward.replayable &&
-      !this.#res.headersSent
+      !this.#down.headersSent
     ) {
       this.#retried = true;
       this.#parser = this.#newParser();
@@ -183,7 +276,7 @@ export class ProxyExchange implements UpstreamUser {
   }
 
   #newParser(): ResponseParser {
-    return new ResponseParser(this.#req.method ?? 'GET', {
+    return new ResponseParser(this.#method, {
       head: (head) => this.#head(head),
       data: (chunk) => this.#out.push(chunk),
       end: (reusable) => {
@@ -200,72 +293,38 @@ export class ProxyExchange implements UpstreamUser {
     connection.socket.write(this.#forward.head, 'latin1');
   }
 
-  #sendBody(): void {
-    const req = this.#req;
-    const chunked = this.#forward.chunked;
-    req.on('data', (chunk: Buffer) => {
-      const socket = this.#connection?.socket;
-      if (!socket || this.#ended) return;
-      let ok: boolean;
-      if (chunked) {
-        if (chunk.length === 0) return;
-        socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-        socket.write(chunk);
-        ok = socket.write(CRLF);
-      } else {
-        ok = socket.write(chunk);
-      }
-      if (!ok) {
-        req.pause();
-        socket.once('drain', () => req.resume());
-      }
-    });
-    req.on('end', () => {
-      if (chunked) this.#connection?.socket.write(LAST_CHUNK);
-      this.#bodySent = true;
-    });
-  }
-
   #head(head: ResponseHead): void {
     this.#status = head.status;
     head.headers.push(this.#target.revisionHeader, this.#target.name);
     this.#pendingHead = head;
   }
 
-  /** Sends the response head; a body that is already whole gets its Content-Length (one write, not chunks). */
-  #writeHead(head: ResponseHead, wholeBody: number | undefined): void {
-    this.#pendingHead = undefined;
-    const headers = head.headers;
-    if (wholeBody !== undefined && !head.framed) headers.push('content-length', String(wholeBody));
-    if (head.reason) this.#res.writeHead(head.status, head.reason, headers);
-    else this.#res.writeHead(head.status, headers);
-  }
-
   /** Writes what the last read produced: the whole body at once when it ended in that read. */
   #flush(): void {
     const out = this.#out;
-    const res = this.#res;
+    const down = this.#down;
     const head = this.#pendingHead;
+    this.#pendingHead = undefined;
     if (this.#ended) {
       const body = out.length === 0 ? undefined : out.length === 1 ? out[0]! : Buffer.concat(out);
-      if (head) this.#writeHead(head, body?.length ?? 0);
-      if (body === undefined) res.end();
-      else res.end(body);
       this.#out = [];
       // Answered before the upload ended (413, 401...): the rest of the body is dropped with the connection.
       if (!this.#bodySent) this.#reusable = false;
+      // The connection goes back first: ending the response may start the client's next request at once.
       this.#complete();
+      if (head) down.head(head, body?.length ?? 0);
+      down.end(body);
       return;
     }
-    if (head) this.#writeHead(head, undefined);
+    if (head) down.head(head, undefined);
     if (out.length === 0) return;
     this.#out = [];
     let ok = true;
-    for (const chunk of out) ok = res.write(chunk);
+    for (const chunk of out) ok = down.write(chunk);
     const socket = this.#connection?.socket;
     if (!ok && socket) {
       socket.pause();
-      res.once('drain', () => socket.resume());
+      down.onceDrain(() => socket.resume());
     }
   }
 
@@ -290,24 +349,23 @@ export class ProxyExchange implements UpstreamUser {
       connection.user = undefined;
       connection.socket.destroy();
     }
-    const res = this.#res;
-    if (!res.headersSent) {
+    const down = this.#down;
+    if (!down.headersSent) {
       const code = (error as NodeJS.ErrnoException).code ?? error.message;
-      res
-        .writeHead(502, {
-          'content-type': 'application/json',
-          [this.#target.revisionHeader]: this.#target.name,
-        })
-        .end(JSON.stringify({ error: 'bad_gateway', message: `revision ${this.#target.name}: ${code}` }));
+      down.fail(
+        502,
+        { 'content-type': 'application/json', [this.#target.revisionHeader]: this.#target.name },
+        JSON.stringify({ error: 'bad_gateway', message: `revision ${this.#target.name}: ${code}` }),
+      );
     } else {
-      res.destroy();
+      down.destroy();
     }
     this.#finish('error', undefined);
   }
 
-  #resClosed(): void {
-    const res = this.#res;
-    if (!res.writableFinished) {
+  /** The client side is done: `completed`, the whole response was handed to it. */
+  closed(completed: boolean): void {
+    if (!completed) {
       // The client went away before the response finished: stop the upstream request too.
       const connection = this.#connection;
       this.#connection = undefined;
@@ -318,7 +376,10 @@ export class ProxyExchange implements UpstreamUser {
       this.#finish('error', this.#status);
       return;
     }
-    this.#finish(this.#status === undefined ? 'error' : statusClassOf(this.#status), this.#status);
+    this.#finish(
+      this.#status === undefined || this.#failed ? 'error' : statusClassOf(this.#status),
+      this.#status,
+    );
   }
 
   #finish(statusClass: StatusClass, status: number | undefined): void {

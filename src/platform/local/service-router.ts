@@ -1,9 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { MaintenanceSettings, TrafficTarget } from '../platform.js';
+import { createLeanFront } from './lean-front.js';
 import { renderMaintenancePage } from './maintenance-page.js';
-import { forwardedRequest, ProxyExchange } from './proxy-exchange.js';
+import {
+  type Downstream,
+  type ForwardedRequest,
+  forwardedRequest,
+  NodeDownstream,
+  ProxyExchange,
+} from './proxy-exchange.js';
 import type { RevisionInstance } from './revision-instance.js';
 import type { StatusClass } from './sliding-metrics.js';
 import { upstreamPoolOf } from './upstream-pool.js';
@@ -38,8 +45,8 @@ export class ServiceRouter {
   readonly #options: ServiceRouterOptions;
   #picker = new WeightedPicker<string>([]);
   #maintenance: MaintenanceSettings | undefined;
-  readonly #servers: Server[] = [];
-  readonly #tagServers = new Map<string, Server>();
+  readonly #servers: Listener[] = [];
+  readonly #tagServers = new Map<string, Listener>();
 
   constructor(options: ServiceRouterOptions) {
     this.service = options.service;
@@ -58,14 +65,14 @@ export class ServiceRouter {
   async listen(port: number): Promise<number> {
     const server = this.#createServer(() => this.#pickRevision());
     this.#servers.push(server);
-    return listenOn(server, port);
+    return listenOn(server.front, port);
   }
 
   /** The revision's own listener (its tag URL): reachable at 0 %, never in maintenance. */
   async listenTag(revision: string, port: number): Promise<number> {
     const server = this.#createServer(() => this.#ready(revision), revision);
     this.#tagServers.set(revision, server);
-    return listenOn(server, port);
+    return listenOn(server.front, port);
   }
 
   async closeTag(revision: string): Promise<void> {
@@ -101,8 +108,32 @@ export class ServiceRouter {
     };
   }
 
-  #createServer(pick: () => RevisionInstance | undefined, tag?: string): Server {
-    const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  /**
+   * The lean front relays plain requests routed to a ready revision; node's HTTP server takes the
+   * connections carrying anything else (maintenance page, 503, upgrades, chunked uploads, malformed input).
+   */
+  #createServer(pick: () => RevisionInstance | undefined, tag?: string): Listener {
+    const http = this.#createHttpServer(pick, tag);
+    const front = createLeanFront({
+      fallback: http,
+      keepAliveMs: KEEP_ALIVE_MS,
+      relay: (request, forward, down) => {
+        const instance =
+          tag === undefined && request.pinned !== undefined
+            ? this.#ready(request.pinned)
+            : tag === undefined && this.#maintenance
+              ? undefined
+              : pick();
+        return instance && this.#exchange(instance, request.method, forward, down, !request.monitor);
+      },
+    });
+    // Handed-over connections get the HTTP server's header and request timeouts, which it arms on 'listening'.
+    front.server.once('listening', () => http.emit('listening'));
+    return { front: front.server, frontSockets: front.sockets, http };
+  }
+
+  #createHttpServer(pick: () => RevisionInstance | undefined, tag?: string): Server {
+    const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
       const route = this.#route(req, pick, tag);
       if ('maintenance' in route && route.maintenance) {
         const page = renderMaintenancePage(route.maintenance, req.headers.accept, this.#options.nowMs());
@@ -134,11 +165,26 @@ export class ServiceRouter {
   }
 
   #proxy(instance: RevisionInstance, req: IncomingMessage, res: ServerResponse): void {
+    const forward = forwardedRequest(req);
+    // The monitor's own probes and scrapes are not user traffic: they would skew the error ratio and the SLO.
+    const counted = rawHeader(req, MONITOR_HEADER) === undefined;
+    const exchange = this.#exchange(instance, req.method ?? 'GET', forward, new NodeDownstream(res), counted);
+    res.once('close', () => exchange.closed(res.writableFinished));
+    exchange.start();
+    if (forward.hasBody) exchange.pipeBody(req);
+  }
+
+  /** A relay to the instance, counted in flight until the client side is done, then recorded. */
+  #exchange(
+    instance: RevisionInstance,
+    method: string,
+    forward: ForwardedRequest,
+    down: Downstream,
+    counted: boolean,
+  ): ProxyExchange {
     const started = performance.now();
     const metrics = instance.metrics;
     metrics.inFlight++;
-    // The monitor's own probes and scrapes are not user traffic: they would skew the error ratio and the SLO.
-    const counted = rawHeader(req, MONITOR_HEADER) === undefined;
     const observe = this.#options.observe;
     const target = {
       name: instance.name,
@@ -146,13 +192,13 @@ export class ServiceRouter {
       pool: upstreamPoolOf(instance.httpAgent),
       revisionHeader: REVISION_HEADER,
     };
-    new ProxyExchange(target, req, res, forwardedRequest(req), (statusClass, status) => {
+    return new ProxyExchange(target, method, down, forward, (statusClass, status) => {
       metrics.inFlight--;
       if (!counted) return;
       const ms = performance.now() - started;
       metrics.record(statusClass, ms);
       observe(instance, statusClass, ms / 1000, status);
-    }).start();
+    });
   }
 
   #tunnel(instance: RevisionInstance, req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -190,7 +236,15 @@ function rawHeader(req: IncomingMessage, lowerName: string): string | undefined 
   return undefined;
 }
 
-function listenOn(server: Server, port: number): Promise<number> {
+interface Listener {
+  front: NetServer;
+  frontSockets: Set<Socket>;
+  http: Server;
+}
+
+const KEEP_ALIVE_MS = 65_000;
+
+function listenOn(server: NetServer, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -213,10 +267,12 @@ function trackSockets(server: Server): void {
 }
 
 /** Closes a listener and every connection on it, upgraded (WebSocket) ones included. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-    for (const socket of openSockets.get(server) ?? []) socket.destroy();
-  });
+async function closeServer(listener: Listener): Promise<void> {
+  const closed = new Promise<void>((resolve) => listener.front.close(() => resolve()));
+  for (const socket of listener.frontSockets) socket.destroy();
+  // The HTTP server never listens itself: close() only stops its timers; its connections are ended here.
+  listener.http.close();
+  listener.http.closeAllConnections();
+  for (const socket of openSockets.get(listener.http) ?? []) socket.destroy();
+  await closed;
 }
