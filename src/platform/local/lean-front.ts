@@ -114,7 +114,7 @@ const MAX_BUFFERED = 64 * 1024;
  */
 export function createLeanFront(hooks: LeanFrontHooks): { server: Server; sockets: Set<Socket> } {
   const sockets = new Set<Socket>();
-  // Half-open like node's HTTP server: a client may send its request and shut its side before the answer.
+  // Half-open like node's HTTP server socket, so a connection handed over behaves as one it accepted.
   const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -137,11 +137,11 @@ class FrontConnection {
     if (!this.#down) this.#socket.destroy();
   };
   readonly #onError = () => this.#socket.destroy();
+  /** The client shut its side: a request in flight is abandoned, as node's HTTP server does by default. */
   readonly #onEnd = () => {
-    this.#peerEnded = true;
-    if (!this.#down) this.#socket.end();
+    if (this.#down) this.#socket.destroy();
+    else this.#socket.end();
   };
-  #peerEnded = false;
 
   constructor(socket: Socket, hooks: LeanFrontHooks, forget: () => void) {
     this.#socket = socket;
@@ -238,7 +238,7 @@ class FrontConnection {
     if (this.#down !== down) return;
     this.#down = undefined;
     down.exchange?.closed(true);
-    if (close || this.#peerEnded) {
+    if (close) {
       this.#socket.end();
       return;
     }
