@@ -170,6 +170,7 @@ export class ProxyExchange implements UpstreamUser {
   #answered = false;
   #retried = false;
   #wasReused = false;
+  #drainWaiters: (() => void)[] = [];
   #bodySent: boolean;
   #status: number | undefined;
   #pendingHead: ResponseHead | undefined;
@@ -210,10 +211,23 @@ export class ProxyExchange implements UpstreamUser {
     return socket.write(CRLF);
   }
 
+  /** Calls `resume` once the connection drains, or at once when the exchange lets go of it (no drain will come). */
   onceUpstreamDrain(resume: () => void): void {
     const socket = this.#connection?.socket;
-    if (socket) socket.once('drain', resume);
-    else resume();
+    if (!socket) {
+      resume();
+      return;
+    }
+    let called = false;
+    const once = () => {
+      if (called) return;
+      called = true;
+      socket.off('drain', once);
+      this.#drainWaiters = this.#drainWaiters.filter((w) => w !== once);
+      resume();
+    };
+    socket.once('drain', once);
+    this.#drainWaiters.push(once);
   }
 
   endBody(): void {
@@ -249,6 +263,7 @@ export class ProxyExchange implements UpstreamUser {
 
   gone(error: Error | undefined): void {
     this.#connection = undefined;
+    this.#releaseWaiters();
     if (this.#ended || this.#finished) return;
     if (!error) {
       try {
@@ -332,6 +347,7 @@ export class ProxyExchange implements UpstreamUser {
   #complete(): void {
     const connection = this.#connection;
     this.#connection = undefined;
+    this.#releaseWaiters();
     if (!connection) return;
     if (this.#reusable && !connection.socket.isPaused()) this.#target.pool.release(connection);
     else {
@@ -345,6 +361,7 @@ export class ProxyExchange implements UpstreamUser {
     this.#failed = true;
     const connection = this.#connection;
     this.#connection = undefined;
+    this.#releaseWaiters();
     if (connection) {
       connection.user = undefined;
       connection.socket.destroy();
@@ -369,6 +386,7 @@ export class ProxyExchange implements UpstreamUser {
       // The client went away before the response finished: stop the upstream request too.
       const connection = this.#connection;
       this.#connection = undefined;
+      this.#releaseWaiters();
       if (connection) {
         connection.user = undefined;
         connection.socket.destroy();
@@ -380,6 +398,14 @@ export class ProxyExchange implements UpstreamUser {
       this.#status === undefined || this.#failed ? 'error' : statusClassOf(this.#status),
       this.#status,
     );
+  }
+
+  /** A body waiting for the connection to drain goes on (into nothing) once the connection is let go. */
+  #releaseWaiters(): void {
+    if (this.#drainWaiters.length === 0) return;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
   }
 
   #finish(statusClass: StatusClass, status: number | undefined): void {

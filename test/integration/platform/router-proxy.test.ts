@@ -33,6 +33,14 @@ describe('service router: the relay path', () => {
           const head = buf.slice(0, end);
           const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
           const path = head.split(' ')[1]!;
+          if (path === '/stuck') {
+            // Reads 1 MiB of the upload, then stops reading (the router's writes back up), answers, never reads again.
+            if (buf.length < 1024 * 1024) return;
+            buf = '';
+            socket.pause();
+            socket.write('HTTP/1.1 413 Payload Too Large\r\ncontent-length: 4\r\n\r\nbig\n');
+            return;
+          }
           if (path === '/early') {
             // Answers before the upload is over, then reads the rest away.
             buf = '';
@@ -71,6 +79,8 @@ describe('service router: the relay path', () => {
   afterAll(async () => {
     await router?.close();
     (instance?.httpAgent as HttpAgent | undefined)?.destroy();
+    // The app's side of the stuck upload never reads the router's close: end it here.
+    for (const socket of upstreamConnections) socket.destroy();
     await new Promise((resolve) => app?.close(resolve));
   });
 
@@ -229,6 +239,29 @@ describe('service router: the relay path', () => {
       (t) => t.endsWith('ok\n'),
     );
     expect(early).toMatch(/^HTTP\/1\.1 413/);
+  });
+
+  it('drops the rest of a large upload the app stopped reading after answering, and serves the next request', async () => {
+    const size = 32 * 1024 * 1024;
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (c) => {
+        got += c.toString('latin1');
+        if (got.endsWith('ok\n')) {
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('connect', () => {
+        socket.write(`POST /stuck HTTP/1.1\r\nhost: x\r\ncontent-length: ${size}\r\n\r\n`);
+        socket.write(Buffer.alloc(size, 97));
+        socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
+      });
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 413/);
+    expect(text).toMatch(/HTTP\/1\.1 200 OK[\s\S]*ok\n$/);
   });
 
   it('counts requests in flight until the client side is done, a client leaving mid-response included', async () => {
