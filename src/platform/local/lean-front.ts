@@ -1,4 +1,4 @@
-import { type Server as HttpServer, STATUS_CODES } from 'node:http';
+import { type Server as HttpServer, METHODS, STATUS_CODES } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Downstream, ForwardedRequest, ProxyExchange } from './proxy-exchange.js';
 import { forwardedHead } from './proxy-exchange.js';
@@ -19,6 +19,8 @@ export interface SimpleRequest {
 }
 
 const REQUEST_LINE = /^([A-Z]{1,20}) (\/[!-~]*) HTTP\/1\.1$/;
+/** Methods node's HTTP server accepts; CONNECT takes a host, not a path, and is left to it. */
+const RELAYED_METHODS = new Set(METHODS.filter((m) => m !== 'CONNECT'));
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -34,7 +36,7 @@ export function parseSimpleRequest(
 ): SimpleRequest | undefined {
   const lines = text.split('\r\n');
   const line = REQUEST_LINE.exec(lines[0]!);
-  if (!line || line[1] === 'CONNECT') return undefined;
+  if (!line || !RELAYED_METHODS.has(line[1]!)) return undefined;
   const rawHeaders: string[] = [];
   let contentLength = -1;
   let close = false;

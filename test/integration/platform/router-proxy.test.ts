@@ -287,6 +287,8 @@ describe('service router: the relay path', () => {
       ['GET / HTTP/1.1\r\nhost: x\r\n\r\nGET / HTTP/1.1\r\nhost: x\r\nbad header\r\n\r\n'],
       () => false,
     );
+    const unknownMethod = await exchange(['BREW / HTTP/1.1\r\nhost: x\r\n\r\n'], () => false);
+    expect(unknownMethod).toBe('');
     expect(text.startsWith('HTTP/1.1 200 OK')).toBe(true);
     expect(text.endsWith('ok\n')).toBe(true);
   });
