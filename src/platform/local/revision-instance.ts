@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request } from 'node:http';
+import { type Agent as HttpAgent, request } from 'node:http';
 import type { Clock } from '../../kernel/clock.js';
 import { freePort } from '../../kernel/free-port.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -8,6 +8,7 @@ import { RevisionLog } from './revision-log.js';
 import type { RevisionPlacement } from './revision-sandbox.js';
 import type { ServiceProcess, ServiceSpawner } from './service-spawner.js';
 import { SlidingMetrics } from './sliding-metrics.js';
+import { UpstreamAgent } from './upstream-pool.js';
 
 export interface RevisionRuntimeSettings {
   start: string;
@@ -349,12 +350,15 @@ export class RevisionInstance {
 
 function newAgent(): HttpAgent {
   // keepAlive pool per revision; free sockets are dropped before typical app keep-alive timeouts (5 s).
-  return new HttpAgent({
+  // The router's own upstream pool rides on it (see UpstreamAgent): destroyed with it.
+  return new UpstreamAgent({
     keepAlive: true,
     maxSockets: 256,
     maxFreeSockets: 64,
     timeout: 4000,
     noDelay: true,
+    maxFree: 64,
+    idleMs: 4000,
   });
 }
 

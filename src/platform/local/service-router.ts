@@ -1,26 +1,22 @@
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { MaintenanceSettings, TrafficTarget } from '../platform.js';
+import { createLeanFront } from './lean-front.js';
 import { renderMaintenancePage } from './maintenance-page.js';
+import {
+  type Downstream,
+  type ForwardedRequest,
+  forwardedRequest,
+  NodeDownstream,
+  ProxyExchange,
+} from './proxy-exchange.js';
 import type { RevisionInstance } from './revision-instance.js';
-import { type StatusClass, statusClassOf } from './sliding-metrics.js';
+import type { StatusClass } from './sliding-metrics.js';
+import { upstreamPoolOf } from './upstream-pool.js';
 import { WeightedPicker } from './weighted-picker.js';
 
 export const REVISION_HEADER = 'x-prodguard-revision';
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-connection',
-  // The router's own server has already answered 100-continue; the body follows on this hop.
-  'expect',
-]);
 
 /** Requests carrying this header (the monitor's probes and scrapes) are proxied but not counted. */
 export const MONITOR_HEADER = 'x-prodguard-monitor';
@@ -49,8 +45,8 @@ export class ServiceRouter {
   readonly #options: ServiceRouterOptions;
   #picker = new WeightedPicker<string>([]);
   #maintenance: MaintenanceSettings | undefined;
-  readonly #servers: Server[] = [];
-  readonly #tagServers = new Map<string, Server>();
+  readonly #servers: Listener[] = [];
+  readonly #tagServers = new Map<string, Listener>();
 
   constructor(options: ServiceRouterOptions) {
     this.service = options.service;
@@ -69,14 +65,14 @@ export class ServiceRouter {
   async listen(port: number): Promise<number> {
     const server = this.#createServer(() => this.#pickRevision());
     this.#servers.push(server);
-    return listenOn(server, port);
+    return listenOn(server.front, port);
   }
 
   /** The revision's own listener (its tag URL): reachable at 0 %, never in maintenance. */
   async listenTag(revision: string, port: number): Promise<number> {
     const server = this.#createServer(() => this.#ready(revision), revision);
     this.#tagServers.set(revision, server);
-    return listenOn(server, port);
+    return listenOn(server.front, port);
   }
 
   async closeTag(revision: string): Promise<void> {
@@ -102,7 +98,7 @@ export class ServiceRouter {
   }
 
   #route(req: IncomingMessage, pick: () => RevisionInstance | undefined, tag: string | undefined) {
-    const pinned = tag === undefined ? req.headers[REVISION_HEADER] : undefined;
+    const pinned = tag === undefined ? rawHeader(req, REVISION_HEADER) : undefined;
     if (typeof pinned === 'string')
       return { instance: this.#ready(pinned), why: `revision ${pinned} is not ready` };
     if (tag === undefined && this.#maintenance) return { maintenance: this.#maintenance };
@@ -112,8 +108,32 @@ export class ServiceRouter {
     };
   }
 
-  #createServer(pick: () => RevisionInstance | undefined, tag?: string): Server {
-    const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  /**
+   * The lean front relays plain requests routed to a ready revision; node's HTTP server takes the
+   * connections carrying anything else (maintenance page, 503, upgrades, chunked uploads, malformed input).
+   */
+  #createServer(pick: () => RevisionInstance | undefined, tag?: string): Listener {
+    const http = this.#createHttpServer(pick, tag);
+    const front = createLeanFront({
+      fallback: http,
+      keepAliveMs: KEEP_ALIVE_MS,
+      relay: (request, forward, down) => {
+        const instance =
+          tag === undefined && request.pinned !== undefined
+            ? this.#ready(request.pinned)
+            : tag === undefined && this.#maintenance
+              ? undefined
+              : pick();
+        return instance && this.#exchange(instance, request.method, forward, down, !request.monitor);
+      },
+    });
+    // Handed-over connections get the HTTP server's header and request timeouts, which it arms on 'listening'.
+    front.server.once('listening', () => http.emit('listening'));
+    return { front: front.server, frontSockets: front.sockets, http };
+  }
+
+  #createHttpServer(pick: () => RevisionInstance | undefined, tag?: string): Server {
+    const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
       const route = this.#route(req, pick, tag);
       if ('maintenance' in route && route.maintenance) {
         const page = renderMaintenancePage(route.maintenance, req.headers.accept, this.#options.nowMs());
@@ -128,7 +148,7 @@ export class ServiceRouter {
           .end(JSON.stringify({ error: 'unavailable', message: route.why }));
         return;
       }
-      this.#proxy(route.instance, req, res, false);
+      this.#proxy(route.instance, req, res);
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const route = this.#route(req, pick, tag);
@@ -144,83 +164,41 @@ export class ServiceRouter {
     return server;
   }
 
-  #proxy(instance: RevisionInstance, req: IncomingMessage, res: ServerResponse, retried: boolean): void {
-    const started = performance.now();
-    if (!retried) instance.metrics.inFlight++;
-    let done = false;
-    const finish = (statusClass: StatusClass, status?: number) => {
-      if (done) return;
-      done = true;
-      instance.metrics.inFlight--;
-      // The monitor's own probes and scrapes are not user traffic: they would skew the error ratio and the SLO.
-      if (req.headers[MONITOR_HEADER] !== undefined) return;
-      const seconds = (performance.now() - started) / 1000;
-      instance.metrics.record(statusClass, seconds * 1000);
-      this.#options.observe(instance, statusClass, seconds, status);
-    };
-    const headers: Record<string, string | string[]> = {};
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(key)) headers[key] = value;
-    }
-    const remote = req.socket.remoteAddress ?? '';
-    headers['x-forwarded-for'] = req.headers['x-forwarded-for']
-      ? `${req.headers['x-forwarded-for']}, ${remote}`
-      : remote;
-    headers['x-forwarded-proto'] = 'http';
-    if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
+  #proxy(instance: RevisionInstance, req: IncomingMessage, res: ServerResponse): void {
+    const forward = forwardedRequest(req);
+    // The monitor's own probes and scrapes are not user traffic: they would skew the error ratio and the SLO.
+    const counted = rawHeader(req, MONITOR_HEADER) === undefined;
+    const exchange = this.#exchange(instance, req.method ?? 'GET', forward, new NodeDownstream(res), counted);
+    res.once('close', () => exchange.closed(res.writableFinished));
+    exchange.start();
+    if (forward.hasBody) exchange.pipeBody(req);
+  }
 
-    const upstream = request({
-      host: '127.0.0.1',
+  /** A relay to the instance, counted in flight until the client side is done, then recorded. */
+  #exchange(
+    instance: RevisionInstance,
+    method: string,
+    forward: ForwardedRequest,
+    down: Downstream,
+    counted: boolean,
+  ): ProxyExchange {
+    const started = performance.now();
+    const metrics = instance.metrics;
+    metrics.inFlight++;
+    const observe = this.#options.observe;
+    const target = {
+      name: instance.name,
       port: instance.appPort,
-      method: req.method,
-      path: req.url,
-      headers,
-      agent: instance.httpAgent,
+      pool: upstreamPoolOf(instance.httpAgent),
+      revisionHeader: REVISION_HEADER,
+    };
+    return new ProxyExchange(target, method, down, forward, (statusClass, status) => {
+      metrics.inFlight--;
+      if (!counted) return;
+      const ms = performance.now() - started;
+      metrics.record(statusClass, ms);
+      observe(instance, statusClass, ms / 1000, status);
     });
-    upstream.on('response', (upstreamRes) => {
-      const out: Record<string, string | string[]> = {};
-      for (const [key, value] of Object.entries(upstreamRes.headers)) {
-        if (value !== undefined && !HOP_BY_HOP.has(key)) out[key] = value;
-      }
-      out[REVISION_HEADER] = instance.name;
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, out);
-      upstreamRes.pipe(res);
-      upstreamRes.on('error', () => {
-        res.destroy();
-        finish('error');
-      });
-      res.on('close', () =>
-        finish(
-          res.writableFinished ? statusClassOf(upstreamRes.statusCode ?? 502) : 'error',
-          upstreamRes.statusCode,
-        ),
-      );
-    });
-    upstream.on('error', (error: NodeJS.ErrnoException) => {
-      if (done) return;
-      // A pooled keep-alive socket the app closed just as we reused it: replay idempotent, bodiless requests once.
-      if (!retried && upstream.reusedSocket && isReplayable(req) && !res.headersSent) {
-        this.#proxy(instance, req, res, true);
-        return;
-      }
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json', [REVISION_HEADER]: instance.name }).end(
-          JSON.stringify({
-            error: 'bad_gateway',
-            message: `revision ${instance.name}: ${error.code ?? error.message}`,
-          }),
-        );
-      } else {
-        res.destroy();
-      }
-      finish('error');
-    });
-    res.on('close', () => {
-      // Client went away before the response finished: stop the upstream request too.
-      if (!res.writableFinished) upstream.destroy();
-    });
-    if (retried) upstream.end();
-    else req.pipe(upstream);
   }
 
   #tunnel(instance: RevisionInstance, req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -248,15 +226,25 @@ export class ServiceRouter {
   }
 }
 
-function isReplayable(req: IncomingMessage): boolean {
-  return (
-    (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') &&
-    !req.headers['content-length'] &&
-    !req.headers['transfer-encoding']
-  );
+/** The first value of a header field, read from the raw fields (req.headers is built lazily: not built here). */
+function rawHeader(req: IncomingMessage, lowerName: string): string | undefined {
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+  }
+  return undefined;
 }
 
-function listenOn(server: Server, port: number): Promise<number> {
+interface Listener {
+  front: NetServer;
+  frontSockets: Set<Socket>;
+  http: Server;
+}
+
+const KEEP_ALIVE_MS = 65_000;
+
+function listenOn(server: NetServer, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -279,10 +267,12 @@ function trackSockets(server: Server): void {
 }
 
 /** Closes a listener and every connection on it, upgraded (WebSocket) ones included. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-    for (const socket of openSockets.get(server) ?? []) socket.destroy();
-  });
+async function closeServer(listener: Listener): Promise<void> {
+  const closed = new Promise<void>((resolve) => listener.front.close(() => resolve()));
+  for (const socket of listener.frontSockets) socket.destroy();
+  // The HTTP server never listens itself: close() only stops its timers; its connections are ended here.
+  listener.http.close();
+  listener.http.closeAllConnections();
+  for (const socket of openSockets.get(listener.http) ?? []) socket.destroy();
+  await closed;
 }

@@ -1,0 +1,372 @@
+import { type Server as HttpServer, METHODS, STATUS_CODES } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Downstream, ForwardedRequest, ProxyExchange } from './proxy-exchange.js';
+import { forwardedHead } from './proxy-exchange.js';
+import type { ResponseHead } from './response-parser.js';
+
+/** A request the lean front relays itself: plain HTTP/1.1, no upgrade, no Expect, a Content-Length body or none. */
+export interface SimpleRequest {
+  method: string;
+  target: string;
+  rawHeaders: string[];
+  contentLength: number;
+  /** The client asked to close the connection after this response. */
+  close: boolean;
+  /** The X-Prodguard-Revision field, if any (lower-case name given to the parser). */
+  pinned: string | undefined;
+  /** The monitor's marker field is present. */
+  monitor: boolean;
+}
+
+const REQUEST_LINE = /^([A-Z]{1,20}) (\/[!-~]*) HTTP\/1\.1$/;
+/** Methods node's HTTP server accepts; CONNECT takes a host, not a path, and is left to it. */
+const RELAYED_METHODS = new Set(METHODS.filter((m) => m !== 'CONNECT'));
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Parses a request head (without its final blank line) when the lean front may relay it; undefined for
+ * anything else (malformed, upgrade, Expect, chunked upload, HTTP/1.0, no Host...): node's HTTP server
+ * then takes the connection, answers or rejects it as it always did.
+ */
+export function parseSimpleRequest(
+  text: string,
+  pinnedName: string,
+  monitorName: string,
+): SimpleRequest | undefined {
+  const lines = text.split('\r\n');
+  const line = REQUEST_LINE.exec(lines[0]!);
+  if (!line || !RELAYED_METHODS.has(line[1]!)) return undefined;
+  const rawHeaders: string[] = [];
+  let contentLength = -1;
+  let close = false;
+  let host = false;
+  let pinned: string | undefined;
+  let monitor = false;
+  for (let i = 1; i < lines.length; i++) {
+    const field = lines[i]!;
+    const colon = field.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = field.slice(0, colon);
+    const value = field.slice(colon + 1).trim();
+    if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) return undefined;
+    const lower = name.toLowerCase();
+    switch (lower) {
+      case 'content-length':
+        if (contentLength >= 0 || !/^\d{1,15}$/.test(value)) return undefined;
+        contentLength = Number(value);
+        break;
+      case 'transfer-encoding':
+      case 'expect':
+      case 'upgrade':
+        return undefined;
+      case 'connection': {
+        const tokens = value.toLowerCase().split(',');
+        for (const t of tokens) {
+          const token = t.trim();
+          if (token === 'upgrade') return undefined;
+          if (token === 'close') close = true;
+        }
+        break;
+      }
+      case 'host':
+        if (host) return undefined;
+        host = true;
+        break;
+      case pinnedName:
+        if (pinned !== undefined) return undefined;
+        pinned = value;
+        break;
+      case monitorName:
+        monitor = true;
+        break;
+    }
+    rawHeaders.push(name, value);
+  }
+  if (!host) return undefined;
+  return {
+    method: line[1]!,
+    target: line[2]!,
+    rawHeaders,
+    contentLength: Math.max(0, contentLength),
+    close,
+    pinned,
+    monitor,
+  };
+}
+
+export interface LeanFrontHooks {
+  /** Starts relaying `request` (undefined: the front hands the connection to `fallback`). */
+  relay(request: SimpleRequest, forward: ForwardedRequest, down: Downstream): ProxyExchange | undefined;
+  /** Node's HTTP server for everything else; it receives handed-over connections as 'connection' events. */
+  fallback: HttpServer;
+  /** Idle keep-alive connections are closed after this long (as the HTTP server's keepAliveTimeout). */
+  keepAliveMs: number;
+}
+
+const CRLF2 = Buffer.from('\r\n\r\n');
+const MAX_HEAD_BYTES = 16 * 1024;
+/** Bytes of pipelined requests buffered while a response is in flight before the front stops reading. */
+const MAX_BUFFERED = 64 * 1024;
+
+/**
+ * The router's listener: a TCP server that reads plain HTTP/1.1 requests itself and relays them with
+ * ProxyExchange, writing responses straight to the socket; any request it does not handle hands the
+ * connection (bytes read so far included) to node's HTTP server for good.
+ */
+export function createLeanFront(hooks: LeanFrontHooks): { server: Server; sockets: Set<Socket> } {
+  const sockets = new Set<Socket>();
+  // Half-open like node's HTTP server socket, so a connection handed over behaves as one it accepted.
+  const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    new FrontConnection(socket, hooks, () => sockets.delete(socket)).begin();
+  });
+  return { server, sockets };
+}
+
+class FrontConnection {
+  readonly #socket: Socket;
+  readonly #hooks: LeanFrontHooks;
+  readonly #forget: () => void;
+  #buf: Buffer | undefined;
+  #down: RawDownstream | undefined;
+  #bodyTo: ProxyExchange | undefined;
+  #bodyLeft = 0;
+  readonly #onData = (chunk: Buffer) => this.#data(chunk);
+  readonly #onClose = () => this.#closed();
+  readonly #onTimeout = () => {
+    if (!this.#down) this.#socket.destroy();
+  };
+  readonly #onError = () => this.#socket.destroy();
+  /** The client shut its side: a request in flight is abandoned, as node's HTTP server does by default. */
+  readonly #onEnd = () => {
+    if (this.#down) this.#socket.destroy();
+    else this.#socket.end();
+  };
+
+  constructor(socket: Socket, hooks: LeanFrontHooks, forget: () => void) {
+    this.#socket = socket;
+    this.#hooks = hooks;
+    this.#forget = forget;
+  }
+
+  begin(): void {
+    const socket = this.#socket;
+    socket.on('data', this.#onData);
+    socket.on('close', this.#onClose);
+    socket.on('error', this.#onError);
+    socket.on('end', this.#onEnd);
+    socket.setTimeout(this.#hooks.keepAliveMs, this.#onTimeout);
+  }
+
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  #data(input: Buffer): void {
+    let chunk = input;
+    if (this.#bodyLeft > 0) {
+      const n = Math.min(this.#bodyLeft, chunk.length);
+      this.#body(chunk.subarray(0, n));
+      chunk = chunk.subarray(n);
+      if (chunk.length === 0) return;
+    }
+    this.#buf = this.#buf ? Buffer.concat([this.#buf, chunk]) : chunk;
+    if (!this.#down) this.#next();
+    else if (this.#buf.length > MAX_BUFFERED) this.#socket.pause();
+  }
+
+  #body(part: Buffer): void {
+    const exchange = this.#bodyTo!;
+    this.#bodyLeft -= part.length;
+    if (part.length > 0 && !exchange.writeBody(part)) {
+      this.#socket.pause();
+      exchange.onceUpstreamDrain(() => this.#socket.resume());
+    }
+    if (this.#bodyLeft === 0) {
+      this.#bodyTo = undefined;
+      exchange.endBody();
+    }
+  }
+
+  /** Reads the next request from the buffer, if whole, and relays it (or hands the connection over). */
+  #next(): void {
+    const buf = this.#buf;
+    if (!buf || this.#down || this.#bodyLeft > 0 || this.#socket.destroyed) return;
+    const end = buf.indexOf(CRLF2);
+    if (end < 0) {
+      if (buf.length > MAX_HEAD_BYTES) this.#handover();
+      return;
+    }
+    const request = parseSimpleRequest(buf.toString('latin1', 0, end), PINNED, MONITOR);
+    if (!request) {
+      this.#handover();
+      return;
+    }
+    const forward = forwardedHead(
+      request.method,
+      request.target,
+      request.rawHeaders,
+      this.#socket.remoteAddress ?? '',
+    );
+    const down = new RawDownstream(this, request.method, request.close);
+    const exchange = this.#hooks.relay(request, forward, down);
+    if (!exchange) {
+      this.#handover();
+      return;
+    }
+    this.#down = down;
+    down.exchange = exchange;
+    const rest = buf.subarray(end + 4);
+    this.#buf = rest.length > 0 ? rest : undefined;
+    exchange.start();
+    if (forward.hasBody) {
+      this.#bodyTo = exchange;
+      this.#bodyLeft = request.contentLength;
+      const n = Math.min(this.#bodyLeft, this.#buf?.length ?? 0);
+      if (n > 0) {
+        const part = this.#buf!.subarray(0, n);
+        this.#buf = n < this.#buf!.length ? this.#buf!.subarray(n) : undefined;
+        this.#body(part);
+      } else if (this.#bodyLeft === 0) {
+        this.#body(Buffer.alloc(0));
+      }
+    }
+  }
+
+  /** The response was written whole: the next pipelined request, or wait for one. */
+  responseDone(down: RawDownstream, close: boolean): void {
+    if (this.#down !== down) return;
+    this.#down = undefined;
+    down.exchange?.closed(true);
+    if (close) {
+      this.#socket.end();
+      return;
+    }
+    if (this.#socket.isPaused() && this.#bodyTo === undefined) this.#socket.resume();
+    this.#next();
+  }
+
+  #closed(): void {
+    const down = this.#down;
+    this.#down = undefined;
+    down?.exchange?.closed(false);
+  }
+
+  #handover(): void {
+    const socket = this.#socket;
+    socket.off('data', this.#onData);
+    socket.off('close', this.#onClose);
+    socket.off('error', this.#onError);
+    socket.off('end', this.#onEnd);
+    socket.setTimeout(0);
+    socket.off('timeout', this.#onTimeout);
+    this.#forget();
+    if (this.#buf) socket.unshift(this.#buf);
+    this.#buf = undefined;
+    this.#hooks.fallback.emit('connection', socket);
+  }
+}
+
+export const PINNED = 'x-prodguard-revision';
+export const MONITOR = 'x-prodguard-monitor';
+
+const LAST_CHUNK = '0\r\n\r\n';
+
+/** A response written straight to the front's socket: the head is held back to go out with the first bytes. */
+class RawDownstream implements Downstream {
+  readonly #front: FrontConnection;
+  readonly #noBody: boolean;
+  readonly #close: boolean;
+  exchange: ProxyExchange | undefined;
+  #head: string | undefined;
+  #chunked = false;
+  #sent = false;
+
+  constructor(front: FrontConnection, method: string, close: boolean) {
+    this.#front = front;
+    this.#noBody = method === 'HEAD';
+    this.#close = close;
+  }
+
+  get headersSent(): boolean {
+    return this.#sent || this.#head !== undefined;
+  }
+
+  head(head: ResponseHead, wholeBody: number | undefined): void {
+    let text = `HTTP/1.1 ${head.status} ${head.reason || STATUS_CODES[head.status] || 'Unknown'}\r\n`;
+    const h = head.headers;
+    for (let i = 0; i < h.length; i += 2) text += `${h[i]}: ${h[i + 1]}\r\n`;
+    const bodyless = this.#noBody || head.status === 204 || head.status === 304;
+    if (!head.framed && !bodyless) {
+      if (wholeBody !== undefined) text += `content-length: ${wholeBody}\r\n`;
+      else {
+        text += 'transfer-encoding: chunked\r\n';
+        this.#chunked = true;
+      }
+    }
+    if (this.#close) text += 'connection: close\r\n';
+    this.#head = `${text}\r\n`;
+  }
+
+  write(chunk: Buffer): boolean {
+    const socket = this.#front.socket;
+    socket.cork();
+    this.#flushHead(socket);
+    let ok: boolean;
+    if (this.#noBody) ok = true;
+    else if (this.#chunked) {
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      socket.write(chunk);
+      ok = socket.write('\r\n', 'latin1');
+    } else ok = socket.write(chunk);
+    socket.uncork();
+    return ok;
+  }
+
+  onceDrain(resume: () => void): void {
+    this.#front.socket.once('drain', resume);
+  }
+
+  end(body: Buffer | undefined): void {
+    const socket = this.#front.socket;
+    socket.cork();
+    this.#flushHead(socket);
+    if (!this.#noBody) {
+      if (this.#chunked) {
+        if (body && body.length > 0) {
+          socket.write(`${body.length.toString(16)}\r\n`, 'latin1');
+          socket.write(body);
+          socket.write('\r\n', 'latin1');
+        }
+        socket.write(LAST_CHUNK, 'latin1');
+      } else if (body) socket.write(body);
+    }
+    socket.uncork();
+    this.#front.responseDone(this, this.#close);
+  }
+
+  destroy(): void {
+    this.#front.socket.destroy();
+  }
+
+  fail(status: number, headers: Record<string, string>, body: string): void {
+    const length = Buffer.byteLength(body);
+    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    for (const [name, value] of Object.entries(headers)) text += `${name}: ${value}\r\n`;
+    text += `content-length: ${length}\r\n${this.#close ? 'connection: close\r\n' : ''}\r\n`;
+    this.#head = undefined;
+    this.#sent = true;
+    const socket = this.#front.socket;
+    socket.write(this.#noBody ? text : text + body);
+    this.#front.responseDone(this, this.#close);
+  }
+
+  #flushHead(socket: Socket): void {
+    if (this.#head === undefined) return;
+    socket.write(this.#head, 'latin1');
+    this.#head = undefined;
+    this.#sent = true;
+  }
+}
