@@ -12,7 +12,7 @@ import {
   refuseInterrupted,
   type StepResult,
 } from '../operations/index.js';
-import type { ReleaseRef, TrafficTarget } from '../platform/index.js';
+import type { ReleaseRef, RevisionPlacement, TrafficTarget } from '../platform/index.js';
 import {
   evaluateRules,
   isInScope,
@@ -815,17 +815,21 @@ async function runReleaseScript(
     releaseDir: string | undefined;
   },
 ): Promise<SmokeOutcome> {
+  const placement = await placeScript(config, deps, script);
   const result = await deps.processes.runShell(script.command, {
     // The release's own script, from its artifact; the working tree may hold another commit.
-    cwd: script.releaseDir ?? config.root,
+    cwd: placement?.dir ?? script.releaseDir ?? config.root,
     env: {
       // A fenced environment: the script reaches the revision through BASE_URL and nothing else of ours.
       PATH: deps.env?.PATH ?? '',
       HOME: deps.env?.HOME ?? '',
+      ...placement?.env,
       BASE_URL: script.url,
       PRODGUARD_ENVIRONMENT: script.environment,
       PRODGUARD_REVISION: script.revision,
     },
+    ...(placement?.uid !== undefined ? { uid: placement.uid } : {}),
+    ...(placement?.gid !== undefined ? { gid: placement.gid } : {}),
     timeoutMs: script.timeout,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
@@ -840,6 +844,30 @@ async function runReleaseScript(
     summary: `\`${script.command}\` passed in ${formatDuration(result.durationMs)}`,
     durationMs: result.durationMs,
   };
+}
+
+/**
+ * As root, the smoke script and E2E suite run like a revision of the environment: as app.runAs, from the
+ * environment's folder of releases, with the environment's HOME and TMPDIR. Not root: undefined (prodguard's
+ * user, from the artifact).
+ */
+async function placeScript(
+  config: PipelineConfig,
+  deps: PipelineDeps,
+  script: { label: string; command: string; environment: string; releaseDir: string | undefined },
+): Promise<RevisionPlacement | undefined> {
+  if (!deps.scripts?.user.switched) return undefined;
+  if (!script.releaseDir) {
+    throw new ProdguardError(
+      'PRODGUARD_DEPLOY_SCRIPT_NO_RELEASE',
+      `${script.label} \`${script.command}\` would run as ${deps.scripts.user.name} from the release's files, but this deploy has none (it started before releases kept their folder).`,
+      {
+        hint: `Deploy the commit again (prodguard deploy ${script.environment} --commit <sha>): the new deploy builds the release and runs its ${script.label.toLowerCase()} from it.`,
+        details: { root: config.root },
+      },
+    );
+  }
+  return deps.scripts.place(script.environment, script.releaseDir);
 }
 
 async function verifyRelease(

@@ -108,6 +108,14 @@ export function environmentGid(projectRoot: string, environment: string, groupTe
   throw new Error(`no free group id near ${ENVIRONMENT_GID_BASE + start}`);
 }
 
+/**
+ * The group builds run with (app.build): like an environment's, but no environment's name can produce it
+ * (names are lowercase letters, digits and dashes), so a build never enters an environment's folder.
+ */
+export function buildGid(projectRoot: string, groupText: string): number {
+  return environmentGid(projectRoot, ' build', groupText);
+}
+
 /** One line for `status` and `up`: who revisions run as, and why. */
 export function describeRevisionUser(user: RevisionUser): string {
   return user.switched
