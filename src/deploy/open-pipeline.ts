@@ -1,4 +1,5 @@
 import { openPlatformFor } from '../gcp/index.js';
+import { ProdguardError } from '../kernel/errors.js';
 import {
   buildRelease,
   connectLocalPlatform,
@@ -86,6 +87,19 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
       actor,
       env: ws.env,
       scripts: sandbox,
+      releaseFiles: async (commit, digest) => {
+        const built = await builder.build(commit, options.signal);
+        if (built.digest !== digest) {
+          throw new ProdguardError(
+            'PRODGUARD_PLATFORM_DIGEST_MISMATCH',
+            `Commit ${commit.slice(0, 12)} builds to ${built.digest} now, not to ${digest}, the release that serves: its smoke script is not the one it was verified with.`,
+            {
+              hint: 'Deploy the commit again (prodguard deploy <env> --commit <sha>) so a verified release serves.',
+            },
+          );
+        }
+        return built.dir!;
+      },
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.checks ? { checks: options.checks } : {}),
       pinnedSecrets: (environment) =>

@@ -39,6 +39,12 @@ export interface PipelineDeps {
    * vault key, the state database or the agent token. Omitted: prodguard's own user, from the artifact.
    */
   scripts?: Pick<RevisionSandbox, 'user' | 'place'>;
+  /**
+   * The release's own files (its artifact, rebuilt when missing) for a deploy that did not record them, such
+   * as a secrets rollout restarting the serving release: its smoke script runs from them, never from the
+   * working tree, which may hold another commit.
+   */
+  releaseFiles?: (commit: string, digest: string) => Promise<string>;
   /** Lock lease; a stalled holder loses the lock after it. */
   lockTtlMs?: number;
   /**

@@ -440,6 +440,9 @@ export async function executeDeploy(
     const revision = created.revision;
     deps.ops.updateState(op, { ...op.state, revision, url: created.url });
 
+    // The release's own files for its smoke script and E2E suite, found only when one runs.
+    let releaseDir = params.releaseDir;
+    const releaseFiles = async () => (releaseDir ??= await deps.releaseFiles?.(params.commit, params.digest));
     try {
       await runner.step(
         'wait-ready',
@@ -451,7 +454,7 @@ export async function executeDeploy(
       );
       await runner.step(
         'smoke',
-        () => runSmoke(config, deps, settings.smoke, environment, revision, created.url, params.releaseDir),
+        () => runSmoke(config, deps, settings.smoke, environment, revision, created.url, releaseFiles),
         (d) => d.summary,
       );
       const e2e = params.e2e;
@@ -468,7 +471,7 @@ export async function executeDeploy(
               environment,
               revision,
               url: created.url,
-              releaseDir: params.releaseDir,
+              releaseDir: releaseFiles,
             })),
             suite: e2e.name,
           }),
@@ -785,7 +788,7 @@ async function runSmoke(
   environment: string,
   revision: string,
   url: string,
-  releaseDir: string | undefined,
+  releaseDir: () => Promise<string | undefined>,
 ): Promise<SmokeOutcome> {
   if (!smoke.command) return { summary: 'no smoke command configured (deploy.smoke.command)', skipped: true };
   return runReleaseScript(config, deps, {
@@ -812,13 +815,14 @@ async function runReleaseScript(
     environment: string;
     revision: string;
     url: string;
-    releaseDir: string | undefined;
+    releaseDir: () => Promise<string | undefined>;
   },
 ): Promise<SmokeOutcome> {
-  const placement = await placeScript(config, deps, script);
+  const releaseDir = await script.releaseDir();
+  const placement = await placeScript(config, deps, { ...script, releaseDir });
   const result = await deps.processes.runShell(script.command, {
     // The release's own script, from its artifact; the working tree may hold another commit.
-    cwd: placement?.dir ?? script.releaseDir ?? config.root,
+    cwd: placement?.dir ?? releaseDir ?? config.root,
     env: {
       // A fenced environment: the script reaches the revision through BASE_URL and nothing else of ours.
       PATH: deps.env?.PATH ?? '',
