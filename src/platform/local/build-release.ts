@@ -3,9 +3,9 @@ import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Clock } from '../../kernel/clock.js';
 import { type ProcessRunner, tailLines } from '../../kernel/process-runner.js';
-import { copyBuiltTree, giveTreeTo, reclaimTree } from './build-tree.js';
+import { copyBuiltTree, giveTreeTo, killProcessesOfGroup, reclaimTree } from './build-tree.js';
 import { platformError } from './platform-errors.js';
-import type { RevisionSandbox } from './revision-sandbox.js';
+import type { BuildPlacement, RevisionSandbox } from './revision-sandbox.js';
 import { computeTreeDigest } from './tree-digest.js';
 
 /**
@@ -154,6 +154,8 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltR
       }
     }
     if (placement) {
+      // What the build left running, in its process group or not, has the build's own group: killed.
+      await killProcessesOfGroup(placement.gid);
       // Back to root before the digest: the build user can no longer change the folders, and the artifact is
       // a copy in fresh files, so a descriptor something of the build kept open cannot change it either.
       await reclaimTree(placement.work);
@@ -185,12 +187,14 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltR
     await rm(tarball, { force: true });
     await rm(`${staging}.build.log`, { force: true });
     await rm(staging, { recursive: true, force: true });
-    if (placement) await removeBuildFolder(placement.work);
+    if (placement) await removeBuildFolder(placement);
   }
 }
 
 /** The build's folder goes once root owns every folder of it again (so nothing can swap one under rm). */
-async function removeBuildFolder(work: string): Promise<void> {
+async function removeBuildFolder(placement: BuildPlacement): Promise<void> {
+  await killProcessesOfGroup(placement.gid);
+  const work = placement.work;
   if (!existsSync(work)) return;
   await reclaimTree(work);
   await rm(work, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProdguardError } from '../../kernel/errors.js';
-import { copyBuiltTree, giveTreeTo, reclaimTree } from './build-tree.js';
+import { copyBuiltTree, giveTreeTo, killProcessesOfGroup, reclaimTree } from './build-tree.js';
 
 const asRoot = process.getuid?.() === 0;
 const uid = process.getuid?.() ?? 0;
@@ -77,5 +77,27 @@ describe.runIf(asRoot)('giveTreeTo and reclaimTree (root only)', () => {
     }
     // Files stay the build's: the artifact is a copy of them, never these inodes.
     expect(statSync(join(work, 'src', 'a', 'b', 'f')).uid).toBe(65534);
+  });
+});
+
+describe.runIf(asRoot)('killProcessesOfGroup (root only)', () => {
+  it('kills every process of the group, also one that left its process group, and nothing else', async () => {
+    const start = (gid: number) =>
+      spawn('sleep', ['60'], { uid: 65534, gid, detached: true, stdio: 'ignore' });
+    const build = start(1_900_000_321);
+    const other = start(1_900_000_322);
+    const exited = (child: ReturnType<typeof start>) =>
+      new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const buildExit = exited(build);
+    try {
+      expect(await killProcessesOfGroup(1_900_000_321)).toBe(1);
+      expect(await buildExit).toBe('SIGKILL');
+      expect(other.exitCode).toBeNull();
+      expect(other.signalCode).toBeNull();
+      expect(await killProcessesOfGroup(1_900_000_399)).toBe(0);
+    } finally {
+      other.kill('SIGKILL');
+      build.kill('SIGKILL');
+    }
   });
 });

@@ -1,4 +1,14 @@
-import { chmod, copyFile, lchown, lstat, mkdir, readdir, readlink, symlink } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  lchown,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  symlink,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { platformError } from './platform-errors.js';
 
@@ -7,12 +17,51 @@ import { platformError } from './platform-errors.js';
  * theirs, so the build can write where it likes, e.g. node_modules.
  */
 export async function giveTreeTo(dir: string, uid: number, gid: number): Promise<void> {
-  await lchown(dir, uid, gid);
+  // Bottom-up: the top folder (root's, 0700, until now) is handed over last, so nothing reaches the tree
+  // while root walks it.
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await giveTreeTo(path, uid, gid);
     else await lchown(path, uid, gid);
   }
+  await lchown(dir, uid, gid);
+}
+
+/**
+ * SIGKILLs every process whose group (real, effective, saved or filesystem) is `gid`: a build's own group,
+ * so this finds what the build left running even when it left its process group (setsid), and nothing
+ * else. Repeats while it finds some (a process forking as it dies), up to `passes` times; zombies are
+ * skipped (they run nothing). Returns how many it signalled. Linux /proc; elsewhere nothing is found.
+ */
+export async function killProcessesOfGroup(gid: number, passes = 50): Promise<number> {
+  let signalled = 0;
+  for (let pass = 0; pass < passes; pass++) {
+    const pids = await processesOfGroup(gid);
+    if (pids.length === 0) return signalled;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        signalled += 1;
+      } catch {
+        // gone already
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return signalled;
+}
+
+async function processesOfGroup(gid: number): Promise<number[]> {
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await readFile(join('/proc', entry, 'status'), 'utf8').catch(() => '');
+    const state = /^State:\s+(\S)/m.exec(status)?.[1];
+    const gids = /^Gid:\s+(.*)$/m.exec(status)?.[1]?.split(/\s+/).map(Number) ?? [];
+    if (state !== 'Z' && gids.includes(gid)) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 /**

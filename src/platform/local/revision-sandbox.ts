@@ -51,10 +51,11 @@ export interface RevisionSandbox {
 export interface BuildPlacement {
   /** `<revisionsDir>/.builds/<name>`: removed (after reclaimTree) when the build ends. */
   readonly work: string;
-  /** `<work>/src`: the tree to extract and build, owned by the build user once handed over. */
+  /** `<work>/src`: the tree to extract and build, root's (0700) until giveTreeTo hands it to the build user. */
   readonly dir: string;
   readonly env: Record<string, string>;
   readonly uid: number;
+  /** This build's own group: every process the build started, and only those, has it. */
   readonly gid: number;
 }
 
@@ -147,7 +148,7 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       return { dir, env, uid: user.uid, gid };
     },
     async placeBuild(name) {
-      const gid = buildGid(options.projectRoot, read('/etc/group'));
+      const gid = buildGid(options.projectRoot, name, read('/etc/group'));
       openTheWayTo(options.revisionsDir, options.ownFolders ?? []);
       const builds = join(options.revisionsDir, '.builds');
       giveTo(builds, 0, 0, 0o711);
@@ -158,7 +159,9 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       giveTo(work, 0, gid, 0o750);
       giveTo(home, user.uid, gid, 0o700);
       giveTo(tmp, user.uid, gid, 0o700);
-      giveTo(dir, user.uid, gid, 0o700);
+      // root's until the commit is extracted into it and handed over (giveTreeTo): nothing can plant a
+      // symlink there for root's extraction and chown to follow.
+      giveTo(dir, 0, 0, 0o700);
       const env = { HOME: home, TMPDIR: tmp, USER: login, LOGNAME: login };
       return { work, dir, env, uid: user.uid, gid };
     },

@@ -109,11 +109,13 @@ export function environmentGid(projectRoot: string, environment: string, groupTe
 }
 
 /**
- * The group builds run with (app.build): like an environment's, but no environment's name can produce it
- * (names are lowercase letters, digits and dashes), so a build never enters an environment's folder.
+ * The group of one build (app.build), its only group: like an environment's, but no environment's name can
+ * produce it (names are lowercase letters, digits and dashes), so a build never enters an environment's
+ * folder; one per build, so what a build left running is found by its group and killed, and never enters
+ * another build's folder.
  */
-export function buildGid(projectRoot: string, groupText: string): number {
-  return environmentGid(projectRoot, ' build', groupText);
+export function buildGid(projectRoot: string, buildName: string, groupText: string): number {
+  return environmentGid(projectRoot, ` build ${buildName}`, groupText);
 }
 
 /** One line for `status` and `up`: who revisions run as, and why. */
