@@ -14,6 +14,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { firstClosedAncestor } from '../../kernel/load-embedded-postgres.js';
+import { killProcessesOfGroup, reclaimTree } from './build-tree.js';
 import { platformError } from './platform-errors.js';
 import { buildGid, environmentGid, type RevisionUser, resolveRevisionUser } from './revision-user.js';
 
@@ -152,6 +153,7 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       openTheWayTo(options.revisionsDir, options.ownFolders ?? []);
       const builds = join(options.revisionsDir, '.builds');
       giveTo(builds, 0, 0, 0o711);
+      await sweepBuilds(builds, (folder) => buildGid(options.projectRoot, folder, read('/etc/group')));
       const work = join(builds, name);
       const home = join(work, 'home');
       const tmp = join(home, 'tmp');
@@ -166,6 +168,29 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       return { work, dir, env, uid: user.uid, gid };
     },
   };
+}
+
+/**
+ * Removes the folders of builds whose prodguard process is gone (killed mid-build): first what still runs
+ * with their group, then the folder, taken back top-down. A folder is named `<sha>.tmp-<pid>-<ms>`.
+ */
+async function sweepBuilds(builds: string, gidOf: (folder: string) => number): Promise<void> {
+  for (const folder of await readdir(builds)) {
+    const pid = Number(/\.tmp-(\d+)-\d+$/.exec(folder)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    await killProcessesOfGroup(gidOf(folder));
+    await reclaimTree(join(builds, folder));
+    await rm(join(builds, folder), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
