@@ -1,5 +1,12 @@
 import { openPlatformFor } from '../gcp/index.js';
-import { buildRelease, connectLocalPlatform, peekRelease } from '../platform/index.js';
+import { ProdguardError } from '../kernel/errors.js';
+import {
+  buildRelease,
+  connectLocalPlatform,
+  createRevisionSandbox,
+  peekRelease,
+  revisionSandboxOptions,
+} from '../platform/index.js';
 import { isAdminSecretName, SecretPins } from '../secrets/index.js';
 import type { Workspace } from '../workspace/index.js';
 import type { DeployChecks } from './deploy-checks.js';
@@ -40,6 +47,9 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
     clock: ws.clock,
     local: () => connectLocalPlatform(ws.config),
   });
+  // As root, the build, the smoke script and the E2E suite run as app.runAs, like revisions; a bad
+  // app.runAs is refused here, before anything is built.
+  const sandbox = createRevisionSandbox(revisionSandboxOptions(ws.config));
   const builder: ReleaseBuilder = {
     build: (commit, signal) =>
       buildRelease({
@@ -50,6 +60,8 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
         buildTimeoutMs: ws.config.app.buildTimeout,
         processes: ws.processes,
         clock: ws.clock,
+        sandbox,
+        env: ws.env,
         ...(signal ? { signal } : {}),
       }),
     peek: (commit) =>
@@ -74,6 +86,20 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
       events: options.events,
       actor,
       env: ws.env,
+      scripts: sandbox,
+      releaseFiles: async (commit, digest) => {
+        const built = await builder.build(commit, options.signal);
+        if (built.digest !== digest) {
+          throw new ProdguardError(
+            'PRODGUARD_PLATFORM_DIGEST_MISMATCH',
+            `Commit ${commit.slice(0, 12)} builds to ${built.digest} now, not to ${digest}, the release that serves: its smoke script is not the one it was verified with.`,
+            {
+              hint: 'Deploy the commit again (prodguard deploy <env> --commit <sha>) so a verified release serves.',
+            },
+          );
+        }
+        return built.dir!;
+      },
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.checks ? { checks: options.checks } : {}),
       pinnedSecrets: (environment) =>

@@ -3,7 +3,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import type { OperationStore } from '../operations/index.js';
-import type { Platform } from '../platform/index.js';
+import type { Platform, RevisionSandbox } from '../platform/index.js';
 import type { DeployChecks } from './deploy-checks.js';
 import type { DeployEvents } from './deploy-events.js';
 import type { DeploySettingsConfig } from './deploy-settings.js';
@@ -33,6 +33,18 @@ export interface PipelineDeps {
   signal?: AbortSignal;
   /** The environment prodguard was started with; the smoke test gets only PATH and HOME from it. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Who runs the release's smoke script and E2E suite: placed like a revision of the environment (as
+   * app.runAs, from the environment's folder of releases, when prodguard is root), so they cannot read the
+   * vault key, the state database or the agent token. Omitted: prodguard's own user, from the artifact.
+   */
+  scripts?: Pick<RevisionSandbox, 'user' | 'place'>;
+  /**
+   * The release's own files (its artifact, rebuilt when missing) for a deploy that did not record them, such
+   * as a secrets rollout restarting the serving release: its smoke script runs from them, never from the
+   * working tree, which may hold another commit.
+   */
+  releaseFiles?: (commit: string, digest: string) => Promise<string>;
   /** Lock lease; a stalled holder loses the lock after it. */
   lockTtlMs?: number;
   /**

@@ -164,3 +164,49 @@ describe('the E2E tier on staging', () => {
     expect(production.outcome).toBe('success');
   });
 });
+
+describe('who runs the release scripts', () => {
+  it('refuses to run the E2E suite as the revisions user without the release folder, instead of as root', async () => {
+    const placed: string[] = [];
+    const scripts = {
+      user: { name: 'nobody', uid: 65534, switched: true },
+      place: async (environment: string, dir: string) => {
+        placed.push(`${environment}:${dir}`);
+        return { dir, env: {} };
+      },
+    };
+    const sha = await h.commit('first');
+    const result = await runDeploy(h.config, { environment: 'staging', commit: sha }, { ...deps(), scripts });
+    expect(result.outcome).toBe('failed');
+    expect(result.message).toMatch(
+      /never took traffic: E2E suite browser `.*` would run as nobody from the release's files, but this deploy has none/,
+    );
+    expect(placed).toEqual([]);
+    expect(runs()).toEqual([]);
+  });
+
+  it('runs the scripts from the placement the sandbox gives for the environment and the release', async () => {
+    const placed: string[] = [];
+    const scripts = {
+      user: { name: 'nobody', uid: 65534, switched: true },
+      // Not root in this test: the placement keeps prodguard's user, its folder is the release's.
+      place: async (environment: string, dir: string) => {
+        placed.push(`${environment}:${dir}`);
+        return { dir: h.dir, env: { HOME: '/placed-home' } };
+      },
+    };
+    const builder = {
+      build: async (commit: string) => ({ ...(await h.deps().builder.build(commit)), dir: '/the-artifact' }),
+      peek: h.deps().builder.peek,
+    };
+    const sha = await h.commit('first');
+    const result = await runDeploy(
+      h.config,
+      { environment: 'staging', commit: sha },
+      { ...deps(), scripts, builder },
+    );
+    expect(result.outcome, result.message).toBe('success');
+    expect(placed).toEqual(['staging:/the-artifact']);
+    expect(runs()).toHaveLength(1);
+  });
+});

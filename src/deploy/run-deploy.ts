@@ -12,7 +12,7 @@ import {
   refuseInterrupted,
   type StepResult,
 } from '../operations/index.js';
-import type { ReleaseRef, TrafficTarget } from '../platform/index.js';
+import type { ReleaseRef, RevisionPlacement, TrafficTarget } from '../platform/index.js';
 import {
   evaluateRules,
   isInScope,
@@ -440,6 +440,9 @@ export async function executeDeploy(
     const revision = created.revision;
     deps.ops.updateState(op, { ...op.state, revision, url: created.url });
 
+    // The release's own files for its smoke script and E2E suite, found only when one runs.
+    let releaseDir = params.releaseDir;
+    const releaseFiles = async () => (releaseDir ??= await deps.releaseFiles?.(params.commit, params.digest));
     try {
       await runner.step(
         'wait-ready',
@@ -451,7 +454,7 @@ export async function executeDeploy(
       );
       await runner.step(
         'smoke',
-        () => runSmoke(config, deps, settings.smoke, environment, revision, created.url, params.releaseDir),
+        () => runSmoke(config, deps, settings.smoke, environment, revision, created.url, releaseFiles),
         (d) => d.summary,
       );
       const e2e = params.e2e;
@@ -468,7 +471,7 @@ export async function executeDeploy(
               environment,
               revision,
               url: created.url,
-              releaseDir: params.releaseDir,
+              releaseDir: releaseFiles,
             })),
             suite: e2e.name,
           }),
@@ -785,7 +788,7 @@ async function runSmoke(
   environment: string,
   revision: string,
   url: string,
-  releaseDir: string | undefined,
+  releaseDir: () => Promise<string | undefined>,
 ): Promise<SmokeOutcome> {
   if (!smoke.command) return { summary: 'no smoke command configured (deploy.smoke.command)', skipped: true };
   return runReleaseScript(config, deps, {
@@ -812,20 +815,25 @@ async function runReleaseScript(
     environment: string;
     revision: string;
     url: string;
-    releaseDir: string | undefined;
+    releaseDir: () => Promise<string | undefined>;
   },
 ): Promise<SmokeOutcome> {
+  const releaseDir = await script.releaseDir();
+  const placement = await placeScript(config, deps, { ...script, releaseDir });
   const result = await deps.processes.runShell(script.command, {
     // The release's own script, from its artifact; the working tree may hold another commit.
-    cwd: script.releaseDir ?? config.root,
+    cwd: placement?.dir ?? releaseDir ?? config.root,
     env: {
       // A fenced environment: the script reaches the revision through BASE_URL and nothing else of ours.
       PATH: deps.env?.PATH ?? '',
       HOME: deps.env?.HOME ?? '',
+      ...placement?.env,
       BASE_URL: script.url,
       PRODGUARD_ENVIRONMENT: script.environment,
       PRODGUARD_REVISION: script.revision,
     },
+    ...(placement?.uid !== undefined ? { uid: placement.uid } : {}),
+    ...(placement?.gid !== undefined ? { gid: placement.gid } : {}),
     timeoutMs: script.timeout,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
@@ -840,6 +848,30 @@ async function runReleaseScript(
     summary: `\`${script.command}\` passed in ${formatDuration(result.durationMs)}`,
     durationMs: result.durationMs,
   };
+}
+
+/**
+ * As root, the smoke script and E2E suite run like a revision of the environment: as app.runAs, from the
+ * environment's folder of releases, with the environment's HOME and TMPDIR. Not root: undefined (prodguard's
+ * user, from the artifact).
+ */
+async function placeScript(
+  config: PipelineConfig,
+  deps: PipelineDeps,
+  script: { label: string; command: string; environment: string; releaseDir: string | undefined },
+): Promise<RevisionPlacement | undefined> {
+  if (!deps.scripts?.user.switched) return undefined;
+  if (!script.releaseDir) {
+    throw new ProdguardError(
+      'PRODGUARD_DEPLOY_SCRIPT_NO_RELEASE',
+      `${script.label} \`${script.command}\` would run as ${deps.scripts.user.name} from the release's files, but this deploy has none (it started before releases kept their folder).`,
+      {
+        hint: `Deploy the commit again (prodguard deploy ${script.environment} --commit <sha>): the new deploy builds the release and runs its ${script.label.toLowerCase()} from it.`,
+        details: { root: config.root },
+      },
+    );
+  }
+  return deps.scripts.place(script.environment, script.releaseDir);
 }
 
 async function verifyRelease(

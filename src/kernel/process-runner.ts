@@ -29,6 +29,15 @@ export interface RunOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Keep at most this many characters of stdout/stderr in memory (the tail). Default 1 MiB. */
   maxBuffer?: number;
+  /** Run as this user (prodguard must be root); the child then has no supplementary groups. */
+  uid?: number;
+  /** Run with this group as its only group (prodguard must be root). */
+  gid?: number;
+  /**
+   * When the command exits, SIGKILL what is left of its process group (a daemon a build script started in
+   * the background), so nothing it started keeps running or writing once its result is taken.
+   */
+  killGroupOnExit?: boolean;
 }
 
 export interface ProcessRunner {
@@ -66,6 +75,9 @@ function spawnAndCollect(
       stdio: ['pipe', 'pipe', 'pipe'],
       // Own process group, so a timeout kills the whole tree (npm → node → workers).
       detached: process.platform !== 'win32',
+      // libuv drops supplementary groups (setgroups(0)) when it switches user or group.
+      ...(options.uid !== undefined ? { uid: options.uid } : {}),
+      ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
     const killTree = (signal: NodeJS.Signals) => {
       if (child.pid === undefined) return;
@@ -123,6 +135,17 @@ function spawnAndCollect(
       if (log) log.end(() => resolve(result));
       else resolve(result);
     };
+    if (options.killGroupOnExit) {
+      child.on('exit', (code, signal) => {
+        killTree('SIGKILL');
+        // A process that left the group (setsid) may still hold the output pipes: stop waiting for them.
+        setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          finish(code, signal);
+        }, 2000).unref();
+      });
+    }
     child.on('error', (error) => finish(null, null, error.message));
     child.on('close', (code, signal) => finish(code, signal));
   });

@@ -1,9 +1,11 @@
 import { constants, existsSync } from 'node:fs';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Clock } from '../../kernel/clock.js';
 import { type ProcessRunner, tailLines } from '../../kernel/process-runner.js';
+import { copyBuiltTree, giveTreeTo, killProcessesOfGroup, reclaimTree } from './build-tree.js';
 import { platformError } from './platform-errors.js';
+import type { BuildPlacement, RevisionSandbox } from './revision-sandbox.js';
 import { computeTreeDigest } from './tree-digest.js';
 
 /**
@@ -28,7 +30,28 @@ export interface BuildReleaseOptions {
   processes: ProcessRunner;
   clock: Clock;
   signal?: AbortSignal;
+  /**
+   * Who runs the build command: when its user is switched (prodguard is root), the build runs as app.runAs
+   * in a folder of its own (placeBuild), and the artifact is a root-owned copy of what it left. Omitted, or
+   * not switched: the build runs as prodguard's user in the staging folder.
+   */
+  sandbox?: Pick<RevisionSandbox, 'placeBuild'>;
+  /** prodguard's environment; a build as another user gets only BUILD_ENV_PASSED of it. Default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
+
+/** What of prodguard's environment a build as app.runAs keeps: never the credentials prodguard runs with. */
+export const BUILD_ENV_PASSED = [
+  'PATH',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'npm_config_registry',
+  'NPM_CONFIG_REGISTRY',
+] as const;
 
 export interface BuiltRelease {
   commit: string;
@@ -87,23 +110,31 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltR
 
   const staging = `${dir}.tmp-${process.pid}-${options.clock.nowMs()}`;
   const tarball = `${staging}.tar`;
+  // As root the build runs as app.runAs in a folder of its own, never in the root-only artifact store.
+  const placement = options.buildCommand ? await options.sandbox?.placeBuild(basename(staging)) : undefined;
+  const tree = placement?.dir ?? staging;
   try {
-    await mkdir(staging, { recursive: true });
+    if (!placement) await mkdir(staging, { recursive: true });
     const archive = await options.processes.run(
       'git',
       ['archive', '--format=tar', `--output=${tarball}`, commit],
       { cwd: options.repoDir, timeoutMs: 120_000 },
     );
     if (archive.failed) throw buildFailed(commit, 'git archive', archive.stderr);
-    const extract = await options.processes.run('tar', ['-xf', tarball, '-C', staging], {
+    const extract = await options.processes.run('tar', ['-xf', tarball, '-C', tree], {
       cwd: options.artifactsDir,
       timeoutMs: 120_000,
     });
     if (extract.failed) throw buildFailed(commit, 'tar -x', extract.stderr);
+    if (placement) await giveTreeTo(tree, placement.uid, placement.gid);
     if (options.buildCommand) {
       const log = `${staging}.build.log`;
       const build = await options.processes.runShell(options.buildCommand, {
-        cwd: staging,
+        cwd: tree,
+        ...(placement ? { env: buildEnv(options.env ?? process.env, placement.env) } : {}),
+        ...(placement ? { uid: placement.uid, gid: placement.gid } : {}),
+        // A daemon the build started must not keep writing once the digest is taken.
+        killGroupOnExit: true,
         logFile: log,
         timeoutMs: options.buildTimeoutMs ?? 15 * 60_000,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -121,6 +152,14 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltR
           `${tailLines(`${build.stdout}\n${build.stderr}`, 15)}\nFull log: ${kept}`,
         );
       }
+    }
+    if (placement) {
+      // What the build left running, in its process group or not, has the build's own group: killed.
+      await killProcessesOfGroup(placement.gid);
+      // Back to root before the digest: the build user can no longer change the folders, and the artifact is
+      // a copy in fresh files, so a descriptor something of the build kept open cannot change it either.
+      await reclaimTree(placement.work);
+      await copyBuiltTree(placement.dir, staging, placement.uid);
     }
     const metadata: ReleaseMetadata = {
       commit,
@@ -148,7 +187,26 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltR
     await rm(tarball, { force: true });
     await rm(`${staging}.build.log`, { force: true });
     await rm(staging, { recursive: true, force: true });
+    if (placement) await removeBuildFolder(placement);
   }
+}
+
+/** The build's folder goes once root owns every folder of it again (so nothing can swap one under rm). */
+async function removeBuildFolder(placement: BuildPlacement): Promise<void> {
+  await killProcessesOfGroup(placement.gid);
+  const work = placement.work;
+  if (!existsSync(work)) return;
+  await reclaimTree(work);
+  await rm(work, { recursive: true, force: true });
+}
+
+function buildEnv(
+  own: Readonly<Record<string, string | undefined>>,
+  placed: Record<string, string>,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of BUILD_ENV_PASSED) if (own[name] !== undefined) env[name] = own[name];
+  return { ...env, ...placed };
 }
 
 /** Writes a file prodguard owns, refusing to follow a symlink planted at its path (O_NOFOLLOW), mode 0600. */

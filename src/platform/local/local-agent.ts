@@ -417,6 +417,8 @@ export class LocalAgent implements Platform {
       buildTimeoutMs: this.#o.config.app.buildTimeout,
       processes: this.#o.processes,
       clock: this.#o.clock,
+      ...(this.#o.sandbox ? { sandbox: this.#o.sandbox } : {}),
+      env: this.#o.baseEnv,
     });
   }
 

@@ -12,10 +12,11 @@ import {
   rm,
   symlink,
 } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { firstClosedAncestor } from '../../kernel/load-embedded-postgres.js';
+import { killProcessesOfGroup, reclaimTree } from './build-tree.js';
 import { platformError } from './platform-errors.js';
-import { environmentGid, type RevisionUser, resolveRevisionUser } from './revision-user.js';
+import { buildGid, environmentGid, type RevisionUser, resolveRevisionUser } from './revision-user.js';
 
 /** Where and as whom one revision's process runs. */
 export interface RevisionPlacement {
@@ -38,6 +39,25 @@ export interface RevisionPlacement {
 export interface RevisionSandbox {
   readonly user: RevisionUser;
   place(environment: string, artifactDir: string): Promise<RevisionPlacement>;
+  /**
+   * Where a build command (app.build) runs, as the same user with a group of builds' own: a folder
+   * `<revisionsDir>/.builds/<name>/` (root's, entered only by that group) holding `src/` (the tree to build,
+   * the user's) and `home/` (HOME and TMPDIR). Undefined when the user is not switched: the build then runs
+   * as prodguard's user in its staging folder.
+   */
+  placeBuild(name: string): Promise<BuildPlacement | undefined>;
+}
+
+/** A build's own folder; see RevisionSandbox.placeBuild. */
+export interface BuildPlacement {
+  /** `<revisionsDir>/.builds/<name>`: removed (after reclaimTree) when the build ends. */
+  readonly work: string;
+  /** `<work>/src`: the tree to extract and build, root's (0700) until giveTreeTo hands it to the build user. */
+  readonly dir: string;
+  readonly env: Record<string, string>;
+  readonly uid: number;
+  /** This build's own group: every process the build started, and only those, has it. */
+  readonly gid: number;
 }
 
 export interface CreateRevisionSandboxOptions {
@@ -71,6 +91,28 @@ const readEtc = (path: string): string => {
   }
 };
 
+/**
+ * The sandbox options of a project's config: the agent (revisions, rebuilds) and a deploy (build, smoke,
+ * E2E) place their processes the same way.
+ */
+export function revisionSandboxOptions(config: {
+  readonly app: { readonly runAs?: string | undefined };
+  readonly root: string;
+  readonly revisionsDirPath: string;
+  readonly artifactsDirPath: string;
+}): CreateRevisionSandboxOptions {
+  return {
+    runAs: config.app.runAs,
+    projectRoot: config.root,
+    revisionsDir: config.revisionsDirPath,
+    // `<home>/prodguard/<project>/{artifacts,revisions}`: the project folder and `prodguard` are prodguard's.
+    ownFolders:
+      dirname(config.revisionsDirPath) === dirname(config.artifactsDirPath)
+        ? [dirname(config.revisionsDirPath), dirname(dirname(config.revisionsDirPath))]
+        : [],
+  };
+}
+
 /** Resolves the revisions' user up front, so `prodguard up` refuses a bad app.runAs before starting anything. */
 export function createRevisionSandbox(options: CreateRevisionSandboxOptions): RevisionSandbox {
   const read = options.readSystemFile ?? readEtc;
@@ -80,8 +122,13 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
     passwd: read('/etc/passwd'),
   });
   if (!user.switched) {
-    return { user, place: async (_environment, artifactDir) => ({ dir: artifactDir, env: {} }) };
+    return {
+      user,
+      place: async (_environment, artifactDir) => ({ dir: artifactDir, env: {} }),
+      placeBuild: async () => undefined,
+    };
   }
+  const login = user.name.startsWith('uid ') ? String(user.uid) : user.name;
   if (options.start) assertProgramReachable(options.start.command, options.start.path, user);
   return {
     user,
@@ -98,11 +145,52 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       giveTo(releases, 0, 0, 0o755);
       const dir = join(releases, basename(artifactDir));
       if (!existsSync(dir)) await linkRelease(artifactDir, dir);
-      const login = user.name.startsWith('uid ') ? String(user.uid) : user.name;
       const env = { HOME: home, TMPDIR: tmp, USER: login, LOGNAME: login };
       return { dir, env, uid: user.uid, gid };
     },
+    async placeBuild(name) {
+      const gid = buildGid(options.projectRoot, name, read('/etc/group'));
+      openTheWayTo(options.revisionsDir, options.ownFolders ?? []);
+      const builds = join(options.revisionsDir, '.builds');
+      giveTo(builds, 0, 0, 0o711);
+      await sweepBuilds(builds, (folder) => buildGid(options.projectRoot, folder, read('/etc/group')));
+      const work = join(builds, name);
+      const home = join(work, 'home');
+      const tmp = join(home, 'tmp');
+      const dir = join(work, 'src');
+      giveTo(work, 0, gid, 0o750);
+      giveTo(home, user.uid, gid, 0o700);
+      giveTo(tmp, user.uid, gid, 0o700);
+      // root's until the commit is extracted into it and handed over (giveTreeTo): nothing can plant a
+      // symlink there for root's extraction and chown to follow.
+      giveTo(dir, 0, 0, 0o700);
+      const env = { HOME: home, TMPDIR: tmp, USER: login, LOGNAME: login };
+      return { work, dir, env, uid: user.uid, gid };
+    },
   };
+}
+
+/**
+ * Removes the folders of builds whose prodguard process is gone (killed mid-build): first what still runs
+ * with their group, then the folder, taken back top-down. A folder is named `<sha>.tmp-<pid>-<ms>`.
+ */
+async function sweepBuilds(builds: string, gidOf: (folder: string) => number): Promise<void> {
+  for (const folder of await readdir(builds)) {
+    const pid = Number(/\.tmp-(\d+)-\d+$/.exec(folder)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    await killProcessesOfGroup(gidOf(folder));
+    await reclaimTree(join(builds, folder));
+    await rm(join(builds, folder), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

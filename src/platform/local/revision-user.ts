@@ -108,6 +108,16 @@ export function environmentGid(projectRoot: string, environment: string, groupTe
   throw new Error(`no free group id near ${ENVIRONMENT_GID_BASE + start}`);
 }
 
+/**
+ * The group of one build (app.build), its only group: like an environment's, but no environment's name can
+ * produce it (names are lowercase letters, digits and dashes), so a build never enters an environment's
+ * folder; one per build, so what a build left running is found by its group and killed, and never enters
+ * another build's folder.
+ */
+export function buildGid(projectRoot: string, buildName: string, groupText: string): number {
+  return environmentGid(projectRoot, ` build ${buildName}`, groupText);
+}
+
 /** One line for `status` and `up`: who revisions run as, and why. */
 export function describeRevisionUser(user: RevisionUser): string {
   return user.switched

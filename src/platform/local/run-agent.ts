@@ -1,6 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { dirname } from 'node:path';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -10,7 +9,7 @@ import { createAgentServer } from './agent-server.js';
 import { ensureAgentToken } from './agent-token.js';
 import { LocalAgent, type SecretResolver } from './local-agent.js';
 import { platformError } from './platform-errors.js';
-import { createRevisionSandbox } from './revision-sandbox.js';
+import { createRevisionSandbox, revisionSandboxOptions } from './revision-sandbox.js';
 import type { RevisionUser } from './revision-user.js';
 import { nodeServiceSpawner, type ServiceSpawner } from './service-spawner.js';
 
@@ -52,15 +51,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const paths = agentPaths(options.config.stateDirPath, options.config.artifactsDirPath);
   // Refuses a bad app.runAs before anything starts; revisions never fall back to root.
   const sandbox = createRevisionSandbox({
-    runAs: options.config.app.runAs,
-    projectRoot: options.config.root,
-    revisionsDir: options.config.revisionsDirPath,
+    ...revisionSandboxOptions(options.config),
     start: { command: options.config.app.start, path: options.env.PATH },
-    // `<home>/prodguard/<project>/{artifacts,revisions}`: the project folder and `prodguard` are prodguard's.
-    ownFolders:
-      dirname(options.config.revisionsDirPath) === dirname(options.config.artifactsDirPath)
-        ? [dirname(options.config.revisionsDirPath), dirname(dirname(options.config.revisionsDirPath))]
-        : [],
   });
   // Vault key, state database, token, logs and backups live here: owner-only, also when created by the agent.
   mkdirSync(options.config.stateDirPath, { recursive: true, mode: 0o700 });

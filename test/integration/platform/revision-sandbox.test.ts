@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,5 +58,40 @@ describe('revision sandbox: closed folders are refused with the way out', () => 
       asRootOn(dir, { uid: 1000, start: { command: 'node server.js', path: bin } }),
     );
     expect(own.user.switched).toBe(false);
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)('revision sandbox: build folders (root only)', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('places a build in a folder of its own with its own group, and sweeps what a killed build left', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'prodguard-sandbox-'));
+    chmodSync(dir, 0o755);
+    const sandbox = createRevisionSandbox(asRootOn(dir));
+    // A build whose prodguard process died mid-build: its folder, and a process of its group still running.
+    const dead = spawn('true');
+    await new Promise((resolve) => dead.once('exit', resolve));
+    const stale = await sandbox.placeBuild(`abc.tmp-${dead.pid}-1`);
+    mkdirSync(join(stale!.dir, 'node_modules'));
+    const leftover = spawn('sleep', ['60'], {
+      uid: stale!.uid,
+      gid: stale!.gid,
+      detached: true,
+      stdio: 'ignore',
+    });
+    const leftoverExit = new Promise((resolve) => leftover.once('exit', (_code, signal) => resolve(signal)));
+
+    const placed = await sandbox.placeBuild(`def.tmp-${process.pid}-2`);
+    expect(placed!.gid).not.toBe(stale!.gid);
+    expect(placed!.env.HOME).toBe(join(placed!.work, 'home'));
+    expect(statSync(placed!.work)).toMatchObject({ uid: 0, gid: placed!.gid });
+    expect((statSync(placed!.work).mode & 0o777).toString(8)).toBe('750');
+    // The tree folder stays root's until the commit is extracted into it and handed over.
+    expect(statSync(placed!.dir).uid).toBe(0);
+    expect(await leftoverExit).toBe('SIGKILL');
+    expect(existsSync(stale!.work)).toBe(false);
   });
 });

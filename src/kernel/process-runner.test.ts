@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { nodeProcessRunner } from './process-runner.js';
+
+/** Running: it exists and is not a zombie (killed, waiting for a parent that may never reap it). */
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+describe('nodeProcessRunner', () => {
+  it('killGroupOnExit ends what the command left in its process group, even one holding its output open', async () => {
+    // The background sleep keeps stdout open: without the option the result would wait for it.
+    const result = await nodeProcessRunner.runShell('sleep 60 & echo $!', {
+      cwd: process.cwd(),
+      killGroupOnExit: true,
+      timeoutMs: 30_000,
+    });
+    expect(result.failed, result.stderr).toBe(false);
+    expect(result.timedOut).toBe(false);
+    expect(result.durationMs).toBeLessThan(30_000);
+    const pid = Number(result.stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    'runs as the given uid and gid, with no supplementary groups (root only)',
+    async () => {
+      const result = await nodeProcessRunner.run('id', ['-u'], { cwd: '/', uid: 65534, gid: 1_900_000_123 });
+      expect(result.stdout.trim()).toBe('65534');
+      const groups = await nodeProcessRunner.run('id', ['-G'], { cwd: '/', uid: 65534, gid: 1_900_000_123 });
+      expect(groups.stdout.trim()).toBe('1900000123');
+    },
+  );
+});
