@@ -7,7 +7,7 @@ import { freePort } from '../../../src/kernel/free-port.js';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { APP_FILES, appConfig } from './deploy-fixture.js';
+import { APP_FILES, appConfig, withRouterPorts } from './deploy-fixture.js';
 
 // The real CLI from dist/ (build first) against a real agent started with `prodguard up --detach`.
 // prodguard.yaml sets deploy.analysis.interval to 1 s (also the default) and `watch: 1s`; everything else is
@@ -77,24 +77,13 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
       'own.test.mjs': "import { it } from 'vitest';\nit('own', () => {});\n",
       'behavior.json': '{ "version": "v1" }\n',
       // watch: 1s in the config: a shorter --watch on the command line would need --override full-watch.
-      'prodguard.yaml': appConfig(agentPort, '')
-        .replace('watch: 2s', 'watch: 1s')
-        .replace(
-          /environments:[\s\S]*$/,
-          `deploy:
-  analysis:
+      'prodguard.yaml': withRouterPorts(
+        appConfig(agentPort, '').replace('watch: 2s', 'watch: 1s'),
+        { staging, production },
+        `  analysis:
     interval: 1s
-environments:
-  staging:
-    protected: true
-    platform:
-      port: ${staging}
-  production:
-    requires: staging
-    platform:
-      port: ${production}
 `,
-        ),
+      ),
     });
     const up = await cli('up', '--detach');
     expect(up.exitCode, up.stderr).toBe(0);

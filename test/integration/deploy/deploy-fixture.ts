@@ -208,3 +208,27 @@ export function startLoad(
     },
   };
 }
+
+/**
+ * `config` (from appConfig) with its environments block replaced: staging (protected) and production (requires
+ * staging), each router on its own port (production's only when given), after an optional `deploy:` section
+ * (its lines, indented under the key).
+ */
+export function withRouterPorts(
+  config: string,
+  ports: { staging: number; production?: number },
+  deploy = '',
+): string {
+  const production = ports.production === undefined ? '' : `    platform:\n      port: ${ports.production}\n`;
+  return config.replace(
+    /environments:[\s\S]*$/,
+    `${deploy ? `deploy:\n${deploy}` : ''}environments:
+  staging:
+    protected: true
+    platform:
+      port: ${ports.staging}
+  production:
+    requires: staging
+${production}`,
+  );
+}

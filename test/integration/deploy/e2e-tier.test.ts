@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/kernel/free-port.js';
 import { runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { APP_FILES, appConfig } from './deploy-fixture.js';
+import { APP_FILES, appConfig, withRouterPorts } from './deploy-fixture.js';
 
 const E2E_SCRIPT = readFileSync(fileURLToPath(new URL('./app/e2e.mjs', import.meta.url)), 'utf8');
 
@@ -23,21 +23,10 @@ describe('the E2E suite on staging (real CLI)', () => {
       ...APP_FILES,
       'e2e.mjs': E2E_SCRIPT,
       'behavior.json': '{ "version": "v1" }\n',
-      'prodguard.yaml': appConfig(agentPort, '')
-        .replace('watch: 2s', 'watch: 1s')
-        .replace(
-          /environments:[\s\S]*$/,
-          `environments:
-  staging:
-    protected: true
-    platform:
-      port: ${staging}
-  production:
-    requires: staging
-    platform:
-      port: ${production}
-`,
-        ),
+      'prodguard.yaml': withRouterPorts(appConfig(agentPort, '').replace('watch: 2s', 'watch: 1s'), {
+        staging: staging,
+        production: production,
+      }),
     });
     const up = await cli('up', '--detach');
     expect(up.exitCode, up.stderr).toBe(0);

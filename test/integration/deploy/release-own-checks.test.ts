@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/kernel/free-port.js';
 import { runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { APP_FILES, appConfig } from './deploy-fixture.js';
+import { APP_FILES, appConfig, withRouterPorts } from './deploy-fixture.js';
 
 // The real CLI from dist/ (build first) against a real agent: a deploy's smoke test is the release's own,
 // and a watch shorter than the configured one verifies nothing without an audited override.
@@ -25,25 +25,14 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
     repo = await createTempRepo({
       ...APP_FILES,
       'behavior.json': '{ "version": "v1" }\n',
-      'prodguard.yaml': appConfig(agentPort, '')
-        .replace('watch: 2s', 'watch: 3s')
-        .replace(
-          /environments:[\s\S]*$/,
-          `deploy:
-  smoke:
+      'prodguard.yaml': withRouterPorts(
+        appConfig(agentPort, '').replace('watch: 2s', 'watch: 3s'),
+        { staging, production },
+        `  smoke:
     command: node smoke.mjs
     timeout: 20s
-environments:
-  staging:
-    protected: true
-    platform:
-      port: ${staging}
-  production:
-    requires: staging
-    platform:
-      port: ${production}
 `,
-        ),
+      ),
     });
     const up = await cli('up', '--detach');
     expect(up.exitCode, up.stderr).toBe(0);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/kernel/free-port.js';
 import { runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { APP_FILES, appConfig } from './deploy-fixture.js';
+import { APP_FILES, appConfig, withRouterPorts } from './deploy-fixture.js';
 
 const E2E_SCRIPT = readFileSync(fileURLToPath(new URL('./app/e2e.mjs', import.meta.url)), 'utf8');
 
@@ -50,32 +50,22 @@ describe('prodguard status: releases, digests, verifications (real CLI)', () => 
       'node_modules/dep/index.js': 'module.exports = 1;\n',
       '.prodguard-notes': 'first\n',
       '.npmrc': 'fund=false\n',
-      'prodguard.yaml': appConfig(agentPort, '')
-        .replace('watch: 2s', 'watch: 1s')
-        .replace(
-          'tests:\n  command: node --check server.mjs\n',
-          'tests:\n  suites:\n    - { name: syntax, command: node --check server.mjs }\n    - { name: smoke-syntax, command: node --check smoke.mjs }\n  e2e:\n    name: checkout\n    command: node e2e.mjs\n    timeout: 30s\n',
-        )
-        .replace(
-          /environments:[\s\S]*$/,
-          `deploy:
-  analysis:
+      'prodguard.yaml': withRouterPorts(
+        appConfig(agentPort, '')
+          .replace('watch: 2s', 'watch: 1s')
+          .replace(
+            'tests:\n  command: node --check server.mjs\n',
+            'tests:\n  suites:\n    - { name: syntax, command: node --check server.mjs }\n    - { name: smoke-syntax, command: node --check smoke.mjs }\n  e2e:\n    name: checkout\n    command: node e2e.mjs\n    timeout: 30s\n',
+          ),
+        { staging, production },
+        `  analysis:
     interval: 500ms
     window: 3s
     consecutiveBreaches: 2
     minRequests: 10
     probePaths: ['/', '/health']
-environments:
-  staging:
-    protected: true
-    platform:
-      port: ${staging}
-  production:
-    requires: staging
-    platform:
-      port: ${production}
 `,
-        ),
+      ),
     });
     const up = await cli('up', '--detach');
     expect(up.exitCode, up.stderr).toBe(0);

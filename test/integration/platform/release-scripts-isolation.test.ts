@@ -17,7 +17,7 @@ import { agentPaths, computeTreeDigest, readReleaseRecord } from '../../../src/p
 import { ensureMasterKeyFile } from '../../../src/secrets/master-key.js';
 import { runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { appConfig } from '../deploy/deploy-fixture.js';
+import { appConfig, withRouterPorts } from '../deploy/deploy-fixture.js';
 
 // Tries to read each of prodguard's secrets and writes how that went (the error code or "read") into the
 // world-writable folder the test made: the release's own code, run by the build, the smoke script and the E2E suite.
@@ -151,27 +151,19 @@ describe.runIf(asRoot)(
         'writer.mjs': WRITER,
         'package.json': '{ "name": "probe-app", "private": true, "type": "module" }\n',
         '.gitignore': '.prodguard/\n',
-        'prodguard.yaml': appConfig(agentPort, '')
-          .replace(
-            'tests:\n  command: node --check server.mjs\n',
-            'tests:\n  suites:\n    - { name: syntax, command: node --check server.mjs }\n  e2e:\n    name: checkout\n    command: node probe.mjs e2e\n    timeout: 30s\n',
-          )
-          .replace('app:\n', 'app:\n  build: node probe.mjs build && node build.mjs\n')
-          .replace(
-            /environments:[\s\S]*$/,
-            `deploy:
-  smoke:
+        'prodguard.yaml': withRouterPorts(
+          appConfig(agentPort, '')
+            .replace(
+              'tests:\n  command: node --check server.mjs\n',
+              'tests:\n  suites:\n    - { name: syntax, command: node --check server.mjs }\n  e2e:\n    name: checkout\n    command: node probe.mjs e2e\n    timeout: 30s\n',
+            )
+            .replace('app:\n', 'app:\n  build: node probe.mjs build && node build.mjs\n'),
+          { staging },
+          `  smoke:
     command: node probe.mjs smoke
     timeout: 30s
-environments:
-  staging:
-    protected: true
-    platform:
-      port: ${staging}
-  production:
-    requires: staging
 `,
-          ),
+        ),
       });
       config = loadConfig({ cwd: repo.dir });
       ensureMasterKeyFile(config.stateDirPath);

@@ -7,7 +7,7 @@ import { agentPaths } from '../../../src/platform/index.js';
 import { ensureMasterKeyFile } from '../../../src/secrets/master-key.js';
 import { runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { appConfig } from '../deploy/deploy-fixture.js';
+import { appConfig, withRouterPorts } from '../deploy/deploy-fixture.js';
 
 // An app that tries to read what it is given a path to, and says how that went (the error code or "read").
 const PROBE_APP = `import { readFileSync, writeFileSync } from 'node:fs';
@@ -71,19 +71,10 @@ describe('revisions cannot read prodguard state, keys or another environment (re
       'server.mjs': PROBE_APP,
       'package.json': '{ "name": "probe-app", "private": true, "type": "module" }\n',
       '.gitignore': '.prodguard/\n',
-      'prodguard.yaml': appConfig(agentPort, '').replace(
-        /environments:[\s\S]*$/,
-        `environments:
-  staging:
-    protected: true
-    platform:
-      port: ${staging}
-  production:
-    requires: staging
-    platform:
-      port: ${production}
-`,
-      ),
+      'prodguard.yaml': withRouterPorts(appConfig(agentPort, ''), {
+        staging: staging,
+        production: production,
+      }),
     });
     config = loadConfig({ cwd: repo.dir });
     // The vault key, as `prodguard init` writes it; and a dump left 0644 by an older version.
