@@ -136,16 +136,12 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       const gid = environmentGid(options.projectRoot, environment, read('/etc/group'));
       openTheWayTo(options.revisionsDir, options.ownFolders ?? []);
       const envDir = join(options.revisionsDir, environment);
-      const home = join(envDir, 'home');
-      const tmp = join(home, 'tmp');
       const releases = join(envDir, 'releases');
       giveTo(envDir, 0, gid, 0o750);
-      giveTo(home, user.uid, gid, 0o700);
-      giveTo(tmp, user.uid, gid, 0o700);
+      const env = ownHome(envDir, user.uid, gid, login);
       giveTo(releases, 0, 0, 0o755);
       const dir = join(releases, basename(artifactDir));
       if (!existsSync(dir)) await linkRelease(artifactDir, dir);
-      const env = { HOME: home, TMPDIR: tmp, USER: login, LOGNAME: login };
       return { dir, env, uid: user.uid, gid };
     },
     async placeBuild(name) {
@@ -155,16 +151,12 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       giveTo(builds, 0, 0, 0o711);
       await sweepBuilds(builds, (folder) => buildGid(options.projectRoot, folder, read('/etc/group')));
       const work = join(builds, name);
-      const home = join(work, 'home');
-      const tmp = join(home, 'tmp');
       const dir = join(work, 'src');
       giveTo(work, 0, gid, 0o750);
-      giveTo(home, user.uid, gid, 0o700);
-      giveTo(tmp, user.uid, gid, 0o700);
+      const env = ownHome(work, user.uid, gid, login);
       // root's until the commit is extracted into it and handed over (giveTreeTo): nothing can plant a
       // symlink there for root's extraction and chown to follow.
       giveTo(dir, 0, 0, 0o700);
-      const env = { HOME: home, TMPDIR: tmp, USER: login, LOGNAME: login };
       return { work, dir, env, uid: user.uid, gid };
     },
   };
@@ -240,6 +232,15 @@ function assertProgramReachable(command: string, path: string | undefined, user:
       details: { dir: closed.dir, mode: closed.mode.toString(8), path: found },
     },
   );
+}
+
+/** `<parent>/home` with its `tmp`, the revision user's own: HOME, TMPDIR and the login names to run with. */
+function ownHome(parent: string, uid: number, gid: number, login: string): Record<string, string> {
+  const home = join(parent, 'home');
+  const tmp = join(home, 'tmp');
+  giveTo(home, uid, gid, 0o700);
+  giveTo(tmp, uid, gid, 0o700);
+  return { HOME: home, TMPDIR: tmp, USER: login, LOGNAME: login };
 }
 
 function giveTo(dir: string, uid: number, gid: number, mode: number): void {
