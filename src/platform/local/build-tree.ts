@@ -9,7 +9,7 @@ import {
   readlink,
   symlink,
 } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { platformError } from './platform-errors.js';
 
 /**
@@ -93,29 +93,39 @@ async function reclaimEntries(dir: string): Promise<void> {
  * user does not own can only be a hard link to someone else's file: refused, never copied into the release.
  */
 export async function copyBuiltTree(from: string, to: string, buildUid: number): Promise<void> {
+  await mirrorTree(from, to, async (source, target) => {
+    const stat = await lstat(source);
+    if (stat.uid !== buildUid) {
+      throw platformError(
+        'PRODGUARD_PLATFORM_BUILD_FOREIGN_FILE',
+        `The build left ${basename(source)} (at ${source}), a file of uid ${stat.uid}, not of the build's user (uid ${buildUid}): a hard link to a file outside the build.`,
+        {
+          hint: 'A build may only create its own files: copy the file instead of linking it (app.build), then deploy again.',
+          details: { path: source, uid: stat.uid },
+        },
+      );
+    }
+    await copyFile(source, target);
+    await chmod(target, (stat.mode & 0o100) !== 0 ? 0o755 : 0o644);
+  });
+}
+
+/**
+ * Makes `to` a tree of the folders and symlinks of `from` (folders 0755), each regular file placed by
+ * `placeFile`; anything else (FIFOs, sockets, devices) is left out.
+ */
+export async function mirrorTree(
+  from: string,
+  to: string,
+  placeFile: (source: string, target: string) => Promise<void>,
+): Promise<void> {
   await mkdir(to, { mode: 0o755 });
   await chmod(to, 0o755);
   for (const entry of await readdir(from, { withFileTypes: true })) {
     const source = join(from, entry.name);
     const target = join(to, entry.name);
-    if (entry.isDirectory()) {
-      await copyBuiltTree(source, target, buildUid);
-    } else if (entry.isSymbolicLink()) {
-      await symlink(await readlink(source), target);
-    } else if (entry.isFile()) {
-      const stat = await lstat(source);
-      if (stat.uid !== buildUid) {
-        throw platformError(
-          'PRODGUARD_PLATFORM_BUILD_FOREIGN_FILE',
-          `The build left ${entry.name} (at ${source}), a file of uid ${stat.uid}, not of the build's user (uid ${buildUid}): a hard link to a file outside the build.`,
-          {
-            hint: 'A build may only create its own files: copy the file instead of linking it (app.build), then deploy again.',
-            details: { path: source, uid: stat.uid },
-          },
-        );
-      }
-      await copyFile(source, target);
-      await chmod(target, (stat.mode & 0o100) !== 0 ? 0o755 : 0o644);
-    }
+    if (entry.isDirectory()) await mirrorTree(source, target, placeFile);
+    else if (entry.isSymbolicLink()) await symlink(await readlink(source), target);
+    else if (entry.isFile()) await placeFile(source, target);
   }
 }

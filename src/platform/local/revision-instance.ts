@@ -166,6 +166,16 @@ export class RevisionInstance {
     this.#changed();
   }
 
+  /** A revision that cannot start at all (its secrets, its placement): failed, and stays stopped. */
+  #failBeforeStart(failure: string): void {
+    this.failure = failure;
+    this.log.note(`failed: ${failure}`);
+    this.state = 'failed';
+    this.desired = 'stopped';
+    this.#changed();
+    this.#wake();
+  }
+
   /** Waits for in-flight requests (bounded by drainTimeout), then SIGTERM, then SIGKILL after stopGrace. */
   async stop(drainTimeoutMs = this.#deps.settings.drainTimeoutMs): Promise<void> {
     this.desired = 'stopped';
@@ -222,13 +232,8 @@ export class RevisionInstance {
       try {
         secretEnv = await this.#deps.secretEnv();
       } catch (error) {
-        if (generation !== this.#generation) return;
-        this.failure = `its pinned secrets could not be resolved: ${(error as Error).message}`;
-        this.log.note(`failed: ${this.failure}`);
-        this.state = 'failed';
-        this.desired = 'stopped';
-        this.#changed();
-        this.#wake();
+        if (generation === this.#generation)
+          this.#failBeforeStart(`its pinned secrets could not be resolved: ${(error as Error).message}`);
         return;
       }
     }
@@ -237,13 +242,8 @@ export class RevisionInstance {
       try {
         placement = await this.#deps.place();
       } catch (error) {
-        if (generation !== this.#generation) return;
-        this.failure = `its release could not be placed for its user: ${(error as Error).message}`;
-        this.log.note(`failed: ${this.failure}`);
-        this.state = 'failed';
-        this.desired = 'stopped';
-        this.#changed();
-        this.#wake();
+        if (generation === this.#generation)
+          this.#failBeforeStart(`its release could not be placed for its user: ${(error as Error).message}`);
         return;
       }
     }

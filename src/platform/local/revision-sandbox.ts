@@ -1,20 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import {
-  chmod,
-  copyFile,
-  link,
-  lstat,
-  mkdir,
-  readdir,
-  readlink,
-  rename,
-  rm,
-  symlink,
-} from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { firstClosedAncestor } from '../../kernel/load-embedded-postgres.js';
-import { killProcessesOfGroup, reclaimTree } from './build-tree.js';
+import { killProcessesOfGroup, mirrorTree, reclaimTree } from './build-tree.js';
 import { platformError } from './platform-errors.js';
 import { buildGid, environmentGid, type RevisionUser, resolveRevisionUser } from './revision-user.js';
 
@@ -280,26 +269,16 @@ async function linkRelease(artifactDir: string, dir: string): Promise<void> {
 }
 
 async function linkTree(from: string, to: string): Promise<void> {
-  await mkdir(to, { mode: 0o755 });
-  await chmod(to, 0o755);
-  for (const entry of await readdir(from, { withFileTypes: true })) {
-    const source = join(from, entry.name);
-    const target = join(to, entry.name);
-    if (entry.isDirectory()) {
-      await linkTree(source, target);
-    } else if (entry.isSymbolicLink()) {
-      await symlink(await readlink(source), target);
-    } else if (entry.isFile()) {
-      // Readable by all (only this environment's group can reach it), executable bits kept, set-id bits
-      // dropped: the digest covers content and the executable bit only, so it is unchanged.
-      const mode = (await lstat(source)).mode & 0o777;
-      const exec = (mode & 0o100) !== 0 ? 0o111 : 0;
-      await chmod(source, (mode & 0o755) | 0o644 | exec);
-      await link(source, target).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EXDEV') throw error;
-        await copyFile(source, target);
-        await chmod(target, (mode & 0o755) | 0o644 | exec);
-      });
-    }
-  }
+  await mirrorTree(from, to, async (source, target) => {
+    // Readable by all (only this environment's group can reach it), executable bits kept, set-id bits
+    // dropped: the digest covers content and the executable bit only, so it is unchanged.
+    const mode = (await lstat(source)).mode & 0o777;
+    const exec = (mode & 0o100) !== 0 ? 0o111 : 0;
+    await chmod(source, (mode & 0o755) | 0o644 | exec);
+    await link(source, target).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EXDEV') throw error;
+      await copyFile(source, target);
+      await chmod(target, (mode & 0o755) | 0o644 | exec);
+    });
+  });
 }
