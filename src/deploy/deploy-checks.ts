@@ -6,6 +6,7 @@ import type { StateStore } from '../store/index.js';
 import type { AnalysisSettings } from './deploy-settings.js';
 import type { DeployStore } from './deploy-store.js';
 import { readEnvironmentHealth } from './read-environment-health.js';
+import { differentRuntime } from './runtime-fingerprint.js';
 
 /** What the deploy's own rule checks look at. */
 export interface DeployCheckContext {
@@ -22,6 +23,8 @@ export interface DeployCheckContext {
   hotfix: { reason: string } | undefined;
   /** Checks the verification on `requires` must include (`e2e:<suite>` when that environment runs tests.e2e). */
   requiredChecks?: readonly string[];
+  /** How the release runs now (runtimeCheckName of app.start, build, healthPath, env): verified the same way. */
+  runtimeCheck?: string;
 }
 
 /** A check from another domain (preflight), already bound to its own context. */
@@ -85,6 +88,17 @@ export const stagingFirstCheck: RuleCheck<DeployCheckContext> = {
         message: `release ${digest} (commit ${ctx.release.commit.slice(0, 7)}) was verified on ${ctx.requires} without the E2E suite ${suites} (its checks: ${verification.checks.join(', ') || 'none'})`,
         hint: `Production needs the E2E pass on ${ctx.requires} for this exact release: redeploy it there (prodguard deploy ${ctx.requires} --commit ${ctx.release.commit.slice(0, 12)}) so the suite runs against it, or --override staging-first --reason "<why>".`,
         details: { ...details, missingChecks: missing, verifiedChecks: verification.checks },
+      };
+    }
+    const otherRuntime = ctx.runtimeCheck
+      ? differentRuntime(verification.checks, ctx.runtimeCheck)
+      : undefined;
+    if (otherRuntime) {
+      return {
+        status: 'fail',
+        message: `release ${digest} (commit ${ctx.release.commit.slice(0, 7)}) was verified on ${ctx.requires} with another app.start, app.build, app.healthPath or app.env than the configuration has now (${otherRuntime}, now ${ctx.runtimeCheck})`,
+        hint: `The same bytes started another way are not what ${ctx.requires} verified: deploy it to ${ctx.requires} again with this configuration (prodguard deploy ${ctx.requires} --commit ${ctx.release.commit.slice(0, 12)}), or --override staging-first --reason "<why>".`,
+        details: { ...details, verifiedRuntime: otherRuntime, runtime: ctx.runtimeCheck },
       };
     }
     const ageMs = ctx.clock.nowMs() - new Date(verification.at).getTime();

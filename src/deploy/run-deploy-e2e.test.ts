@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDeploy } from './run-deploy.js';
+import { runtimeCheckName } from './runtime-fingerprint.js';
 import { createPipelineHarness, HARNESS_CONFIG, type PipelineHarness } from './testing/pipeline-harness.js';
 
 // The E2E script: records what it saw (BASE_URL, the revision, which variables reached it) and fails on demand.
@@ -71,6 +72,7 @@ describe('the E2E tier on staging', () => {
       'smoke',
       'e2e:browser',
       'watch',
+      runtimeCheckName(h.config.app),
     ]);
 
     // Production requires it, and finds it; production itself does not run the suite.
@@ -120,6 +122,7 @@ describe('the E2E tier on staging', () => {
       'wait-ready',
       'smoke',
       'watch',
+      runtimeCheckName(h.config.app),
     ]);
 
     const refused = await runDeploy(h.config, { environment: 'production', commit: sha }, deps());
@@ -127,7 +130,7 @@ describe('the E2E tier on staging', () => {
     const verdict = refused.verdicts.find((v) => v.id === 'staging-first')!;
     expect(verdict.status).toBe('fail');
     expect(verdict.message).toBe(
-      `release ${h.digestOf(sha).slice(7, 19)} (commit ${sha.slice(0, 7)}) was verified on staging without the E2E suite browser (its checks: wait-ready, smoke, watch)`,
+      `release ${h.digestOf(sha).slice(7, 19)} (commit ${sha.slice(0, 7)}) was verified on staging without the E2E suite browser (its checks: wait-ready, smoke, watch, ${runtimeCheckName(h.config.app)})`,
     );
     expect(verdict.hint).toContain(`prodguard deploy staging --commit ${sha.slice(0, 12)}`);
     expect(refused.message).toBe('Deploy to production refused by staging-first.');

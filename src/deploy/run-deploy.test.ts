@@ -3,6 +3,7 @@ import { isProdguardError } from '../kernel/errors.js';
 import { runDeploy } from './run-deploy.js';
 import { runMaintenance } from './run-maintenance.js';
 import { runRollback } from './run-rollback.js';
+import { runtimeCheckName } from './runtime-fingerprint.js';
 import { createPipelineHarness, type PipelineHarness } from './testing/pipeline-harness.js';
 
 let h: PipelineHarness;
@@ -58,7 +59,7 @@ describe('deploy to staging', () => {
       commit: sha,
       actor: 'tester@example.com',
       windowMs: 30_000,
-      checks: ['wait-ready', 'smoke', 'watch'],
+      checks: ['wait-ready', 'smoke', 'watch', runtimeCheckName(h.config.app)],
     });
     // Not the final environment: a release mark but no rollback tag.
     expect(await h.git('tag', '--list')).toBe('');

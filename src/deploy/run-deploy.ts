@@ -37,6 +37,7 @@ import { type DeployStrategy, planCanarySteps, planStepTraffic } from './plan-ca
 import { type DetectionTimes, planDetectionTimes } from './plan-detection-times.js';
 import { readEnvironmentHealth } from './read-environment-health.js';
 import { runAnalysis } from './run-analysis.js';
+import { runtimeCheckName } from './runtime-fingerprint.js';
 
 export interface DeployRequest {
   environment: string;
@@ -103,6 +104,7 @@ export async function runDeploy(
     requiredSettings: requires ? resolveAnalysisSettings(config, settings, requires) : undefined,
     hotfix: request.hotfix,
     requiredChecks: requires ? requiredChecksOn(config, requires) : [],
+    runtimeCheck: runtimeCheckName(config.app),
   });
   const evaluate = async (release: ReleaseRef, phase: 'cheap' | 'all') => {
     const extra = deps.checks
@@ -897,6 +899,7 @@ async function verifyRelease(
       (s) => s === 'wait-ready' || s === 'smoke' || s === 'e2e' || s.startsWith('analyze-') || s === 'watch',
     )
     .map((s) => (s === 'e2e' && params.e2e ? e2eCheckName(params.e2e) : s));
+  checks.push(runtimeCheckName(config.app));
   deps.store.recordVerification({
     environment,
     digest: params.digest,

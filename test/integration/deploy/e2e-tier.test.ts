@@ -58,7 +58,7 @@ describe('the E2E suite on staging (real CLI)', () => {
     expect(refused.exitCode, refused.stdout + refused.stderr).toBe(1);
     expect(refused.stdout).toMatch(
       new RegExp(
-        `✗ staging-first +release [0-9a-f]{12} \\(commit ${release.slice(0, 7)}\\) was verified on staging without the E2E suite checkout \\(its checks: wait-ready, smoke, watch\\)`,
+        `✗ staging-first +release [0-9a-f]{12} \\(commit ${release.slice(0, 7)}\\) was verified on staging without the E2E suite checkout \\(its checks: wait-ready, smoke, watch, runtime:[0-9a-f]{12}\\)`,
       ),
     );
     expect(refused.stdout).toContain(`prodguard deploy staging --commit ${release.slice(0, 12)}`);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/kernel/free-port.js';
 import { runProdguard } from '../../helpers/cli.js';
@@ -110,6 +112,30 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
         actor: 'releaser@example.com',
       }),
     );
+  });
+
+  it('a release verified with another app.start, app.build, app.healthPath or app.env is not promoted', async () => {
+    const head = await release('v7');
+    expect((await cli('deploy', 'staging', '--strategy', 'all-at-once')).exitCode).toBe(0);
+    // The same bytes, started another way: the configuration is not in the release's digest.
+    const config = readFileSync(join(repo.dir, 'prodguard.yaml'), 'utf8');
+    repo.write(
+      'prodguard.yaml',
+      config.replace('APP_ENV: "{environment}"', 'APP_ENV: "{environment}"\n    DEBUG_BYPASS: "1"'),
+    );
+    try {
+      const refused = await cli('deploy', 'production', '--commit', head, '--strategy', 'all-at-once');
+      expect(refused.exitCode, refused.stdout + refused.stderr).toBe(1);
+      expect(refused.stdout).toMatch(
+        /✗ staging-first +release \S+ \(commit \w{7}\) was verified on staging with another app\.start, app\.build, app\.healthPath or app\.env than the configuration has now \(runtime:\w{12}, now runtime:\w{12}\)/,
+      );
+      expect(await get('production')).not.toBe('v7\n');
+    } finally {
+      repo.write('prodguard.yaml', config);
+    }
+    const promoted = await cli('deploy', 'production', '--commit', head, '--strategy', 'all-at-once');
+    expect(promoted.exitCode, promoted.stdout + promoted.stderr).toBe(0);
+    expect(await get('production')).toBe('v7\n');
   });
 
   it("production runs the bytes staging verified, not what staging's revision wrote into the artifact since", async () => {
