@@ -19,6 +19,8 @@ describe('service router: the relay path', () => {
   const observed: StatusClass[] = [];
   const upstreamConnections: Socket[] = [];
   const requestsOnConnection = new WeakMap<Socket, number>();
+  /** Every request path the app read, in order. */
+  const seenPaths: string[] = [];
 
   beforeAll(async () => {
     app = createServer((socket) => {
@@ -33,6 +35,7 @@ describe('service router: the relay path', () => {
           const head = buf.slice(0, end);
           const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
           const path = head.split(' ')[1]!;
+          seenPaths.push(path);
           if (path === '/stuck') {
             // Reads 1 MiB of the upload, then stops reading (the router's writes back up), answers, never reads again.
             if (buf.length < 1024 * 1024) return;
@@ -280,6 +283,24 @@ describe('service router: the relay path', () => {
     await exchange(['GET /hang HTTP/1.1\r\nhost: x\r\n\r\n'], () => false, true);
     await waitUntil(() => instance.metrics.inFlight === 0);
     expect(observed).toEqual(['error', '2xx', 'error']);
+  });
+
+  it('lets no request be smuggled past the front: ambiguous framing never reaches the app as a second request', async () => {
+    const smuggle = 'GET /smuggled HTTP/1.1\r\nhost: x\r\n\r\n';
+    const attempts = [
+      `POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n${smuggle}`,
+      `POST /a HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\ncontent-length: 4\r\n\r\n0\r\n\r\n${smuggle}`,
+      `POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\ncontent-length: ${smuggle.length}\r\n\r\n${smuggle}`,
+      `POST /a HTTP/1.1\r\nhost: x\r\ncontent-length : ${smuggle.length}\r\n\r\n${smuggle}`,
+      `POST /a HTTP/1.1\r\nhost: x\r\ntransfer-encoding: xchunked\r\n\r\n0\r\n\r\n${smuggle}`,
+      `POST /a HTTP/1.1\r\nhost: x\r\nx-folded: a\r\n content-length: ${smuggle.length}\r\n\r\n${smuggle}`,
+      `POST /a HTTP/1.1\nhost: x\ncontent-length: ${smuggle.length}\n\n${smuggle}`,
+    ];
+    for (const attempt of attempts) {
+      seenPaths.length = 0;
+      await exchange([attempt], () => false);
+      expect(seenPaths, JSON.stringify(attempt)).not.toContain('/smuggled');
+    }
   });
 
   it('leaves malformed requests to the HTTP server, which drops the connection as before', async () => {
