@@ -92,6 +92,20 @@ function startLoad(url, concurrency, pauseMs) {
   };
 }
 
+/** A row's load figures: failed and sent requests, and the time from the first failure to the last. */
+function loadFigures(rec) {
+  return {
+    failed: rec.failed,
+    sent: rec.sent,
+    downtime: rec.failures.length ? rec.failures.at(-1) - rec.failures[0] : 0,
+  };
+}
+
+/** The audit actions a replay left, each once. */
+function auditActions(s) {
+  return [...new Set(s.audit.list().map((e) => e.action))];
+}
+
 async function setup(name, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), `prodguard-replay-${name}-`));
   cpSync(APP, join(dir, 'app.mjs'));
@@ -277,12 +291,10 @@ async function releaseFailingAfterWatch() {
     return {
       name: '2. release fails 30 % after its watch',
       outcome: 'mitigated (alert → incident → rollback → postmortem)',
-      failed: rec.failed,
-      sent: rec.sent,
-      downtime: rec.failures.at(-1) - rec.failures[0],
+      ...loadFigures(rec),
       ttd: s.firingAt('error-ratio') - firstFailure,
       ttm: s.rolledBackAt() - firstFailure,
-      audit: [...new Set(s.audit.list().map((e) => e.action))],
+      audit: auditActions(s),
       extra: `postmortem ${md.split('\n').length} lines, impact ${resolved.impact.failedRequests} failed, ${resolved.impact.degradedMinutes} min degraded`,
     };
   } finally {
@@ -423,12 +435,10 @@ rules:
       outcome: ok
         ? `prevented: both refused (${failedRule(onFriday).join(', ')}; ${failedRule(duringIncident).join(', ')}); hotfix with override audited`
         : `NOT prevented: friday ${onFriday.outcome}, incident ${duringIncident.outcome}, hotfix ${hotfix.outcome}`,
-      failed: rec.failed,
-      sent: rec.sent,
-      downtime: rec.failures.length ? rec.failures.at(-1) - rec.failures[0] : 0,
+      ...loadFigures(rec),
       ttd: Math.max(fridayMs, incidentMs),
       ttm: undefined,
-      audit: [...new Set(s.audit.list().map((e) => e.action))],
+      audit: auditActions(s),
       extra: `refused in ${fridayMs} ms (Friday) and ${incidentMs} ms (incident ${opened.incident.id}), before any build; override: ${overrides.map((e) => `${e.target} "${e.reason}" by ${e.actor}`).join('; ')}; hotfix ${hotfix.outcome} (${hotfix.revision})`,
     };
   } finally {
@@ -543,12 +553,10 @@ async function secretOverwritten() {
         failedAfterRestart === 0 && v1Intact && lateFailures === 0
           ? 'prevented on restart (pinned v1 served); bad pin mitigated (rollback, pin back)'
           : `NOT contained: ${failedAfterRestart} failures after the restart, v1 intact ${v1Intact}, ${lateFailures} after pin back${late.length ? ` (${late.slice(0, 4).join('; ')})` : ''}`,
-      failed: rec.failed,
-      sent: rec.sent,
-      downtime: rec.failures.length ? rec.failures.at(-1) - rec.failures[0] : 0,
+      ...loadFigures(rec),
       ttd: s.firingAt('error-ratio') - firstFailure,
       ttm: s.rolledBackAt() - firstFailure,
-      audit: [...new Set(s.audit.list().map((e) => e.action))],
+      audit: auditActions(s),
       extra: `vault ${versions.join(', ')}; v1 unchanged: ${v1Intact}; 0 failed by the overwrite itself (${failedAfterRestart}); failures only while v2 was pinned and served${v2Late ? ` (${v2Late} in flight on ${bad.name} ended after the pin back)` : ''}`,
     };
   } finally {
@@ -786,12 +794,10 @@ async function crashLoop() {
     return {
       name: '7a. crash-looping revision (10 % canary)',
       outcome: `detected: ${alert?.summary ?? 'revision-restarts'}`,
-      failed: rec.failed,
-      sent: rec.sent,
-      downtime: rec.failures.length ? rec.failures.at(-1) - rec.failures[0] : 0,
+      ...loadFigures(rec),
       ttd: firing - start,
       ttm: undefined,
-      audit: [...new Set(s.audit.list().map((e) => e.action))],
+      audit: auditActions(s),
       extra: 'mitigation: operator rollback (not automatic for a canary)',
     };
   } finally {
@@ -801,18 +807,11 @@ async function crashLoop() {
 
 /** #7b: a connection pool exhausted by slow queries on real PostgreSQL (embedded). */
 async function poolExhaustion() {
-  const { startEmbeddedCluster } = await import(join(ROOT, 'dist/kernel/load-embedded-postgres.js'));
-  const pgDir = mkdtempSync(join(tmpdir(), 'prodguard-replay-pg-'));
-  const cluster = await startEmbeddedCluster({
-    dir: pgDir,
-    port: await freePort(),
-    password: 'replay-pw',
-    settings: { fsync: 'off' },
-  });
+  const cluster = await embeddedCluster();
   const s = await setup('pool', {
     appMetrics: true,
     env: {
-      DATABASE_URL: `postgresql://postgres:replay-pw@127.0.0.1:${cluster.port}/postgres`,
+      DATABASE_URL: cluster.url(),
       PRODGUARD_RUNTIME: join(ROOT, 'dist/runtime/index.js'),
     },
   });
@@ -831,32 +830,21 @@ async function poolExhaustion() {
     return {
       name: '7b. exhausted connection pool (max 2, 12 users, 300 ms queries)',
       outcome: `detected: ${alert?.summary ?? 'pool-exhaustion'}`,
-      failed: rec.failed,
-      sent: rec.sent,
-      downtime: rec.failures.length ? rec.failures.at(-1) - rec.failures[0] : 0,
+      ...loadFigures(rec),
       ttd: firing - start,
       ttm: undefined,
-      audit: [...new Set(s.audit.list().map((e) => e.action))],
+      audit: auditActions(s),
       extra: `p95 meanwhile: ${latency?.summary ?? 'no data'}`,
     };
   } finally {
     await s.close();
     await cluster.stop();
-    rmSync(pgDir, { recursive: true, force: true });
   }
 }
 
 /** #4: a column added and an index dropped by hand on production: drift detected, alert raised. */
 async function driftByHand() {
-  const { startEmbeddedCluster } = await import(join(ROOT, 'dist/kernel/load-embedded-postgres.js'));
-  const pgDir = mkdtempSync(join(tmpdir(), 'prodguard-replay-pg-'));
-  const cluster = await startEmbeddedCluster({
-    dir: pgDir,
-    port: await freePort(),
-    password: 'replay-pw',
-    settings: { fsync: 'off' },
-  });
-  const admin = `postgresql://postgres:replay-pw@127.0.0.1:${cluster.port}`;
+  const cluster = await embeddedCluster();
   // The drift check joins the running monitor as a signal once the project has its migrations.
   let signal;
   const s = await setup('drift', {
@@ -864,7 +852,7 @@ async function driftByHand() {
   });
   try {
     const pg = (await import('pg')).default;
-    const client = new pg.Client({ connectionString: `${admin}/postgres` });
+    const client = new pg.Client({ connectionString: cluster.url('postgres') });
     await client.connect();
     await client.query('CREATE DATABASE app');
     await client.end();
@@ -883,8 +871,8 @@ async function driftByHand() {
     git(s.dir, 'commit', '-q', '-m', 'init migration');
     const env = {
       ...process.env,
-      REPLAY_DATABASE_URL: `${admin}/app`,
-      REPLAY_SHADOW_URL: `${admin}/postgres`,
+      REPLAY_DATABASE_URL: cluster.url('app'),
+      REPLAY_SHADOW_URL: cluster.url('postgres'),
       PRODGUARD_ACTOR: 'replay',
       NO_COLOR: '1',
     };
@@ -922,7 +910,7 @@ async function driftByHand() {
         .readAlerts({ environment: 'production' })
         .find((a) => a.rule === 'schema-drift');
     await until(() => driftAlert()?.condition === 'ok', 60_000, 'the first drift check');
-    const c = new pg.Client({ connectionString: `${admin}/app` });
+    const c = new pg.Client({ connectionString: cluster.url('app') });
     await c.connect();
     await c.query('ALTER TABLE "Resume" ADD COLUMN "hotfix_note" TEXT');
     await c.query('DROP INDEX "Resume_title_idx"');
@@ -945,13 +933,12 @@ async function driftByHand() {
       downtime: 0,
       ttd: firing - changedAt,
       ttm: undefined,
-      audit: [...new Set(s.audit.list().map((e) => e.action))],
+      audit: auditActions(s),
       extra: alert?.summary ?? '',
     };
   } finally {
     await s.close();
     await cluster.stop();
-    rmSync(pgDir, { recursive: true, force: true });
   }
 }
 
