@@ -1,23 +1,9 @@
-// Detection with the DEFAULT analysis settings, and what it costs in false alarms, on the real local agent.
-//
-//  1. Detection: a canary failing 50 % of its requests (on top of 1 % background errors and noisy latency),
-//     under steady load, `--runs` times. Measured: first bad response (the canary switch) → traffic switched
-//     back. Goal ≤ 5 s. The previous defaults (5 s samples, 3 in a row) are printed as the computed
-//     reference (15 s; the issue measured 15 s).
-//  2. False alarms: `--canaries` healthy canaries (1 % random background errors, the same latency noise)
-//     deployed with the default analysis under load, `--parallel` environments at a time, plus one canary
-//     at low traffic (2 req/s). Goal: 0 rollbacks. Only the step length is shortened (stepDuration, watch):
-//     every sample is judged exactly as with the defaults, and the bench reports how many it judged.
-//
-//   npm run build && node bench/deploy-detection.mjs [--runs 3] [--canaries 20] [--parallel 4] [--quick]
-//   --quick: 1 detection run, 2 healthy canaries and the low-traffic one, short steps (CI runs it so the
-//   bench keeps working; not a measurement).
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../dist/kernel/free-port.js';
+import { git } from './shared/git.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { parseConfigText } = await import(join(ROOT, 'dist/config/index.js'));
@@ -42,33 +28,6 @@ const parallel = arg('parallel', quick ? 2 : 4);
 const clients = arg('concurrency', 4);
 const stepDuration = quick ? '3s' : '10s';
 const NOISE = 0.01;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function git(dir, ...args) {
-  const r = spawnSync('git', args, {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'b',
-      GIT_AUTHOR_EMAIL: 'b@x',
-      GIT_COMMITTER_NAME: 'b',
-      GIT_COMMITTER_EMAIL: 'b@x',
-    },
-  });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 /**
  * Bounded load on a router: `concurrency` closed-loop workers, or with `rps` one request every 1/rps s.

@@ -1,16 +1,8 @@
-// Outage replays (issue 11): each incident class the seed guards against, replayed on the real local agent
-// under steady load, with the monitor and the incident domain running as in `prodguard up`. For each: did
-// prodguard prevent or mitigate it, failed requests, downtime, time to detect, time to mitigate, and the
-// audit events it left. 1 (the Nov 7 password change) compares prodguard's rotation with the naive ALTER
-// ROLE, and 3 (a migration behind a long transaction) prodguard's lock_timeout and retries with a naive
-// ALTER, each baseline measured in the same run.
-//
-//   npm run build && node bench/replay.mjs [--quick]      (REPLAY_ONLY=<name>[,<name>] for some of them)
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { git } from './shared/git.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP = join(ROOT, 'bench/replay/app.mjs');
@@ -26,22 +18,6 @@ const { freePort } = await import(join(ROOT, 'dist/kernel/free-port.js'));
 const monitor = await import(join(ROOT, 'dist/monitor/index.js'));
 const incident = await import(join(ROOT, 'dist/incident/index.js'));
 const { readRevisionLogs } = await import(join(ROOT, 'dist/platform/index.js'));
-
-function git(dir, ...args) {
-  const r = spawnSync('git', args, {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'r',
-      GIT_AUTHOR_EMAIL: 'r@x',
-      GIT_COMMITTER_NAME: 'r',
-      GIT_COMMITTER_EMAIL: 'r@x',
-    },
-  });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 /** Waits for a condition on real time, bounded; returns its value. */
 async function until(check, timeoutMs, what) {

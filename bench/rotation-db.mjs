@@ -11,9 +11,9 @@
 //   npm run build && node bench/rotation-db.mjs [--queries 20000] [--concurrency 50] [--naive-fix-ms 1000] [--quick]
 //   --quick: 1,000 queries from 8 clients, fixed after 200 ms (CI runs it so the bench keeps working; not a measurement).
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../dist/kernel/free-port.js';
 import { loadEmbeddedPostgres } from '../dist/kernel/index.js';
 import { rotationScenario, rotationStrategies } from './shared/rotation-under-load.mjs';
 
@@ -25,17 +25,6 @@ const QUICK = process.argv.includes('--quick');
 const QUERIES = arg('queries', QUICK ? 1_000 : 20_000);
 const CONCURRENCY = arg('concurrency', QUICK ? 8 : 50);
 const NAIVE_FIX_MS = arg('naive-fix-ms', QUICK ? 200 : 1000);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'prodguard-bench-pg-'));
 chmodSync(dir, 0o755);
