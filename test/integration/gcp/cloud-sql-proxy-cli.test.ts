@@ -11,6 +11,7 @@ import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { postgresServer, serverUrl } from '../../helpers/postgres.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { createDbProject, type DbProject } from '../database/project.js';
+import { cloudRunPlatformYaml } from './cloud-run-yaml.js';
 import { processAlive, readProxyRuns, writeFakeCloudSqlProxy } from './fake-cloud-sql-proxy.js';
 
 // The real CLI starts the Cloud SQL Auth Proxy around the commands that use a Cloud Run environment's
@@ -54,14 +55,7 @@ environments:
     database:
       urlEnv: DATABASE_URL_PRODUCTION
       readonlyUrlEnv: RO_URL_PRODUCTION
-    platform:
-      kind: cloudrun
-      project: cvstomize-prod
-      region: us-central1
-      service: api
-      image: us-docker.pkg.dev/cvstomize-prod/app/api:{commit}
-      sqlInstance: api-db
-${platformExtra}${sqlProxy ? `      sqlProxy:\n${sqlProxy}` : ''}`;
+${cloudRunPlatformYaml({ sqlInstance: true })}${platformExtra}${sqlProxy ? `      sqlProxy:\n${sqlProxy}` : ''}`;
 
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}, onPath = true) =>
     runProdguard(args, {

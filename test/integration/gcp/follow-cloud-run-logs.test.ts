@@ -10,6 +10,7 @@ import type { LogLine } from '../../../src/platform/local/read-revision-logs.js'
 import { FakeGcp } from '../../fakes/gcp/index.js';
 import { PRODGUARD_BIN } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { cloudRunPlatformYaml } from './cloud-run-yaml.js';
 
 const binding = { project: 'cvstomize-prod', region: 'us-central1', service: 'api' };
 
@@ -202,13 +203,7 @@ environments:
   staging: {}
   production:
     requires: staging
-    platform:
-      kind: cloudrun
-      project: cvstomize-prod
-      region: us-central1
-      service: api
-      image: us-docker.pkg.dev/cvstomize-prod/app/api:{commit}
-`,
+${cloudRunPlatformYaml()}`,
       );
       const now = Date.now();
       fake.logging.add(entry(new Date(now - 5_000).toISOString(), 'first line'));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/kernel/clock.js';
 import { FakeGcp } from '../../fakes/gcp/index.js';
 import { runProdguard } from '../../helpers/cli.js';
+import { cloudRunPlatformYaml } from './cloud-run-yaml.js';
 
 // The real CLI (dist/, built by `npm test`) against the loopback fake through PRODGUARD_GCP_ENDPOINT.
 describe('prodguard gcp (real CLI, Google APIs faked over HTTP)', () => {
@@ -45,14 +46,7 @@ environments:
     protected: true
   production:
     requires: staging
-    platform:
-      kind: cloudrun
-      project: cvstomize-prod
-      region: us-central1
-      service: api
-      image: us-docker.pkg.dev/cvstomize-prod/app/api:{commit}
-      sqlInstance: api-db
-`,
+${cloudRunPlatformYaml({ sqlInstance: true })}`,
     );
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { ManualClock } from '../../../src/kernel/clock.js';
 import { FakeGcp } from '../../fakes/gcp/index.js';
 import { runProdguard } from '../../helpers/cli.js';
 import { createDbProject, type DbProject } from '../database/project.js';
+import { cloudRunPlatformYaml } from './cloud-run-yaml.js';
 
 // `migrate deploy production` on a Cloud Run environment with platform.sqlInstance: the real CLI, a real
 // PostgreSQL reached by a direct URL, and the Cloud SQL Admin API faked over loopback HTTP.
@@ -45,14 +46,7 @@ environments:
     requires: staging
     database:
       urlEnv: DATABASE_URL_PRODUCTION
-    platform:
-      kind: cloudrun
-      project: cvstomize-prod
-      region: us-central1
-      service: api
-      image: us-docker.pkg.dev/cvstomize-prod/app/api:{commit}
-      sqlInstance: api-db
-`,
+${cloudRunPlatformYaml({ sqlInstance: true })}`,
     );
     p.migration(
       '20260101000000_users',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/kernel/clock.js';
 import { FakeGcp } from '../../fakes/gcp/index.js';
 import { runProdguard } from '../../helpers/cli.js';
+import { cloudRunPlatformYaml } from './cloud-run-yaml.js';
 
 const SERVICE = 'projects/cvstomize-prod/locations/us-central1/services/api';
 const RUN = `https://run.googleapis.com/v2/${SERVICE}`;
@@ -42,15 +43,7 @@ environments:
     protected: true
   production:
     requires: staging
-    platform:
-      kind: cloudrun
-      project: cvstomize-prod
-      region: us-central1
-      service: api
-      image: us-docker.pkg.dev/cvstomize-prod/app/api:{commit}
-      maintenanceImage: us-docker.pkg.dev/cvstomize-prod/app/maintenance:1
-      sqlInstance: api-db
-`,
+${cloudRunPlatformYaml({ maintenance: true, sqlInstance: true })}`,
     );
     const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
     git('init', '-q');
