@@ -5,7 +5,8 @@ import { AuditUnavailableError } from './audit-errors.js';
 import { type AuditEvent, type AuditEventInput, type AuditHead, GENESIS_HASH } from './audit-event.js';
 import { hashAuditEvent } from './audit-hash.js';
 
-interface AuditRow {
+/** A row of the audit table as SQLite returns it. */
+export interface AuditRow {
   seq: number;
   at: string;
   actor: string;

@@ -6,26 +6,13 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashAuditEvent } from '../../../src/audit/audit-hash.js';
+import type { AuditRow } from '../../../src/audit/audit-log.js';
 import type { AuditEvent } from '../../../src/audit/index.js';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { runProdguard } from '../../helpers/cli.js';
 import { useProjects } from './project.js';
 
 const { project } = useProjects();
-
-interface Row {
-  seq: number;
-  at: string;
-  actor: string;
-  environment: string | null;
-  action: string;
-  target: string | null;
-  reason: string | null;
-  outcome: string;
-  details: string;
-  prev_hash: string;
-  hash: string;
-}
 
 interface Fixture {
   dir: string;
@@ -101,7 +88,7 @@ function normalize(text: string, f: Fixture): string {
 
 /** Rewrites every event from `fromSeq` on with correct hashes and moves the head: what a careful forger does. */
 function rechain(db: Database.Database, fromSeq: number): void {
-  const rows = db.prepare<[], Row>('SELECT * FROM audit_events ORDER BY seq').all();
+  const rows = db.prepare<[], AuditRow>('SELECT * FROM audit_events ORDER BY seq').all();
   let prev = rows[fromSeq - 2]?.hash ?? '0'.repeat(64);
   const update = db.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?');
   for (const row of rows.slice(fromSeq - 1)) {
@@ -165,7 +152,7 @@ describe('audit verify: the tamper matrix (real CLI, real git tags, real SQLite 
       (db) => {
         // Swap the contents of #3 and #4, keeping their sequence numbers.
         const [a, b] = db
-          .prepare<[], Row>('SELECT * FROM audit_events WHERE seq IN (3, 4) ORDER BY seq')
+          .prepare<[], AuditRow>('SELECT * FROM audit_events WHERE seq IN (3, 4) ORDER BY seq')
           .all();
         const put = db.prepare(
           'UPDATE audit_events SET at = ?, actor = ?, environment = ?, action = ?, target = ?, reason = ?, outcome = ?, details = ?, prev_hash = ?, hash = ? WHERE seq = ?',
@@ -194,7 +181,7 @@ describe('audit verify: the tamper matrix (real CLI, real git tags, real SQLite 
       'truncated',
       (db) => {
         db.prepare('DELETE FROM audit_events WHERE seq > 12').run();
-        const last = db.prepare<[], Row>('SELECT * FROM audit_events WHERE seq = 12').get()!;
+        const last = db.prepare<[], AuditRow>('SELECT * FROM audit_events WHERE seq = 12').get()!;
         db.prepare('UPDATE audit_head SET seq = 12, hash = ? WHERE id = 1').run(last.hash);
         db.prepare('DELETE FROM audit_anchors').run();
       },
