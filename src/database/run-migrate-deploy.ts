@@ -32,6 +32,7 @@ import {
 } from './database-target.js';
 import { freshOrNewBackup } from './fresh-backup.js';
 import { lintMigration } from './lint/lint-migration.js';
+import { migrateAuditDetails } from './migrate-audit-details.js';
 import type { MigrationFile, MigrationHistory } from './migration-files.js';
 import { describePgError, openPgSession, type PgSession } from './pg-session.js';
 import { type EnvironmentMigrationStatus, planMigrationStatus } from './plan-migration-status.js';
@@ -296,12 +297,12 @@ export async function runMigrateDeploy(
       outcome,
       details: {
         steps: result.steps,
-        verdicts: result.evaluation?.verdicts.map((v) => ({ id: v.id, status: v.status })) ?? [],
-        ...(result.backup ? { backup: { id: result.backup.id, sha256: result.backup.sha256 } } : {}),
+        ...migrateAuditDetails({
+          evaluation: result.evaluation,
+          overrides: options.overrides,
+          backup: result.backup,
+        }),
         ...(options.noRollbackReason ? { noRollback: options.noRollbackReason } : {}),
-        ...(options.overrides?.length
-          ? { overrides: options.overrides.map((o) => ({ rule: o.ruleId, reason: o.reason })) }
-          : {}),
         ...extra,
       },
     });
@@ -490,8 +491,7 @@ export async function runMigrateDeploy(
           reason: options.noRollbackReason,
           details: {
             migrations: pending.map((m) => m.name),
-            verdicts: evaluation.verdicts.map((v) => ({ id: v.id, status: v.status })),
-            ...(result.backup ? { backup: { id: result.backup.id, sha256: result.backup.sha256 } } : {}),
+            ...migrateAuditDetails({ evaluation, backup: result.backup }),
             ...(result.cloudSqlBackup
               ? {
                   cloudSqlBackup: {

@@ -23,6 +23,7 @@ import type { BackupRecord } from '../database-records.js';
 import { previousDatabaseEnvironment, resolveDatabaseTarget } from '../database-target.js';
 import { freshOrNewBackup } from '../fresh-backup.js';
 import { lintMigration } from '../lint/lint-migration.js';
+import { migrateAuditDetails } from '../migrate-audit-details.js';
 import { openPgSession } from '../pg-session.js';
 import type { MigrateDeployDeps } from '../run-migrate-deploy.js';
 import {
@@ -250,10 +251,7 @@ export async function runMigrateTool(
       outcome: 'refused',
       details: {
         tool: tool.tool,
-        verdicts: result.evaluation?.verdicts.map((v) => ({ id: v.id, status: v.status })) ?? [],
-        ...(options.overrides?.length
-          ? { overrides: options.overrides.map((o) => ({ rule: o.ruleId, reason: o.reason })) }
-          : {}),
+        ...migrateAuditDetails({ evaluation: result.evaluation, overrides: options.overrides }),
       },
     });
     result.error = { code: 'PRODGUARD_MIGRATE_REFUSED', message };
@@ -361,8 +359,7 @@ export async function runMigrateTool(
           details: {
             tool: tool.tool,
             migrations: result.pending,
-            verdicts: evaluation.verdicts.map((v) => ({ id: v.id, status: v.status })),
-            ...(result.backup ? { backup: { id: result.backup.id, sha256: result.backup.sha256 } } : {}),
+            ...migrateAuditDetails({ evaluation, backup: result.backup }),
             ...(overridden.length > 0 ? { overridden } : {}),
           },
         },
