@@ -1,14 +1,15 @@
 import { type Server as HttpServer, METHODS, STATUS_CODES } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Downstream, ForwardedRequest, ProxyExchange } from './proxy-exchange.js';
-import { forwardedHead } from './proxy-exchange.js';
+import { forwardedFields, forwardedHead, isNotForwarded, isReplayable } from './proxy-exchange.js';
 import type { ResponseHead } from './response-parser.js';
 
 /** A request the lean front relays itself: plain HTTP/1.1, no upgrade, no Expect, a Content-Length body or none. */
 export interface SimpleRequest {
   method: string;
   target: string;
-  rawHeaders: string[];
+  /** What goes upstream: the head without hop-by-hop fields, with this hop's X-Forwarded-* fields. */
+  forward: ForwardedRequest;
   contentLength: number;
   /** The client asked to close the connection after this response. */
   close: boolean;
@@ -25,30 +26,40 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
- * Parses a request head (without its final blank line) when the lean front may relay it; undefined for
- * anything else (malformed, upgrade, Expect, chunked upload, HTTP/1.0, no Host...): node's HTTP server
- * then takes the connection, answers or rejects it as it always did.
+ * Parses a request head (latin1 text, without its final blank line) when the lean front may relay it,
+ * and builds the head that goes upstream in the same pass; undefined for anything else (malformed,
+ * upgrade, Expect, chunked upload, HTTP/1.0, no Host...): node's HTTP server then takes the connection,
+ * answers or rejects it as it always did.
  */
 export function parseSimpleRequest(
   text: string,
   pinnedName: string,
   monitorName: string,
+  remote: string,
 ): SimpleRequest | undefined {
-  const lines = text.split('\r\n');
-  const line = REQUEST_LINE.exec(lines[0]!);
-  if (!line || !RELAYED_METHODS.has(line[1]!)) return undefined;
-  const rawHeaders: string[] = [];
+  let eol = text.indexOf('\r\n');
+  if (eol < 0) eol = text.length;
+  const line = REQUEST_LINE.exec(text.slice(0, eol));
+  if (!line || (line[1] !== 'GET' && !RELAYED_METHODS.has(line[1]!))) return undefined;
+  const method = line[1]!;
+  const target = line[2]!;
+  let head = `${method} ${target} HTTP/1.1\r\n`;
   let contentLength = -1;
   let close = false;
-  let host = false;
+  let host: string | undefined;
+  let forwardedFor: string | undefined;
   let pinned: string | undefined;
   let monitor = false;
-  for (let i = 1; i < lines.length; i++) {
-    const field = lines[i]!;
-    const colon = field.indexOf(':');
-    if (colon <= 0) return undefined;
-    const name = field.slice(0, colon);
-    const value = field.slice(colon + 1).trim();
+  // Connection names a field besides close/keep-alive: that field is hop-by-hop too (RFC 9110 §7.6.1).
+  let namesFields = false;
+  for (let at = eol + 2; at < text.length; ) {
+    let end = text.indexOf('\r\n', at);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(':', at);
+    if (colon <= at || colon > end) return undefined;
+    const name = text.slice(at, colon);
+    const value = trimOws(text, colon + 1, end);
+    at = end + 2;
     if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) return undefined;
     const lower = name.toLowerCase();
     switch (lower) {
@@ -60,18 +71,21 @@ export function parseSimpleRequest(
       case 'expect':
       case 'upgrade':
         return undefined;
-      case 'connection': {
-        const tokens = value.toLowerCase().split(',');
-        for (const t of tokens) {
+      case 'connection':
+        if (value === 'keep-alive') break;
+        for (const t of value.toLowerCase().split(',')) {
           const token = t.trim();
           if (token === 'upgrade') return undefined;
           if (token === 'close') close = true;
+          else if (token !== '' && token !== 'keep-alive') namesFields = true;
         }
         break;
-      }
       case 'host':
-        if (host) return undefined;
-        host = true;
+        if (host !== undefined) return undefined;
+        host = value;
+        break;
+      case 'x-forwarded-for':
+        forwardedFor = forwardedFor ? `${forwardedFor}, ${value}` : value;
         break;
       case pinnedName:
         if (pinned !== undefined) return undefined;
@@ -81,18 +95,49 @@ export function parseSimpleRequest(
         monitor = true;
         break;
     }
-    rawHeaders.push(name, value);
+    if (!isNotForwarded(lower)) head += `${name}: ${value}\r\n`;
   }
-  if (!host) return undefined;
+  if (host === undefined) return undefined;
+  const hasBody = contentLength >= 0;
+  const forward: ForwardedRequest = namesFields
+    ? forwardedHead(method, target, rawFields(text, eol), remote)
+    : {
+        head: `${head}${forwardedFields(forwardedFor, remote, host)}\r\n`,
+        hasBody,
+        chunked: false,
+        replayable: isReplayable(method, hasBody),
+      };
   return {
-    method: line[1]!,
-    target: line[2]!,
-    rawHeaders,
+    method,
+    target,
+    forward,
     contentLength: Math.max(0, contentLength),
     close,
     pinned,
     monitor,
   };
+}
+
+/** The value between `from` and `to` without the optional whitespace (SP, HTAB) around it. */
+function trimOws(text: string, from: number, to: number): string {
+  let a = from;
+  let b = to;
+  while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
+  while (b > a && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
+  return text.slice(a, b);
+}
+
+/** Name and value of every field of an already validated head, alternating, as node's rawHeaders. */
+function rawFields(text: string, firstLineEnd: number): string[] {
+  const raw: string[] = [];
+  for (let at = firstLineEnd + 2; at < text.length; ) {
+    let end = text.indexOf('\r\n', at);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(':', at);
+    raw.push(text.slice(at, colon), trimOws(text, colon + 1, end));
+    at = end + 2;
+  }
+  return raw;
 }
 
 export interface LeanFrontHooks {
@@ -104,7 +149,6 @@ export interface LeanFrontHooks {
   keepAliveMs: number;
 }
 
-const CRLF2 = Buffer.from('\r\n\r\n');
 const MAX_HEAD_BYTES = 16 * 1024;
 /** Bytes of pipelined requests buffered while a response is in flight before the front stops reading. */
 const MAX_BUFFERED = 64 * 1024;
@@ -133,6 +177,7 @@ class FrontConnection {
   #down: RawDownstream | undefined;
   #bodyTo: ProxyExchange | undefined;
   #bodyLeft = 0;
+  #remote: string | undefined;
   readonly #onData = (chunk: Buffer) => this.#data(chunk);
   readonly #onClose = () => this.#closed();
   readonly #onTimeout = () => {
@@ -194,22 +239,21 @@ class FrontConnection {
   #next(): void {
     const buf = this.#buf;
     if (!buf || this.#down || this.#bodyLeft > 0 || this.#socket.destroyed) return;
-    const end = buf.indexOf(CRLF2);
+    // One conversion: the head is found and parsed as latin1 text (one char per byte).
+    const text = buf.toString('latin1', 0, Math.min(buf.length, MAX_HEAD_BYTES + 4));
+    const end = text.indexOf('\r\n\r\n');
     if (end < 0) {
       if (buf.length > MAX_HEAD_BYTES) this.#handover();
       return;
     }
-    const request = parseSimpleRequest(buf.toString('latin1', 0, end), PINNED, MONITOR);
+    // Asked once per connection: each read of it is a system call.
+    this.#remote ??= this.#socket.remoteAddress ?? '';
+    const request = parseSimpleRequest(text.slice(0, end), PINNED, MONITOR, this.#remote);
     if (!request) {
       this.#handover();
       return;
     }
-    const forward = forwardedHead(
-      request.method,
-      request.target,
-      request.rawHeaders,
-      this.#socket.remoteAddress ?? '',
-    );
+    const forward = request.forward;
     const down = new RawDownstream(this, request.method, request.close);
     const exchange = this.#hooks.relay(request, forward, down);
     if (!exchange) {
@@ -311,18 +355,8 @@ class RawDownstream implements Downstream {
   }
 
   write(chunk: Buffer): boolean {
-    const socket = this.#front.socket;
-    socket.cork();
-    this.#flushHead(socket);
-    let ok: boolean;
-    if (this.#noBody) ok = true;
-    else if (this.#chunked) {
-      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      socket.write(chunk);
-      ok = socket.write('\r\n', 'latin1');
-    } else ok = socket.write(chunk);
-    socket.uncork();
-    return ok;
+    const text = this.#takeHead() + this.#framed(chunk);
+    return text.length === 0 || this.#front.socket.write(text, 'latin1');
   }
 
   onceDrain(resume: () => void): void {
@@ -330,20 +364,10 @@ class RawDownstream implements Downstream {
   }
 
   end(body: Buffer | undefined): void {
-    const socket = this.#front.socket;
-    socket.cork();
-    this.#flushHead(socket);
-    if (!this.#noBody) {
-      if (this.#chunked) {
-        if (body && body.length > 0) {
-          socket.write(`${body.length.toString(16)}\r\n`, 'latin1');
-          socket.write(body);
-          socket.write('\r\n', 'latin1');
-        }
-        socket.write(LAST_CHUNK, 'latin1');
-      } else if (body) socket.write(body);
-    }
-    socket.uncork();
+    let text = this.#takeHead();
+    if (body && body.length > 0) text += this.#framed(body);
+    if (this.#chunked && !this.#noBody) text += LAST_CHUNK;
+    if (text.length > 0) this.#front.socket.write(text, 'latin1');
     this.#front.responseDone(this, this.#close);
   }
 
@@ -363,10 +387,22 @@ class RawDownstream implements Downstream {
     this.#front.responseDone(this, this.#close);
   }
 
-  #flushHead(socket: Socket): void {
-    if (this.#head === undefined) return;
-    socket.write(this.#head, 'latin1');
+  /** The head not yet written ('' once it was). */
+  #takeHead(): string {
+    const head = this.#head;
+    if (head === undefined) return '';
     this.#head = undefined;
     this.#sent = true;
+    return head;
+  }
+
+  /**
+   * Body bytes as they go on the wire, as one latin1 string: the bytes pass unchanged, the read buffer
+   * they sit in is free again once this returns, and head and body leave in one write.
+   */
+  #framed(part: Buffer): string {
+    if (this.#noBody) return '';
+    const bytes = part.toString('latin1');
+    return this.#chunked ? `${part.length.toString(16)}\r\n${bytes}\r\n` : bytes;
   }
 }

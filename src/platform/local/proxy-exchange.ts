@@ -4,24 +4,32 @@ import type { StatusClass } from './sliding-metrics.js';
 import { statusClassOf } from './sliding-metrics.js';
 import type { UpstreamConnection, UpstreamPool, UpstreamUser } from './upstream-pool.js';
 
-/** Request header fields that describe one hop (or that the router sets itself): not forwarded. */
-const NOT_FORWARDED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-connection',
-  // The router's own server has already answered 100-continue; the body follows on this hop.
-  'expect',
-  // The body is re-framed on this hop (a chunked upload is sent chunked again).
-  'transfer-encoding',
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-]);
+/**
+ * Request header fields that describe one hop, or that the router sets itself: not forwarded
+ * (a switch: the lean front asks it for every field of every request).
+ */
+export function isNotForwarded(lowerName: string): boolean {
+  switch (lowerName) {
+    case 'connection':
+    case 'keep-alive':
+    case 'proxy-authenticate':
+    case 'proxy-authorization':
+    case 'te':
+    case 'trailer':
+    case 'upgrade':
+    case 'proxy-connection':
+    // The router's own server has already answered 100-continue; the body follows on this hop.
+    case 'expect':
+    // The body is re-framed on this hop (a chunked upload is sent chunked again).
+    case 'transfer-encoding':
+    case 'x-forwarded-for':
+    case 'x-forwarded-proto':
+    case 'x-forwarded-host':
+      return true;
+    default:
+      return false;
+  }
+}
 
 export interface ProxyTarget {
   /** The revision's name, set on every response. */
@@ -82,15 +90,28 @@ export function forwardedHead(
     else if (lower === 'transfer-encoding') hasBody = chunked = true;
     else if (lower === 'host') host ??= value;
     else if (lower === 'x-forwarded-for') forwardedFor = forwardedFor ? `${forwardedFor}, ${value}` : value;
-    if (NOT_FORWARDED.has(lower) || listed?.has(lower)) continue;
+    if (isNotForwarded(lower) || listed?.has(lower)) continue;
     head += `${name}: ${value}\r\n`;
   }
-  head += `x-forwarded-for: ${forwardedFor ? `${forwardedFor}, ${remote}` : remote}\r\nx-forwarded-proto: http\r\n`;
-  if (host) head += `x-forwarded-host: ${host}\r\n`;
+  head += forwardedFields(forwardedFor, remote, host);
   if (chunked) head += 'transfer-encoding: chunked\r\n';
   head += '\r\n';
-  const replayable = !hasBody && (method === 'GET' || method === 'HEAD' || method === 'OPTIONS');
-  return { head, hasBody, chunked, replayable };
+  return { head, hasBody, chunked, replayable: isReplayable(method, hasBody) };
+}
+
+/** The X-Forwarded-* fields of this hop. */
+export function forwardedFields(
+  forwardedFor: string | undefined,
+  remote: string,
+  host: string | undefined,
+): string {
+  const fields = `x-forwarded-for: ${forwardedFor ? `${forwardedFor}, ${remote}` : remote}\r\nx-forwarded-proto: http\r\n`;
+  return host ? `${fields}x-forwarded-host: ${host}\r\n` : fields;
+}
+
+/** GET/HEAD/OPTIONS without a body: may be sent again on a fresh connection. */
+export function isReplayable(method: string, hasBody: boolean): boolean {
+  return !hasBody && (method === 'GET' || method === 'HEAD' || method === 'OPTIONS');
 }
 
 /** Where the response goes: a node ServerResponse, or the router's lean front connection. */
@@ -98,9 +119,10 @@ export interface Downstream {
   readonly headersSent: boolean;
   /** `wholeBody`: the body's length when it is already whole and the head does not frame it. */
   head(head: ResponseHead, wholeBody: number | undefined): void;
-  /** False: wait for onceDrain before writing more. */
+  /** False: wait for onceDrain before writing more. `chunk` is valid during the call only: copy to keep it. */
   write(chunk: Buffer): boolean;
   onceDrain(resume: () => void): void;
+  /** `body` is valid during the call only, as in write. */
   end(body: Buffer | undefined): void;
   /** The response cannot be completed: cut the client connection. */
   destroy(): void;
@@ -128,7 +150,7 @@ export class NodeDownstream implements Downstream {
   }
 
   write(chunk: Buffer): boolean {
-    return this.#res.write(chunk);
+    return this.#res.write(Buffer.from(chunk));
   }
 
   onceDrain(resume: () => void): void {
@@ -137,7 +159,7 @@ export class NodeDownstream implements Downstream {
 
   end(body: Buffer | undefined): void {
     if (body === undefined) this.#res.end();
-    else this.#res.end(body);
+    else this.#res.end(Buffer.from(body));
   }
 
   destroy(): void {

@@ -50,6 +50,20 @@ describe('ResponseParser', () => {
     expect(r.ends).toEqual([true]);
   });
 
+  it('reads chunk-size lines with whitespace before extensions, and rejects anything else', () => {
+    const r = everySplit(
+      'GET',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        '3 ;a=b\r\nabc\r\nf\t\r\n0123456789abcde\r\n00\r\n\r\n',
+    );
+    expect(r.body).toBe('abc0123456789abcde');
+    expect(r.ends).toEqual([true]);
+    const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+    for (const line of ['1 x\r\n', ' 1\r\n', ';x\r\n', '1\n', `${'1'.repeat(13)}\r\n`, '1\rx'])
+      expect(() => parse('GET', [`${chunked}${line}a\r\n0\r\n\r\n`]), line).toThrow(ResponseProtocolError);
+    expect(() => parse('GET', [`${chunked}1;${'x'.repeat(5000)}\r\na\r\n0\r\n\r\n`])).toThrow(/longer than/);
+  });
+
   it('has no body for HEAD, 204 and 304, whatever the length fields say', () => {
     expect(everySplit('HEAD', 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n')).toMatchObject({
       body: '',

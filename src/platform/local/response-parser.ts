@@ -6,17 +6,22 @@
  */
 
 /** Response header fields that describe one hop: dropped before the response is relayed. */
-export const HOP_BY_HOP_RESPONSE = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+export function isHopByHopResponseField(lowerName: string): boolean {
+  switch (lowerName) {
+    case 'connection':
+    case 'keep-alive':
+    case 'proxy-authenticate':
+    case 'proxy-authorization':
+    case 'proxy-connection':
+    case 'te':
+    case 'trailer':
+    case 'transfer-encoding':
+    case 'upgrade':
+      return true;
+    default:
+      return false;
+  }
+}
 
 export interface ResponseHead {
   status: number;
@@ -39,6 +44,8 @@ export class ResponseProtocolError extends Error {}
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE_BYTES = 4096;
 const CRLF2 = Buffer.from('\r\n\r\n');
+/** Reads up to this size are searched for the end of the head as text. */
+const SMALL_READ = 4096;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -76,7 +83,11 @@ export class ResponseParser {
     return this.#phase === Phase.Done;
   }
 
-  /** Feeds bytes read from the connection. Throws ResponseProtocolError on a malformed response. */
+  /**
+   * Feeds bytes read from the connection. Throws ResponseProtocolError on a malformed response.
+   * `input` need only stay valid during the call: the parser copies what it keeps, and the body parts it
+   * hands to `data` are views of `input`.
+   */
   feed(input: Buffer): void {
     let buf = input;
     if (this.#pending) {
@@ -87,12 +98,23 @@ export class ResponseParser {
     while (at < buf.length) {
       switch (this.#phase) {
         case Phase.Head: {
-          const end = buf.indexOf(CRLF2, at);
+          // A small read is turned into latin1 text once and searched there; a large one is searched as bytes.
+          let end: number;
+          let head: string;
+          if (buf.length - at <= SMALL_READ) {
+            const text = buf.toString('latin1', at);
+            end = text.indexOf('\r\n\r\n');
+            head = end < 0 ? '' : text.slice(0, end);
+            if (end >= 0) end += at;
+          } else {
+            end = buf.indexOf(CRLF2, at);
+            head = end < 0 ? '' : buf.toString('latin1', at, end);
+          }
           if (end < 0) {
             this.#keep(buf, at, MAX_HEAD_BYTES, 'response head');
             return;
           }
-          this.#head(buf.toString('latin1', at, end));
+          this.#head(head);
           at = end + 4;
           break;
         }
@@ -105,17 +127,13 @@ export class ResponseParser {
           break;
         }
         case Phase.ChunkSize: {
-          const end = buf.indexOf('\r\n', at, 'latin1');
-          if (end < 0) {
+          const next = this.#chunkSize(buf, at);
+          if (next < 0) {
             this.#keep(buf, at, MAX_CHUNK_LINE_BYTES, 'chunk size line');
             return;
           }
-          const line = buf.toString('latin1', at, end);
-          const size = line.split(';', 1)[0]!.trim();
-          if (!/^[0-9A-Fa-f]{1,12}$/.test(size)) throw new ResponseProtocolError(`bad chunk size "${line}"`);
-          this.#remaining = Number.parseInt(size, 16);
           this.#phase = this.#remaining === 0 ? Phase.Trailers : Phase.ChunkData;
-          at = end + 2;
+          at = next;
           break;
         }
         case Phase.ChunkData: {
@@ -138,6 +156,12 @@ export class ResponseParser {
           break;
         }
         case Phase.Trailers: {
+          // Nearly always no trailer: the empty line at once.
+          if (buf[at] === 13 && buf[at + 1] === 10) {
+            this.#finish();
+            at += 2;
+            break;
+          }
           const end = buf.indexOf('\r\n', at, 'latin1');
           if (end < 0) {
             this.#keep(buf, at, MAX_HEAD_BYTES, 'trailer section');
@@ -171,7 +195,40 @@ export class ResponseParser {
 
   #keep(buf: Buffer, at: number, limit: number, what: string): void {
     if (buf.length - at > limit) throw new ResponseProtocolError(`${what} longer than ${limit} bytes`);
-    this.#pending = buf.subarray(at);
+    this.#pending = Buffer.from(buf.subarray(at));
+  }
+
+  /**
+   * Reads a chunk-size line at `at` (RFC 9112 §7.1: hex digits, optional whitespace, extensions after
+   * ";", CRLF) into #remaining, byte by byte; returns where the chunk data starts, -1 if the line is
+   * not all there yet.
+   */
+  #chunkSize(buf: Buffer, at: number): number {
+    let size = 0;
+    let i = at;
+    for (; i < buf.length && i - at <= 12; i++) {
+      const digit = HEX[buf[i]!]!;
+      if (digit < 0) break;
+      size = size * 16 + digit;
+    }
+    if (i === buf.length) return -1;
+    const digits = i - at;
+    while (i < buf.length && (buf[i] === 32 || buf[i] === 9)) i++;
+    if (i < buf.length && buf[i] === 59) {
+      // Extensions are not relayed (the body is re-framed): skip to the end of the line.
+      const end = buf.indexOf(13, i);
+      if (end < 0) return -1;
+      if (end - at > MAX_CHUNK_LINE_BYTES)
+        throw new ResponseProtocolError(`chunk size line longer than ${MAX_CHUNK_LINE_BYTES} bytes`);
+      i = end;
+    }
+    if (i + 1 >= buf.length) return -1;
+    if (digits === 0 || digits > 12 || buf[i] !== 13 || buf[i + 1] !== 10) {
+      const line = buf.toString('latin1', at, Math.min(buf.length, at + 40)).split('\r\n', 1)[0];
+      throw new ResponseProtocolError(`bad chunk size "${line}"`);
+    }
+    this.#remaining = size;
+    return i + 2;
   }
 
   #finish(): void {
@@ -180,20 +237,25 @@ export class ResponseParser {
   }
 
   #head(text: string): void {
-    const lines = text.split('\r\n');
-    const status = STATUS_LINE.exec(lines[0]!);
-    if (!status) throw new ResponseProtocolError(`bad status line "${lines[0]!.slice(0, 80)}"`);
+    let eol = text.indexOf('\r\n');
+    if (eol < 0) eol = text.length;
+    const statusLine = text.slice(0, eol);
+    const status = STATUS_LINE.exec(statusLine);
+    if (!status) throw new ResponseProtocolError(`bad status line "${statusLine.slice(0, 80)}"`);
     const code = Number(status[2]);
     const headers: string[] = [];
     let connection = '';
     let contentLength: string | undefined;
     let transferEncoding: string | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
-      if (!TOKEN.test(name)) throw new ResponseProtocolError(`bad header line "${line.slice(0, 80)}"`);
-      const value = line.slice(colon + 1).trim();
+    for (let at = eol + 2; at < text.length; ) {
+      let end = text.indexOf('\r\n', at);
+      if (end < 0) end = text.length;
+      const colon = text.indexOf(':', at);
+      const name = colon > at && colon < end ? text.slice(at, colon) : '';
+      if (!TOKEN.test(name))
+        throw new ResponseProtocolError(`bad header line "${text.slice(at, Math.min(end, at + 80))}"`);
+      const value = trimOws(text, colon + 1, end);
+      at = end + 2;
       const lower = name.toLowerCase();
       if (lower === 'content-length') {
         if (!/^\d{1,15}$/.test(value) || (contentLength !== undefined && contentLength !== value))
@@ -204,14 +266,15 @@ export class ResponseParser {
       } else if (lower === 'connection') {
         connection = connection ? `${connection},${value.toLowerCase()}` : value.toLowerCase();
       }
-      if (!HOP_BY_HOP_RESPONSE.has(lower)) headers.push(name, value);
+      if (!isHopByHopResponseField(lower)) headers.push(name, value);
     }
     if (code < 200) {
       // 100 Continue, 103 Early Hints...: interim, the final response follows. 101 only answers an upgrade.
       if (code === 101) throw new ResponseProtocolError('101 Switching Protocols to a plain request');
       return;
     }
-    const listed = connection.split(',').map((t) => t.trim());
+    // Node's own answer, on nearly every response, without splitting.
+    const listed = connection === 'keep-alive' ? KEEP_ALIVE : connection.split(',').map((t) => t.trim());
     this.#keepAlive = status[1] === '1' ? !listed.includes('close') : listed.includes('keep-alive');
     // Fields named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
     const relayed = listed.some((t) => t !== '' && t !== 'close' && t !== 'keep-alive')
@@ -258,6 +321,21 @@ export class ResponseParser {
 }
 
 const LENGTH = new Set(['content-length']);
+const KEEP_ALIVE: readonly string[] = ['keep-alive'];
+/** Hex digit values by byte, -1 for any other byte. */
+const HEX = Int8Array.from({ length: 256 }, (_, byte) => {
+  const c = String.fromCharCode(byte);
+  return /^[0-9A-Fa-f]$/.test(c) ? Number.parseInt(c, 16) : -1;
+});
+
+/** The value between `from` and `to` without the optional whitespace (SP, HTAB) around it. */
+function trimOws(text: string, from: number, to: number): string {
+  let a = from;
+  let b = to;
+  while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
+  while (b > a && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
+  return text.slice(a, b);
+}
 
 function withoutNamed(headers: string[], names: ReadonlySet<string>): string[] {
   const out: string[] = [];

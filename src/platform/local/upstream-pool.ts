@@ -3,10 +3,17 @@ import { connect, type Socket } from 'node:net';
 
 /** Whoever holds a connection for one request and response. */
 export interface UpstreamUser {
+  /** Bytes read; they are valid during the call only (the read buffer is reused): copy what is kept. */
   data(chunk: Buffer): void;
   /** The connection closed or failed while held (after 'error', if any). */
   gone(error: Error | undefined): void;
 }
+
+/**
+ * Where every upstream connection reads into: reads are handed on synchronously and whoever keeps bytes
+ * past the call copies them, so one buffer serves all connections without an allocation per read.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** One keep-alive connection to a revision's app on loopback; its listeners are set once, not per request. */
 export class UpstreamConnection {
@@ -21,11 +28,20 @@ export class UpstreamConnection {
 
   constructor(port: number, onClose: (connection: UpstreamConnection) => void) {
     this.port = port;
-    this.socket = connect({ port, host: '127.0.0.1', noDelay: true });
-    this.socket.on('data', (chunk: Buffer) => {
-      if (this.user) this.user.data(chunk);
-      // An idle connection is not spoken to: bytes on it are a protocol error.
-      else this.socket.destroy();
+    this.socket = connect({
+      port,
+      host: '127.0.0.1',
+      noDelay: true,
+      // Reads skip the stream machinery; pause() and resume() still hold reading back.
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          if (this.user) this.user.data(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+          // An idle connection is not spoken to: bytes on it are a protocol error.
+          else this.socket.destroy();
+          return true;
+        },
+      },
     });
     this.socket.on('error', (error) => {
       this.#error = error;

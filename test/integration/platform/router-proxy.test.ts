@@ -7,6 +7,8 @@ import type { StatusClass } from '../../../src/platform/local/sliding-metrics.js
 import { SlidingMetrics } from '../../../src/platform/local/sliding-metrics.js';
 import { UpstreamAgent } from '../../../src/platform/local/upstream-pool.js';
 
+const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
 /**
  * The router's relay against a raw loopback app whose answers are written byte by byte per path, so the
  * framing cases (pipelining, close-delimited bodies, resets on reused connections, early answers) are exact.
@@ -101,6 +103,29 @@ describe('service router: the relay path', () => {
         socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n');
         setTimeout(() => socket.write('2\r\nde\r\n0\r\n\r\n'), 5);
         return;
+      case '/binary':
+        // Every byte value, in one answer with its head: it must reach the client unchanged.
+        socket.write(
+          Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 256\r\n\r\n'), ALL_BYTES]),
+        );
+        return;
+      case '/binary-streamed':
+        // The same bytes streamed in two chunks, the second one later: relayed chunk by chunk.
+        socket.write(
+          Buffer.concat([
+            Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n80\r\n'),
+            ALL_BYTES.subarray(0, 128),
+            Buffer.from('\r\n'),
+          ]),
+        );
+        setTimeout(
+          () =>
+            socket.write(
+              Buffer.concat([Buffer.from('80\r\n'), ALL_BYTES.subarray(128), Buffer.from('\r\n0\r\n\r\n')]),
+            ),
+          5,
+        );
+        return;
       case '/until-close':
         socket.end('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nall of it');
         return;
@@ -145,6 +170,18 @@ describe('service router: the relay path', () => {
   }
 
   const count = (text: string, what: string) => text.split(what).length - 1;
+
+  it('relays every byte value unchanged, whole or streamed, through reads that reuse one buffer', async () => {
+    const expected = ALL_BYTES.toString('latin1');
+    const [whole, streamed] = await Promise.all([
+      exchange(['GET /binary HTTP/1.1\r\nhost: x\r\n\r\n'], (t) => t.endsWith(expected)),
+      exchange(['GET /binary-streamed HTTP/1.1\r\nhost: x\r\n\r\n'], (t) => t.endsWith('0\r\n\r\n')),
+    ]);
+    expect(whole).toContain('content-length: 256\r\n');
+    expect(whole.slice(whole.indexOf('\r\n\r\n') + 4)).toBe(expected);
+    const body = streamed.slice(streamed.indexOf('\r\n\r\n') + 4);
+    expect(body).toBe(`80\r\n${expected.slice(0, 128)}\r\n80\r\n${expected.slice(128)}\r\n0\r\n\r\n`);
+  });
 
   it('answers pipelined requests in order on one connection, each naming its revision', async () => {
     const text = await exchange(
