@@ -31,6 +31,11 @@ export interface PreflightContext {
   testsSettled: () => Promise<void>;
   /** Inside a deploy the platform judges the required environment's health (staging-first) when no URL is configured. */
   requiredHealthFromPlatform?: boolean;
+  /**
+   * The commit a deploy ships (`deploy --commit X`, resolved). When it is not what is checked out, the
+   * checks about the code (tests, branch) judge it, not the checkout.
+   */
+  commit?: string;
 }
 
 export interface PreflightContextOptions {
@@ -45,6 +50,7 @@ export interface PreflightContextOptions {
   at?: Date;
   note?: string;
   requiredHealthFromPlatform?: boolean;
+  commit?: string;
 }
 
 export function createPreflightContext(options: PreflightContextOptions): PreflightContext {
@@ -71,5 +77,6 @@ export function createPreflightContext(options: PreflightContextOptions): Prefli
     settleTests: () => settle(),
     testsSettled: () => (started ? done : Promise.resolve()),
     ...(options.requiredHealthFromPlatform ? { requiredHealthFromPlatform: true } : {}),
+    ...(options.commit !== undefined ? { commit: options.commit } : {}),
   };
 }

@@ -15,15 +15,21 @@ const EXPENSIVE_CHECKS: ReadonlySet<string> = new Set(['tests-pass', 'coverage-m
  * The checklist as checks of the deploy action, bound to one deploy: `prodguard deploy` evaluates them
  * together with its own rules in one evaluation, so `--override <rule> --reason` works for all of them.
  * The checks look at the checkout prodguard runs in (its tree, branch and tests), as the seed's manual
- * checklist does.
+ * checklist does; a deploy of another commit has its tests and branch judged on that commit.
  */
 export function preflightDeployChecks(deps: Omit<PreflightDeps, 'audit' | 'actor'>) {
   return {
-    async checksFor(input: { environment: string; note?: string }): Promise<readonly BoundPreflightCheck[]> {
+    async checksFor(input: {
+      environment: string;
+      note?: string;
+      release?: { commit: string };
+    }): Promise<readonly BoundPreflightCheck[]> {
       const context = createPreflightContext({
         ...deps,
         environment: input.environment,
         ...(input.note !== undefined ? { note: input.note } : {}),
+        // What ships: tests and branch are judged on it when it is not the checkout (deploy --commit X).
+        ...(input.release ? { commit: input.release.commit } : {}),
         // The platform knows the required environment's health: staging-first checks it there.
         requiredHealthFromPlatform: true,
       });

@@ -1,4 +1,4 @@
-import type { RuleCheck } from '../../rules/index.js';
+import type { CheckOutcome, RuleCheck } from '../../rules/index.js';
 import type { PreflightContext } from '../preflight-context.js';
 
 export const rightBranchCheck: RuleCheck<PreflightContext> = {
@@ -6,6 +6,9 @@ export const rightBranchCheck: RuleCheck<PreflightContext> = {
   async run(ctx) {
     const expected = ctx.config.environments[ctx.environment]?.branch;
     if (!expected) return { status: 'skipped', message: `${ctx.environment} has no branch configured` };
+    // deploy --commit X of another commit than HEAD: X itself must be on the branch.
+    if (ctx.commit !== undefined && ctx.commit !== (await ctx.git.head()))
+      return commitOnBranch(ctx, ctx.commit, expected);
     const current = await ctx.git.currentBranch();
     if (current === expected) return { status: 'pass', message: `on ${current}` };
     return {
@@ -17,6 +20,17 @@ export const rightBranchCheck: RuleCheck<PreflightContext> = {
     };
   },
 };
+
+async function commitOnBranch(ctx: PreflightContext, commit: string, branch: string): Promise<CheckOutcome> {
+  const short = commit.slice(0, 12);
+  const onIt = await ctx.git.raw(['merge-base', '--is-ancestor', commit, `refs/heads/${branch}`]);
+  if (!onIt.failed) return { status: 'pass', message: `commit ${short} is on ${branch}` };
+  return {
+    status: 'fail',
+    message: `commit ${short} is not on ${branch}; ${ctx.environment} deploys only from ${branch}`,
+    hint: `Merge it into ${branch} first, then deploy a commit of ${branch}.`,
+  };
+}
 
 export const upToDateCheck: RuleCheck<PreflightContext> = {
   ruleId: 'up-to-date',

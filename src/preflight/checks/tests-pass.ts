@@ -64,6 +64,10 @@ interface SuiteVerdict {
 
 async function runSuites(ctx: PreflightContext): Promise<CheckOutcome> {
   const treeHash = await ctx.git.treeHash();
+  if (ctx.commit !== undefined) {
+    const shipped = await ctx.git.text(['rev-parse', `${ctx.commit}^{tree}`]);
+    if (shipped !== treeHash) return passedBeforeOn(ctx, ctx.commit, shipped, treeHash);
+  }
   const verdicts: SuiteVerdict[] = [];
   for (const suite of ctx.config.tests.suites) verdicts.push(await runSuite(ctx, suite, treeHash));
   const failed = verdicts.filter((v) => v.status === 'fail');
@@ -94,6 +98,48 @@ async function runSuites(ctx: PreflightContext): Promise<CheckOutcome> {
       tail: failed.map((v) => (one ? v.tail : `[${v.name}]\n${v.tail}`)).join('\n'),
       suites,
     },
+  };
+}
+
+/**
+ * A deploy of a commit other than the checkout: the suites run on the checkout, so they cannot vouch for
+ * it. Its own tree must have passed every suite before (a pass is kept per tree, e.g. from when it was
+ * checked out and deployed to staging); nothing runs here, and a missing pass says how to get one.
+ */
+function passedBeforeOn(
+  ctx: PreflightContext,
+  commit: string,
+  shipped: string,
+  checkout: string,
+): CheckOutcome {
+  const suites = ctx.config.tests.suites.map((suite) => ({
+    suite,
+    pass: readCachedPass(ctx.store, shipped, suite.command),
+  }));
+  const missing = suites.filter((s) => !s.pass).map((s) => s.suite.name);
+  const short = commit.slice(0, 12);
+  const details = { treeHash: shipped, checkoutTree: checkout, commit, cached: true };
+  if (missing.length === 0) {
+    return {
+      status: 'pass',
+      message: `commit ${short} is not the checkout; its tree ${shipped.slice(0, 12)} passed ${suites.map((s) => `${s.suite.name} at ${s.pass!.at}`).join(', ')} (cached)`,
+      details: {
+        ...details,
+        suites: suites.map((s) => ({
+          name: s.suite.name,
+          command: s.suite.command,
+          status: 'pass',
+          cached: true,
+          log: s.pass!.log_path,
+        })),
+      },
+    };
+  }
+  return {
+    status: 'fail',
+    message: `deploying commit ${short} (tree ${shipped.slice(0, 12)}), but the checkout is tree ${checkout.slice(0, 12)}: the suites run on the checkout, and ${missing.join(', ')} never passed on the deployed commit's tree`,
+    hint: `Test the commit that ships: git switch --detach ${short} && prodguard preflight ${ctx.environment}, then git switch - and deploy again (a pass is kept per tree); or deploy what is checked out.`,
+    details: { ...details, missing },
   };
 }
 

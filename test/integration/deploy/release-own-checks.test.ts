@@ -27,14 +27,17 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
     repo = await createTempRepo({
       ...APP_FILES,
       'behavior.json': '{ "version": "v1" }\n',
+      'tests.mjs': "console.log('ok');\n",
       'prodguard.yaml': withRouterPorts(
-        appConfig(agentPort, '').replace('watch: 2s', 'watch: 3s'),
+        appConfig(agentPort, '')
+          .replace('watch: 2s', 'watch: 3s')
+          .replace('command: node --check server.mjs', 'command: node tests.mjs'),
         { staging, production },
         `  smoke:
     command: node smoke.mjs
     timeout: 20s
 `,
-      ),
+      ).replace('  staging:\n', '  staging:\n    branch: main\n'),
     });
     const up = await cli('up', '--detach');
     expect(up.exitCode, up.stderr).toBe(0);
@@ -46,10 +49,18 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
     }
   });
 
+  /** Runs the checklist with `commit` checked out, so its suites' pass is kept for its tree, then goes back. */
+  const testAt = async (commit: string) => {
+    await repo.git('switch', '-q', '--detach', commit);
+    await cli('preflight', 'staging');
+    await repo.git('switch', '-q', 'main');
+  };
+
   it("deploy --commit X runs X's smoke script: not the working tree's, whether that one passes or fails", async () => {
     const good = await release('v2');
     // HEAD (the working tree) now has a smoke script that always fails.
     await release('v3-head', "console.error('the working tree smoke script ran');\nprocess.exit(9);\n");
+    await testAt(good);
     const passed = await cli('deploy', 'staging', '--commit', good, '--strategy', 'all-at-once');
     expect(passed.exitCode, passed.stdout + passed.stderr).toBe(0);
     expect(passed.stdout).toMatch(/✓ smoke +[\d.]+s +`node smoke\.mjs` passed in/);
@@ -62,11 +73,62 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
       "console.error('release v4 smoke: checkout is broken');\nprocess.exit(4);\n",
     );
     await release('v5-head');
+    await testAt(broken);
     const failed = await cli('deploy', 'staging', '--commit', broken, '--strategy', 'all-at-once');
     expect(failed.exitCode).not.toBe(0);
     expect(failed.stdout + failed.stderr).toContain('release v4 smoke: checkout is broken');
     expect(failed.stdout).toMatch(/✗ staging-\d{5}-\w{3} never took traffic: /);
     expect(await get('staging')).toBe('v2\n');
+  });
+
+  it("deploy --commit X is judged on X: its tests must have passed on X's tree, and X must be on the branch", async () => {
+    // X's own test suite fails; the checkout's passes. Nothing of X is built or run before the refusal.
+    repo.write('tests.mjs', "console.error('X fails its tests');\nprocess.exit(1);\n");
+    const untested = await release('v-untested');
+    repo.write('tests.mjs', "console.log('ok');\n");
+    await release('v-head-tests-pass');
+    const refused = await cli('deploy', 'staging', '--commit', untested, '--strategy', 'all-at-once');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toMatch(
+      new RegExp(
+        `✗ tests-pass +deploying commit ${untested.slice(0, 12)} \\(tree \\w{12}\\), but the checkout is tree \\w{12}: the suites run on the checkout, and tests never passed on the deployed commit's tree`,
+      ),
+    );
+    expect(refused.stdout).not.toMatch(/✓ build|smoke/);
+    // Tested where it is, its suites fail: still refused.
+    await testAt(untested);
+    expect((await cli('deploy', 'staging', '--commit', untested)).stdout).toMatch(
+      /✗ tests-pass +deploying commit/,
+    );
+
+    // A commit that passed its suites, but lives only on a side branch: right-branch judges that commit.
+    await repo.git('switch', '-q', '-c', 'side');
+    const side = await release('v-side');
+    await repo.git('switch', '-q', 'main');
+    await testAt(side);
+    const offBranch = await cli('deploy', 'staging', '--commit', side, '--strategy', 'all-at-once');
+    expect(offBranch.exitCode).toBe(1);
+    expect(offBranch.stdout).toMatch(
+      new RegExp(`✗ right-branch +commit ${side.slice(0, 12)} is not on main`),
+    );
+    // Overridden (audited), the branch rule lets it by; its tests were passed on its own tree: cached.
+    const hotfix = await cli(
+      'deploy',
+      'staging',
+      '--commit',
+      side,
+      '--strategy',
+      'all-at-once',
+      '--override',
+      'right-branch',
+      '--reason',
+      'hotfix from a side branch',
+    );
+    expect(hotfix.exitCode, hotfix.stdout + hotfix.stderr).toBe(0);
+    expect(hotfix.stdout).toMatch(
+      /✓ tests-pass +commit \w{12} is not the checkout; its tree \w{12} passed tests at .* \(cached\)/,
+    );
+    expect(await get('staging')).toBe('v-side\n');
   });
 
   it('a watch shorter than the configured one is refused; with --override full-watch --reason it is audited', async () => {
