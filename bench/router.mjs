@@ -2,7 +2,8 @@
 // against nginx as a reference reverse proxy when it is installed. Everything is measured in this run,
 // on loopback, with the same bounded load generator (undici, fixed concurrency, fixed duration).
 //
-//   npm run build && node bench/router.mjs [--seconds 5] [--concurrency 50] [--quick]
+//   npm run build && node bench/router.mjs [--seconds 7] [--concurrency 50] [--quick]
+//   --seconds: rounds of interleaved 1 s slices, every target once per round.
 //   --quick: 1 slice per target at concurrency 10 (CI runs it so the bench keeps working; not a measurement).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -241,13 +242,19 @@ http {
   return { child, prefix };
 }
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 function fmt(n, digits = 0) {
   return n.toFixed(digits).padStart(8);
 }
 
 async function main() {
   const quick = process.argv.includes('--quick');
-  const seconds = arg('seconds', quick ? 1 : 5);
+  const seconds = arg('seconds', quick ? 1 : 7);
   const concurrency = arg('concurrency', quick ? 10 : 50);
   const repo = await createBenchRepo();
   const { platform, deploy, stop } = await startPlatform(repo);
@@ -290,7 +297,7 @@ async function main() {
       const results = targets.map(([name], i) => [name, merge(slices[i])]);
       const base = results[0][1];
       console.log(
-        `${'target'.padEnd(30)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'failed'.padStart(8)}  throughput vs direct · p99 vs direct`,
+        `${'target'.padEnd(30)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'failed'.padStart(8)}  throughput vs direct · p99 vs direct (all slices pooled)`,
       );
       for (const [name, r] of results) {
         console.log(
@@ -308,6 +315,18 @@ async function main() {
       let added = `→ p99 added by the router: ${(router.p99 - base.p99).toFixed(2)} ms over direct`;
       if (results[2]) added += `, ${(router.p99 - results[2][1].p99).toFixed(2)} ms over nginx`;
       console.log(`${added}${path === '/' ? '' : ' (goal ≤ 1 ms on this endpoint)'}`);
+      // Paired per round: the targets of one round ran back to back, so a neighbour's burst in one slice
+      // moves one round's figures, not the medians (pooled tails above take every burst in).
+      const rounds = slices[0].length;
+      const paired = (f) => median(Array.from({ length: rounds }, (_, k) => f(k)));
+      const p99Added = paired((k) => slices[1][k].p99 - slices[0][k].p99);
+      let pairedLine = `→ paired over ${rounds} rounds (median): router p99 adds ${p99Added.toFixed(2)} ms over direct${path === '/' ? '' : ' (goal ≤ 1 ms)'}`;
+      if (results[2]) {
+        const share = paired((k) => slices[1][k].rps / slices[2][k].rps);
+        const nginxAdds = paired((k) => slices[2][k].p99 - slices[0][k].p99);
+        pairedLine += `, nginx's ${nginxAdds.toFixed(2)} ms; router throughput = ${(share * 100).toFixed(1)} % of nginx${path === '/' ? ' (goal ≥ 75 %)' : ''}`;
+      }
+      console.log(pairedLine);
     }
   } finally {
     app.kill('SIGTERM');
