@@ -1,5 +1,6 @@
 import { type Server as HttpServer, METHODS, STATUS_CODES } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import { trimOws } from './http-text.js';
 import type { Downstream, ForwardedRequest, ProxyExchange } from './proxy-exchange.js';
 import { forwardedFields, forwardedHead, isNotForwarded, isReplayable } from './proxy-exchange.js';
 import type { ResponseHead } from './response-parser.js';
@@ -116,15 +117,6 @@ export function parseSimpleRequest(
     pinned,
     monitor,
   };
-}
-
-/** The value between `from` and `to` without the optional whitespace (SP, HTAB) around it. */
-function trimOws(text: string, from: number, to: number): string {
-  let a = from;
-  let b = to;
-  while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
-  while (b > a && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
-  return text.slice(a, b);
 }
 
 /** Name and value of every field of an already validated head, alternating, as node's rawHeaders. */

@@ -5,6 +5,8 @@
  * and says whether the connection may carry another request. Interim 1xx responses are skipped.
  */
 
+import { trimOws } from './http-text.js';
+
 /** Response header fields that describe one hop: dropped before the response is relayed. */
 export function isHopByHopResponseField(lowerName: string): boolean {
   switch (lowerName) {
@@ -327,15 +329,6 @@ const HEX = Int8Array.from({ length: 256 }, (_, byte) => {
   const c = String.fromCharCode(byte);
   return /^[0-9A-Fa-f]$/.test(c) ? Number.parseInt(c, 16) : -1;
 });
-
-/** The value between `from` and `to` without the optional whitespace (SP, HTAB) around it. */
-function trimOws(text: string, from: number, to: number): string {
-  let a = from;
-  let b = to;
-  while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
-  while (b > a && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
-  return text.slice(a, b);
-}
 
 function withoutNamed(headers: string[], names: ReadonlySet<string>): string[] {
   const out: string[] = [];
