@@ -66,13 +66,52 @@ async function scanTrackedFiles(
   return { findings, scanned };
 }
 
+/**
+ * The files of a commit that is not the checkout (deploy --commit X), read from git: each blob is keyed by
+ * its id as in scanTrackedFiles, so only blobs no scan has seen are read (one `git cat-file` each).
+ */
+async function scanCommitFiles(
+  ctx: PreflightContext,
+  commit: string,
+  cache: Map<string, SecretFinding[]>,
+  excluded: (path: string) => boolean,
+): Promise<{ findings: SecretFinding[]; scanned: number }> {
+  const entries = (await ctx.git.text(['ls-tree', '-r', '-l', '-z', '--full-tree', commit]))
+    .split('\0')
+    .filter(Boolean);
+  const findings: SecretFinding[] = [];
+  let scanned = 0;
+  for (const entry of entries) {
+    // `<mode> <type> <object> <size>\t<path>`
+    const tab = entry.indexOf('\t');
+    const [, type, blob, size] = entry.slice(0, tab).split(/ +/);
+    const file = entry.slice(tab + 1);
+    if (type !== 'blob' || excluded(file) || Number(size) > MAX_FILE_BYTES) continue;
+    const key = `blob:${blob}`;
+    let found = cache.get(key);
+    if (!found) {
+      // Untrimmed: line numbers count from the file's first byte.
+      const read = await ctx.git.raw(['cat-file', 'blob', blob!]);
+      if (read.failed) throw new Error(`git cat-file blob ${blob} (${file}) failed: ${read.stderr.trim()}`);
+      const text = read.stdout;
+      if (text.includes('\0')) continue; // binary
+      found = await scanTextForSecrets(file, text);
+      remember(ctx.store, cache, key, found);
+    }
+    scanned++;
+    findings.push(...found.map((f) => ({ ...f, file })));
+  }
+  return { findings, scanned };
+}
+
 async function scanRecentCommits(
   ctx: PreflightContext,
   cache: Map<string, SecretFinding[]>,
   excluded: (path: string) => boolean,
+  tip: string,
 ): Promise<{ findings: SecretFinding[]; commits: number; since?: string }> {
   const last = await findLastRelease(ctx.store, ctx.git, ctx.environment, ctx.config.releaseTag);
-  const range = last ? [`${last.commit}..HEAD`] : ['-n', String(HISTORY_LIMIT), 'HEAD'];
+  const range = last ? [`${last.commit}..${tip}`] : ['-n', String(HISTORY_LIMIT), tip];
   const commits = (await ctx.git.text(['rev-list', '--no-merges', ...range])).split('\n').filter(Boolean);
   const findings: SecretFinding[] = [];
   const uncached = commits.filter((sha) => !cache.has(`commit:${sha}`));
@@ -108,11 +147,14 @@ export const noSecretsInGitCheck: RuleCheck<PreflightContext> = {
     const excludes = ctx.config.secretScan.exclude;
     const excluded = excludes.length > 0 ? picomatch(excludes, { dot: true }) : () => false;
     const cache = readCache(ctx.store);
+    // deploy --commit X of another commit than HEAD: X's own files and history are what ship.
+    const other = ctx.commit !== undefined && ctx.commit !== (await ctx.git.head()) ? ctx.commit : undefined;
     const [tree, history] = await Promise.all([
-      scanTrackedFiles(ctx, cache, excluded),
-      scanRecentCommits(ctx, cache, excluded),
+      other ? scanCommitFiles(ctx, other, cache, excluded) : scanTrackedFiles(ctx, cache, excluded),
+      scanRecentCommits(ctx, cache, excluded, other ?? 'HEAD'),
     ]);
-    const scope = `${tree.scanned} tracked files and ${history.commits} commit(s)${history.since ? ` since ${history.since}` : ''}`;
+    const files = other ? `files of commit ${other.slice(0, 12)}` : 'tracked files';
+    const scope = `${tree.scanned} ${files} and ${history.commits} commit(s)${history.since ? ` since ${history.since}` : ''}`;
     const all = [
       ...tree.findings,
       ...history.findings.filter((h) => !tree.findings.some((t) => t.file === h.file && t.line === h.line)),

@@ -227,4 +227,23 @@ createServer((req, res) => {
     repo.write('server.mjs', APP_FILES['server.mjs']);
     await repo.commitAll('restore the server');
   });
+
+  // Last: the credential stays in main's history.
+  it("deploy --commit X scans X's files and history for credentials, not the checkout's", async () => {
+    const password = 'Stag1ng-Passw0rd-4410';
+    // A branch checked out from before X: its files and its history never saw the credential.
+    await repo.git('switch', '-q', '-c', 'work');
+    await repo.git('switch', '-q', 'main');
+    repo.write('db.mjs', `export const url = "postgres://app:${password}@10.1.2.3:5432/app";\n`);
+    const leaky = await release('v-leaky');
+    await repo.git('switch', '-q', 'work');
+    const refused = await cli('deploy', 'staging', '--commit', leaky, '--strategy', 'all-at-once');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toMatch(
+      new RegExp(
+        `✗ no-secrets-in-git +\\d+ credential\\(s\\) in \\d+ files of commit ${leaky.slice(0, 12)} and \\d+ commit\\(s\\).*db\\.mjs:1 database-connection-string`,
+      ),
+    );
+    expect(refused.stdout + refused.stderr).not.toContain(password);
+  });
 });
