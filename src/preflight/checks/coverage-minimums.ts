@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import picomatch from 'picomatch';
 import type { CoverageGroup } from '../../config/index.js';
-import type { RuleCheck } from '../../rules/index.js';
+import type { CheckOutcome, RuleCheck } from '../../rules/index.js';
 import type { PreflightContext } from '../preflight-context.js';
 
 type Metric = 'lines' | 'statements' | 'branches' | 'functions';
@@ -95,9 +96,45 @@ export function assessCoverage(
   });
 }
 
+/** The coverage settings a verdict was reached with: new minimums or groups need a new verdict. */
+function coverageSettings(ctx: PreflightContext): string {
+  const { summary, metric, groups } = ctx.config.coverage;
+  return createHash('sha256').update(JSON.stringify({ summary, metric, groups })).digest('hex');
+}
+
+/**
+ * deploy --commit X of another tree than the checkout: the report on disk is the checkout's, so X's own
+ * tree must have passed these minimums before (kept per tree, like the test suites' passes).
+ */
+function passedBeforeOn(ctx: PreflightContext, commit: string, shipped: string): CheckOutcome {
+  const row = ctx.store.db
+    .prepare<[string, string], { at: string; message: string }>(
+      'SELECT at, message FROM coverage_runs WHERE tree_hash = ? AND settings = ?',
+    )
+    .get(shipped, coverageSettings(ctx));
+  const short = commit.slice(0, 12);
+  if (row)
+    return {
+      status: 'pass',
+      message: `commit ${short} is not the checkout; its tree ${shipped.slice(0, 12)} met the minimums at ${row.at} (${row.message}; cached)`,
+      details: { treeHash: shipped, cached: true },
+    };
+  return {
+    status: 'fail',
+    message: `deploying commit ${short} (tree ${shipped.slice(0, 12)}): the coverage report is the checkout's, and the deployed commit's tree never met the minimums`,
+    hint: `Measure the commit that ships: git switch --detach ${short} && prodguard preflight ${ctx.environment}, then git switch - and deploy again; or deploy what is checked out.`,
+    details: { treeHash: shipped },
+  };
+}
+
 export const coverageMinimumsCheck: RuleCheck<PreflightContext> = {
   ruleId: 'coverage-minimums',
   async run(ctx) {
+    const tree = await ctx.git.treeHash();
+    if (ctx.commit !== undefined) {
+      const shipped = await ctx.git.text(['rev-parse', `${ctx.commit}^{tree}`]);
+      if (shipped !== tree) return passedBeforeOn(ctx, ctx.commit, shipped);
+    }
     // The test suite may be writing the summary right now.
     await ctx.testsSettled();
     const { summary, metric, groups } = ctx.config.coverage;
@@ -129,12 +166,13 @@ export const coverageMinimumsCheck: RuleCheck<PreflightContext> = {
     const describe = (g: GroupCoverage) =>
       `${g.name} ${g.pct === null ? 'no files' : `${g.pct}%`}${g.pct === null ? '' : ` (min ${g.minimum}%)`}`;
     const failing = assessed.filter((g) => !g.ok);
-    if (failing.length === 0)
-      return {
-        status: 'pass',
-        message: `${metric}: ${assessed.map(describe).join(', ')}`,
-        details: { groups: assessed },
-      };
+    if (failing.length === 0) {
+      const message = `${metric}: ${assessed.map(describe).join(', ')}`;
+      ctx.store.db
+        .prepare('INSERT OR REPLACE INTO coverage_runs(tree_hash, settings, at, message) VALUES (?, ?, ?, ?)')
+        .run(tree, coverageSettings(ctx), ctx.clock.now().toISOString(), message);
+      return { status: 'pass', message, details: { groups: assessed } };
+    }
     return {
       status: 'fail',
       message: `${metric} below minimum: ${failing.map(describe).join(', ')}`,

@@ -58,5 +58,14 @@ export const coreStoreMigrations: StoreMigrationSet = {
        at TEXT NOT NULL
      );
      CREATE INDEX release_marks_env ON release_marks(environment, id);`,
+    // coverage-minimums verdicts per tree and coverage settings: a deploy of another commit than the
+    // checkout (deploy --commit X) is judged on X's tree, as tests-pass does with test_runs.
+    `CREATE TABLE coverage_runs (
+       tree_hash TEXT NOT NULL,
+       settings TEXT NOT NULL,
+       at TEXT NOT NULL,
+       message TEXT NOT NULL,
+       PRIMARY KEY (tree_hash, settings)
+     );`,
   ],
 };

@@ -2,6 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
+import { nodeProcessRunner, silentLogger, systemClock } from '../../../src/kernel/index.js';
+import { preflightDeployChecks } from '../../../src/preflight/index.js';
+import { StateStore } from '../../../src/store/index.js';
 import { runProdguard } from '../../helpers/cli.js';
 import type { TempRepo } from '../../helpers/git-repo.js';
 import { type HealthServer, useProjects } from './project.js';
@@ -370,6 +374,49 @@ describe('prodguard preflight (real git, real CLI, real HTTP)', () => {
       status: 'fail',
       message: 'lines below minimum: critical paths 87% (min 100%), API endpoints 87% (min 90%)',
     });
+  });
+
+  it('judges a deploy of another commit than the checkout on that commit: its coverage verdict is kept per tree', async () => {
+    const repo = await project();
+    const measured = await repo.git('rev-parse', 'HEAD');
+    expect((await preflight(repo)).check('coverage-minimums').status).toBe('pass');
+    repo.write('src/routes/api.js', 'export const routes = ["/y"];\n');
+    const unmeasured = await repo.commitAll('a commit no checklist ran on');
+    repo.write('src/routes/api.js', 'export const routes = ["/z"];\n');
+    await repo.commitAll('the checkout');
+    const config = loadConfig({ cwd: repo.dir });
+    const store = StateStore.open(join(config.stateDirPath, 'state.db'));
+    try {
+      const checks = preflightDeployChecks({
+        config,
+        store,
+        processes: nodeProcessRunner,
+        clock: systemClock,
+        log: silentLogger,
+        env: process.env,
+        logsDir: join(config.stateDirPath, 'logs'),
+      });
+      const coverageOf = async (commit: string) =>
+        (await checks.checksFor({ environment: 'production', release: { commit } }))
+          .find((c) => c.ruleId === 'coverage-minimums')!
+          .run();
+      expect(await coverageOf(measured)).toMatchObject({
+        status: 'pass',
+        message: expect.stringMatching(
+          new RegExp(
+            `^commit ${measured.slice(0, 12)} is not the checkout; its tree \\w{12} met the minimums at .*; cached\\)$`,
+          ),
+        ),
+      });
+      // The checkout's report says nothing about a tree that was never measured.
+      expect(await coverageOf(unmeasured)).toMatchObject({
+        status: 'fail',
+        message: expect.stringContaining(`deploying commit ${unmeasured.slice(0, 12)} (tree `),
+        hint: expect.stringContaining(`git switch --detach ${unmeasured.slice(0, 12)}`),
+      });
+    } finally {
+      store.close();
+    }
   });
 
   it('prints a readable checklist and exits 2 for an unknown environment', async () => {
