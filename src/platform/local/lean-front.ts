@@ -178,8 +178,11 @@ class FrontConnection {
   readonly #onError = () => this.#socket.destroy();
   /** The client shut its side: a request in flight is abandoned, as node's HTTP server does by default. */
   readonly #onEnd = () => {
-    if (this.#down) this.#socket.destroy();
-    else this.#socket.end();
+    const socket = this.#socket;
+    // Everything written is in the kernel already: closing sends it, then FIN, in one system call (the
+    // client has read its last response; there is nothing unread to turn the close into a reset).
+    if (this.#down || socket.writableLength === 0) socket.destroy();
+    else socket.end();
   };
 
   constructor(socket: Socket, hooks: LeanFrontHooks, forget: () => void) {
