@@ -5,6 +5,7 @@
 //   3. a naive ALTER ROLE on production, the Nov 7 outage.
 // Usage: npm run build && node bench/rotation.mjs [--clients 50] [--requests 20000] [--quick]
 //   --quick: 5 clients, 500-request windows (CI runs it so the bench keeps working; not a measurement).
+import './shared/state-home.mjs';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
