@@ -368,11 +368,21 @@ export class ProxyExchange implements UpstreamUser {
   /** Response relayed and request sent: the connection goes back to the pool, or is closed. */
   #complete(): void {
     const connection = this.#connection;
+    if (!connection || !this.#reusable || connection.socket.isPaused()) {
+      this.#dropConnection();
+      return;
+    }
     this.#connection = undefined;
     this.#releaseWaiters();
-    if (!connection) return;
-    if (this.#reusable && !connection.socket.isPaused()) this.#target.pool.release(connection);
-    else {
+    this.#target.pool.release(connection);
+  }
+
+  /** Lets go of the upstream connection, closing it: what is left on it is not a clean end of a response. */
+  #dropConnection(): void {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    this.#releaseWaiters();
+    if (connection) {
       connection.user = undefined;
       connection.socket.destroy();
     }
@@ -381,13 +391,7 @@ export class ProxyExchange implements UpstreamUser {
   #fail(error: Error): void {
     if (this.#failed) return;
     this.#failed = true;
-    const connection = this.#connection;
-    this.#connection = undefined;
-    this.#releaseWaiters();
-    if (connection) {
-      connection.user = undefined;
-      connection.socket.destroy();
-    }
+    this.#dropConnection();
     const down = this.#down;
     if (!down.headersSent) {
       const code = (error as NodeJS.ErrnoException).code ?? error.message;
@@ -406,13 +410,7 @@ export class ProxyExchange implements UpstreamUser {
   closed(completed: boolean): void {
     if (!completed) {
       // The client went away before the response finished: stop the upstream request too.
-      const connection = this.#connection;
-      this.#connection = undefined;
-      this.#releaseWaiters();
-      if (connection) {
-        connection.user = undefined;
-        connection.socket.destroy();
-      }
+      this.#dropConnection();
       this.#finish('error', this.#status);
       return;
     }
