@@ -1,16 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { processRunning } from '../../test/helpers/processes.js';
 import { nodeProcessRunner } from './process-runner.js';
-
-/** Running: it exists and is not a zombie (killed, waiting for a parent that may never reap it). */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 describe('nodeProcessRunner', () => {
   it('killGroupOnExit ends what the command left in its process group, even one holding its output open', async () => {
@@ -25,7 +15,7 @@ describe('nodeProcessRunner', () => {
     expect(result.durationMs).toBeLessThan(30_000);
     const pid = Number(result.stdout.trim());
     expect(pid).toBeGreaterThan(0);
-    expect(alive(pid)).toBe(false);
+    expect(processRunning(pid)).toBe(false);
   });
 
   it.runIf(process.getuid?.() === 0)(

@@ -9,10 +9,11 @@ import { ManualClock } from '../../../src/kernel/clock.js';
 import { FakeGcp } from '../../fakes/gcp/index.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { postgresServer, serverUrl } from '../../helpers/postgres.js';
+import { processExists } from '../../helpers/processes.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { createDbProject, type DbProject } from '../database/project.js';
 import { cloudRunPlatformYaml } from './cloud-run-yaml.js';
-import { processAlive, readProxyRuns, writeFakeCloudSqlProxy } from './fake-cloud-sql-proxy.js';
+import { readProxyRuns, writeFakeCloudSqlProxy } from './fake-cloud-sql-proxy.js';
 
 // The real CLI starts the Cloud SQL Auth Proxy around the commands that use a Cloud Run environment's
 // database: a stand-in `cloud-sql-proxy` (a node script first on PATH) forwards to a real PostgreSQL, the
@@ -57,27 +58,39 @@ environments:
       readonlyUrlEnv: RO_URL_PRODUCTION
 ${cloudRunPlatformYaml({ sqlInstance: true })}${platformExtra}${sqlProxy ? `      sqlProxy:\n${sqlProxy}` : ''}`;
 
+  /** What every command here runs with: the databases, the fake Admin API, the fake proxy on PATH. */
+  const proxyEnv = (onPath = true): NodeJS.ProcessEnv => ({
+    ...p.env,
+    DATABASE_URL_PRODUCTION: socketUrl,
+    RO_URL_PRODUCTION: readonlyUrl,
+    PRODGUARD_GCP_ENDPOINT: fake.url,
+    PRODGUARD_GCP_TOKEN: 'fake-token',
+    FAKE_PROXY_TARGET: `${postgresServer().host}:${postgresServer().port}`,
+    PATH: onPath ? `${binDir}${delimiter}${process.env.PATH}` : (process.env.PATH ?? ''),
+  });
+
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}, onPath = true) =>
-    runProdguard(args, {
+    runProdguard(args, { cwd: p.dir, env: { ...proxyEnv(onPath), ...env }, timeoutMs: 120_000 });
+
+  /** The CLI as a child of this test, for Ctrl-C: what runProdguard adds, by hand. */
+  const spawnCli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    spawn(process.execPath, [PRODGUARD_BIN, ...args], {
       cwd: p.dir,
       env: {
-        ...p.env,
-        DATABASE_URL_PRODUCTION: socketUrl,
-        RO_URL_PRODUCTION: readonlyUrl,
-        PRODGUARD_GCP_ENDPOINT: fake.url,
-        PRODGUARD_GCP_TOKEN: 'fake-token',
-        FAKE_PROXY_TARGET: `${postgresServer().host}:${postgresServer().port}`,
-        PATH: onPath ? `${binDir}${delimiter}${process.env.PATH}` : (process.env.PATH ?? ''),
+        ...process.env,
+        ...proxyEnv(),
+        NO_COLOR: '1',
+        PRODGUARD_ACTOR: 'tester@example.com',
         ...env,
       },
-      timeoutMs: 120_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
 
   const expectAllStopped = () => {
     const runs = readProxyRuns(records);
     for (const run of runs) {
       expect(run.stopped, `proxy ${run.pid} was stopped`).toBe(true);
-      expect(processAlive(run.pid), `proxy ${run.pid} is gone`).toBe(false);
+      expect(processExists(run.pid), `proxy ${run.pid} is gone`).toBe(false);
     }
     return runs;
   };
@@ -212,20 +225,7 @@ ${cloudRunPlatformYaml({ sqlInstance: true })}${platformExtra}${sqlProxy ? `    
 
   it('Ctrl-C while the proxy starts stops it and ends the command', async () => {
     p.write('prodguard.yaml', yaml('        startTimeout: 5m\n'));
-    const child = spawn(process.execPath, [PRODGUARD_BIN, 'db', 'drift', 'production'], {
-      cwd: p.dir,
-      env: {
-        ...process.env,
-        ...p.env,
-        NO_COLOR: '1',
-        PRODGUARD_ACTOR: 'tester@example.com',
-        DATABASE_URL_PRODUCTION: socketUrl,
-        PRODGUARD_GCP_ENDPOINT: fake.url,
-        FAKE_PROXY_MODE: 'silent',
-        PATH: `${binDir}${delimiter}${process.env.PATH}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnCli(['db', 'drift', 'production'], { FAKE_PROXY_MODE: 'silent' });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -236,7 +236,7 @@ ${cloudRunPlatformYaml({ sqlInstance: true })}${platformExtra}${sqlProxy ? `    
     const code = await exited;
     expect(code, stderr).not.toBe(0);
     expect(stderr).toContain('Interrupted while cloud-sql-proxy');
-    expect(processAlive(run.pid)).toBe(false);
+    expect(processExists(run.pid)).toBe(false);
     expect(expectAllStopped()).toHaveLength(1);
   }, 60_000);
 
@@ -256,25 +256,7 @@ ${cloudRunPlatformYaml({ sqlInstance: true })}${platformExtra}${sqlProxy ? `    
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE');
     try {
-      const child = spawn(
-        process.execPath,
-        [PRODGUARD_BIN, 'sql', 'production', '-c', 'SELECT count(*) FROM "User"'],
-        {
-          cwd: p.dir,
-          env: {
-            ...process.env,
-            ...p.env,
-            NO_COLOR: '1',
-            PRODGUARD_ACTOR: 'tester@example.com',
-            DATABASE_URL_PRODUCTION: socketUrl,
-            RO_URL_PRODUCTION: readonlyUrl,
-            PRODGUARD_GCP_ENDPOINT: fake.url,
-            FAKE_PROXY_TARGET: `${postgresServer().host}:${postgresServer().port}`,
-            PATH: `${binDir}${delimiter}${process.env.PATH}`,
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
+      const child = spawnCli(['sql', 'production', '-c', 'SELECT count(*) FROM "User"']);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       // pg_stat_activity is a snapshot per transaction: ask from another connection.
       const probe = new pg.Client({ connectionString: p.dbs.production.url });
@@ -302,7 +284,7 @@ ${cloudRunPlatformYaml({ sqlInstance: true })}${platformExtra}${sqlProxy ? `    
         return false;
       });
       expect(code).toBe(130);
-      for (const run of runs) await waitFor(`proxy ${run.pid} to be gone`, () => !processAlive(run.pid));
+      for (const run of runs) await waitFor(`proxy ${run.pid} to be gone`, () => !processExists(run.pid));
       expect(readProxyRuns(records).every((r) => r.stopped)).toBe(true);
     } finally {
       await holder.query('ROLLBACK');

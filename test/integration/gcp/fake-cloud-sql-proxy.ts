@@ -74,13 +74,3 @@ export function readProxyRuns(recordDir: string): ProxyRun[] {
       return { ...run, stopped: existsSync(join(recordDir, `${run.pid}.stopped`)) };
     });
 }
-
-/** True while a process with this pid exists. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

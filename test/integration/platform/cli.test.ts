@@ -9,17 +9,9 @@ import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { buildRelease, connectLocalPlatform } from '../../../src/platform/index.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
+import { processExists } from '../../helpers/processes.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { eventually, httpGet, TINY_FILES } from './platform-fixture.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // Runs the real CLI from dist/: build first (`npm test` does).
 describe('prodguard up / status / logs / down (real CLI)', () => {
@@ -194,11 +186,11 @@ environments:
         | undefined;
     });
     process.kill(agentPid, 'SIGKILL');
-    await eventually(async () => (isAlive(agentPid) ? undefined : true));
-    expect(isAlive(leftPid)).toBe(true);
+    await eventually(async () => (processExists(agentPid) ? undefined : true));
+    expect(processExists(leftPid)).toBe(true);
 
     expect((await runProdguard(['up', '--detach'], { cwd: repo.dir })).exitCode).toBe(0);
-    await eventually(async () => (isAlive(leftPid) ? undefined : true));
+    await eventually(async () => (processExists(leftPid) ? undefined : true));
     const res = await eventually(async () => {
       const r = await httpGet(`http://127.0.0.1:${routerPort}/`);
       return r.status === 200 ? r : undefined;

@@ -17,6 +17,7 @@ import { agentPaths, computeTreeDigest, readReleaseRecord } from '../../../src/p
 import { ensureMasterKeyFile } from '../../../src/secrets/master-key.js';
 import { runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
+import { processRunning } from '../../helpers/processes.js';
 import { appConfig, withRouterPorts } from '../deploy/deploy-fixture.js';
 
 // Tries to read each of prodguard's secrets and writes how that went (the error code or "read") into the
@@ -97,16 +98,6 @@ if (!asRoot)
     'release scripts isolation skipped: the build, smoke script and E2E suite switch to app.runAs only when prodguard runs as root, and this test runs as uid ' +
       `${process.getuid?.()}`,
   );
-
-/** Running: it exists and is not a zombie (killed, waiting for a parent that may never reap it). */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 /** Polls `read` until `done` says yes, up to `ms`; no fixed sleep. */
 async function waitFor<T>(read: () => T, done: (value: T) => boolean, ms: number): Promise<T> {
@@ -190,7 +181,7 @@ describe.runIf(asRoot)(
     afterAll(async () => {
       for (const label of ['grouped', 'escaped']) {
         const pid = report(label)?.pid;
-        if (typeof pid === 'number' && alive(pid)) process.kill(pid, 'SIGKILL');
+        if (typeof pid === 'number' && processRunning(pid)) process.kill(pid, 'SIGKILL');
       }
       if (repo) {
         await cli('down');
@@ -236,7 +227,7 @@ describe.runIf(asRoot)(
         const started = report(label);
         expect(started, `the ${label} writer started`).toBeDefined();
         const running = await waitFor(
-          () => alive(started!.pid as number),
+          () => processRunning(started!.pid as number),
           (r) => !r,
           10_000,
         );
