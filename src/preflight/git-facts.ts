@@ -149,6 +149,11 @@ export class GitFacts {
     });
   }
 
+  /** The tree of a commit (`<rev>^{tree}`), asked once per preflight. */
+  treeOf(rev: string): Promise<string> {
+    return this.#once(`tree-of:${rev}`, () => this.text(['rev-parse', `${rev}^{tree}`]));
+  }
+
   tagExists(name: string): Promise<boolean> {
     return this.raw(['rev-parse', '-q', '--verify', `refs/tags/${name}`]).then(
       (r) => !r.failed && r.stdout.trim() !== '',

@@ -132,7 +132,7 @@ export const coverageMinimumsCheck: RuleCheck<PreflightContext> = {
   async run(ctx) {
     const tree = await ctx.git.treeHash();
     if (ctx.commit !== undefined) {
-      const shipped = await ctx.git.text(['rev-parse', `${ctx.commit}^{tree}`]);
+      const shipped = await ctx.git.treeOf(ctx.commit);
       if (shipped !== tree) return passedBeforeOn(ctx, ctx.commit, shipped);
     }
     // The test suite may be writing the summary right now.

@@ -65,7 +65,7 @@ interface SuiteVerdict {
 async function runSuites(ctx: PreflightContext): Promise<CheckOutcome> {
   const treeHash = await ctx.git.treeHash();
   if (ctx.commit !== undefined) {
-    const shipped = await ctx.git.text(['rev-parse', `${ctx.commit}^{tree}`]);
+    const shipped = await ctx.git.treeOf(ctx.commit);
     if (shipped !== treeHash) return passedBeforeOn(ctx, ctx.commit, shipped, treeHash);
   }
   const verdicts: SuiteVerdict[] = [];
