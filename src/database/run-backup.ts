@@ -1,18 +1,10 @@
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  constants,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  openSync,
-  statSync,
-} from 'node:fs';
+import { chmodSync, closeSync, constants, createReadStream, existsSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditLog } from '../audit/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
+import { makePrivateDir } from '../kernel/private-dir.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import { redactText } from '../kernel/redact.js';
 import { type OperationKindSpec, type OperationRecord, OperationStore } from '../operations/index.js';
@@ -72,7 +64,7 @@ function fileStamp(at: Date): string {
  * /dev/null that reads every data block); path, size, duration and SHA-256 are recorded.
  */
 export async function runBackup(options: RunBackupOptions, deps: BackupDeps): Promise<BackupRecord> {
-  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  makePrivateDir(options.dir);
   chmodSync(options.dir, 0o700);
   const started = deps.clock.now();
   const startedMs = deps.clock.nowMs();

@@ -1,7 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProdguardError, UsageError } from '../kernel/errors.js';
+import { makePrivateDir } from '../kernel/private-dir.js';
 
 /** Environment variable that holds the master key (base64 or hex of 32 bytes); wins over the key file. */
 export const MASTER_KEY_ENV = 'PRODGUARD_MASTER_KEY';
@@ -73,7 +74,7 @@ export function ensureMasterKeyFile(
 ): EnsureMasterKeyFileResult {
   const file = masterKeyFilePath(stateDir);
   if (env[MASTER_KEY_ENV] || existsSync(file)) return { file, created: false };
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(stateDir);
   writeMasterKeyFile(file, randomBytes(32));
   return { file, created: true };
 }

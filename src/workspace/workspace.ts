@@ -1,9 +1,10 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AuditLog } from '../audit/index.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { type Clock, systemClock } from '../kernel/clock.js';
 import { createLogger, type Logger } from '../kernel/logger.js';
+import { makePrivateDir } from '../kernel/private-dir.js';
 import { nodeProcessRunner, type ProcessRunner } from '../kernel/process-runner.js';
 import { OperationStore } from '../operations/index.js';
 import { RULE_IDS } from '../rules/index.js';
@@ -66,7 +67,7 @@ export function workspacePaths(config: Config): WorkspacePaths {
  * database 0600, whatever the umask. Existing folders from older versions are tightened on open.
  */
 export function secureStateDir(paths: WorkspacePaths): void {
-  mkdirSync(paths.state, { recursive: true, mode: 0o700 });
+  makePrivateDir(paths.state);
   chmodSync(paths.state, 0o700);
   if (existsSync(paths.backups)) {
     chmodSync(paths.backups, 0o700);
@@ -82,7 +83,7 @@ export function secureStateDir(paths: WorkspacePaths): void {
  */
 export function moveLegacyArtifacts(legacy: string, target: string): void {
   if (legacy === target || !existsSync(legacy)) return;
-  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  makePrivateDir(dirname(target));
   if (!existsSync(target)) {
     try {
       renameSync(legacy, target);
@@ -91,7 +92,7 @@ export function moveLegacyArtifacts(legacy: string, target: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
     }
   }
-  mkdirSync(target, { recursive: true, mode: 0o700 });
+  makePrivateDir(target);
   for (const name of readdirSync(legacy)) {
     const to = join(target, name);
     if (!existsSync(to)) cpSync(join(legacy, name), to, { recursive: true, verbatimSymlinks: true });

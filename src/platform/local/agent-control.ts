@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../kernel/clock.js';
 import { isProdguardError } from '../../kernel/errors.js';
+import { makePrivateDir } from '../../kernel/private-dir.js';
 import { tailLines } from '../../kernel/process-runner.js';
 import type { Service } from '../platform.js';
 import { agentPaths } from './agent-paths.js';
@@ -83,7 +84,7 @@ export async function startAgentDetached(
 ): Promise<StartAgentDetachedResult> {
   const paths = agentPaths(options.config.stateDirPath, options.config.artifactsDirPath);
   // The token first: an agent of another workspace on our port is then recognised before anything starts.
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  makePrivateDir(paths.dir);
   ensureAgentToken(paths.token);
   const current = await readAgentStatus(options.config);
   if (current.running) return { ...current, alreadyRunning: true, log: paths.agentLog };

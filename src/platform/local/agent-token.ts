@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makePrivateDir } from '../../kernel/private-dir.js';
 
 /** Reads the agent's bearer token, creating it (0600, in a 0700 folder) on first use. */
 export function ensureAgentToken(file: string): string {
@@ -9,7 +10,7 @@ export function ensureAgentToken(file: string): string {
     chmodSync(file, 0o600);
     return existing;
   }
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  makePrivateDir(dirname(file));
   const token = randomBytes(32).toString('base64url');
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
+import { makePrivateDir } from '../../kernel/private-dir.js';
 import type { ProcessRunner } from '../../kernel/process-runner.js';
 import { type AgentPaths, agentPaths } from './agent-paths.js';
 import { createAgentServer } from './agent-server.js';
@@ -55,7 +56,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     start: { command: options.config.app.start, path: options.env.PATH },
   });
   // Vault key, state database, token, logs and backups live here: owner-only, also when created by the agent.
-  mkdirSync(options.config.stateDirPath, { recursive: true, mode: 0o700 });
+  makePrivateDir(options.config.stateDirPath);
   chmodSync(options.config.stateDirPath, 0o700);
   // The artifact store of an older version was 0755: revisions reach their release only through their folder.
   if (existsSync(paths.artifacts)) chmodSync(paths.artifacts, 0o700);
