@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Config } from '../config/index.js';
+import type { Config } from './load-config.js';
 
 const PREFIX = 'runtime:';
 

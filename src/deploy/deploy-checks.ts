@@ -1,3 +1,4 @@
+import { differentRuntime } from '../config/runtime-fingerprint.js';
 import type { Clock } from '../kernel/clock.js';
 import { formatDuration } from '../kernel/duration.js';
 import type { Platform, ReleaseRef } from '../platform/index.js';
@@ -6,7 +7,6 @@ import type { StateStore } from '../store/index.js';
 import type { AnalysisSettings } from './deploy-settings.js';
 import type { DeployStore } from './deploy-store.js';
 import { readEnvironmentHealth } from './read-environment-health.js';
-import { differentRuntime } from './runtime-fingerprint.js';
 
 /** What the deploy's own rule checks look at. */
 export interface DeployCheckContext {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runtimeCheckName } from '../config/runtime-fingerprint.js';
 import { runDeploy } from './run-deploy.js';
-import { runtimeCheckName } from './runtime-fingerprint.js';
 import { createPipelineHarness, HARNESS_CONFIG, type PipelineHarness } from './testing/pipeline-harness.js';
 
 // The E2E script: records what it saw (BASE_URL, the revision, which variables reached it) and fails on demand.

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runtimeCheckName } from '../config/runtime-fingerprint.js';
 import { isProdguardError } from '../kernel/errors.js';
 import { runDeploy } from './run-deploy.js';
 import { runMaintenance } from './run-maintenance.js';
 import { runRollback } from './run-rollback.js';
-import { runtimeCheckName } from './runtime-fingerprint.js';
 import { createPipelineHarness, type PipelineHarness } from './testing/pipeline-harness.js';
 
 let h: PipelineHarness;

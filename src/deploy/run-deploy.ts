@@ -1,5 +1,6 @@
 import { formatAuditAnchor, recordAuditAnchor } from '../audit/index.js';
 import { assertEnvironment, e2eCheckName, e2eEnvironments } from '../config/index.js';
+import { runtimeCheckName } from '../config/runtime-fingerprint.js';
 import { planReleaseTagName, releaseTagCandidates } from '../freeze/index.js';
 import { formatDuration } from '../kernel/duration.js';
 import { isProdguardError, ProdguardError, UsageError } from '../kernel/errors.js';
@@ -37,7 +38,6 @@ import { type DeployStrategy, planCanarySteps, planStepTraffic } from './plan-ca
 import { type DetectionTimes, planDetectionTimes } from './plan-detection-times.js';
 import { readEnvironmentHealth } from './read-environment-health.js';
 import { runAnalysis } from './run-analysis.js';
-import { runtimeCheckName } from './runtime-fingerprint.js';
 
 export interface DeployRequest {
   environment: string;
@@ -428,6 +428,8 @@ export async function executeDeploy(
           (await deps.platform.createRevision({
             service: environment,
             release,
+            // What the verification records as how the release ran: the agent refuses to run it another way.
+            runtime: runtimeCheckName(config.app),
             env: { ...(config.environments[environment]?.platform?.env ?? {}) },
             ...(params.secrets ? { secrets: appSecretsOnly(params.secrets, deps.isAdminSecret) } : {}),
             labels: {
@@ -582,7 +584,9 @@ export async function executeDeploy(
     const reason = error instanceof Error ? error.message : String(error);
     markRevision(deps, op, 'failed', { error: reason });
     const cause = isProdguardError(error) ? `${error.code}: ${error.message}` : String(error);
-    return finish('failed', `Deploy failed (${cause}); ${restored}.`, {}, reason);
+    // The error's way out (e.g. restart the agent) goes with it: the operator reads this line, not the error.
+    const hint = isProdguardError(error) && error.hint ? ` ${error.hint}` : '';
+    return finish('failed', `Deploy failed (${cause}); ${restored}.${hint}`, {}, reason);
   }
 }
 

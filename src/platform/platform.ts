@@ -21,6 +21,12 @@ export interface RevisionSpec {
   secrets?: Record<string, { version: number; envVar: string }>;
   /** Free-form labels (deploy operation id, note). */
   labels?: Record<string, string>;
+  /**
+   * How the deployer runs the release (runtimeCheckName: app.start, build, healthPath, env), recorded in its
+   * verification. A platform that starts the release from its own configuration (the local agent) refuses
+   * a spec whose runtime differs from it, so what is verified is what ran.
+   */
+  runtime?: string;
 }
 
 export type RevisionState = 'starting' | 'ready' | 'failed' | 'stopped';

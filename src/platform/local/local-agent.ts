@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Config } from '../../config/index.js';
+import { type Config, runtimeCheckName } from '../../config/index.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { ProcessRunner } from '../../kernel/process-runner.js';
@@ -22,6 +22,7 @@ import { planTraffic } from './plan-traffic.js';
 import { platformError, revisionNotFound, serviceNotFound } from './platform-errors.js';
 import {
   type PersistedRevision,
+  type RevisionApp,
   RevisionInstance,
   type RevisionRuntimeSettings,
 } from './revision-instance.js';
@@ -107,14 +108,25 @@ export class LocalAgent implements Platform {
     this.metrics = new RouterMetrics(() => this.#allInstances());
   }
 
-  get settings(): RevisionRuntimeSettings {
+  /** How a revision runs: its own start command and health path, the agent's timeouts. */
+  #settings(app: RevisionApp): RevisionRuntimeSettings {
+    const config = this.#o.config.app;
+    return {
+      start: app.start,
+      ...(app.healthPath ? { healthPath: app.healthPath } : {}),
+      startupTimeoutMs: config.startupTimeout,
+      drainTimeoutMs: config.drainTimeout,
+      stopGraceMs: config.stopGrace,
+    };
+  }
+
+  /** How a new revision runs, from the agent's configuration; the revision keeps it for life. */
+  #configuredApp(): RevisionApp {
     const app = this.#o.config.app;
     return {
       start: app.start,
       ...(app.healthPath ? { healthPath: app.healthPath } : {}),
-      startupTimeoutMs: app.startupTimeout,
-      drainTimeoutMs: app.drainTimeout,
-      stopGraceMs: app.stopGrace,
+      env: { ...(app.env ?? {}) },
     };
   }
 
@@ -216,6 +228,19 @@ export class LocalAgent implements Platform {
 
   async createRevision(spec: RevisionSpec): Promise<Revision> {
     const state = this.#service(spec.service);
+    const runtime = runtimeCheckName(this.#o.config.app);
+    if (spec.runtime !== undefined && spec.runtime !== runtime) {
+      // The deployer records its runtime in the verification: running another one would verify what never ran.
+      throw platformError(
+        'PRODGUARD_PLATFORM_RUNTIME_MISMATCH',
+        `The deploy runs the release as ${spec.runtime}, but this agent starts revisions as ${runtime} (app.start \`${this.#o.config.app.start}\`): app.start, app.build, app.healthPath or app.env differ between prodguard.yaml now and what the agent read when it started.`,
+        {
+          kind: 'refused',
+          hint: 'Restart the agent so it reads prodguard.yaml again (prodguard down, then prodguard up); running revisions keep the way they were started.',
+          details: { requested: spec.runtime, agent: runtime },
+        },
+      );
+    }
     const built = await this.#build(spec.release.commit);
     if (built.digest !== spec.release.digest) {
       throw platformError(
@@ -234,6 +259,7 @@ export class LocalAgent implements Platform {
       name,
       spec: { ...spec, release: { commit: built.commit, digest: built.digest } },
       createdAt: this.#o.clock.now().toISOString(),
+      app: this.#configuredApp(),
       restarts: 0,
       desired: 'running',
       state: 'starting',
@@ -427,7 +453,8 @@ export class LocalAgent implements Platform {
       clock: this.#o.clock,
       spawner: this.#o.spawner,
       log: this.#o.log,
-      settings: this.settings,
+      settings: this.#settings(persisted.app ?? this.#configuredApp()),
+      app: persisted.app ?? this.#configuredApp(),
       artifactDir,
       ...(this.#o.sandbox ? { place: () => this.#o.sandbox!.place(state.name, artifactDir) } : {}),
       logFile: revisionLogFile(this.#o.paths.logs, state.name, persisted.name),
@@ -465,7 +492,7 @@ export class LocalAgent implements Platform {
   /** See planRevisionEnv for the order; secrets and the templates that use them are added at each start. */
   #envPlan(
     state: ServiceState,
-    rev: Pick<PersistedRevision, 'name' | 'spec'>,
+    rev: Pick<PersistedRevision, 'name' | 'spec' | 'app'>,
     tagPort: number,
   ): RevisionEnvPlan {
     const inherited: Record<string, string> = {};
@@ -482,7 +509,7 @@ export class LocalAgent implements Platform {
       digest: rev.spec.release.digest,
       port: state.port,
       url: `http://127.0.0.1:${tagPort}`,
-      appEnv: this.#o.config.app.env,
+      appEnv: rev.app?.env ?? this.#o.config.app.env,
       platformEnv: envConfig?.platform?.env ?? {},
       ...(databaseUrl ? { databaseUrl } : {}),
       specEnv: rev.spec.env,

@@ -29,8 +29,21 @@ export interface PersistedRevision {
   state: RevisionState;
   failure?: string;
   tagPort: number;
+  /**
+   * How the revision runs, fixed when it was created: a revision is immutable, so an agent restarted with
+   * another prodguard.yaml still starts it the way it was verified. Absent in state written before.
+   */
+  app?: RevisionApp;
   /** Process group of the last start, so a restarted agent can end one an agent crash left behind. */
   pid?: number;
+}
+
+/** The part of app config a revision keeps for life (runtimeCheckName covers the same fields, and app.build). */
+export interface RevisionApp {
+  start: string;
+  healthPath?: string;
+  /** app.env as written (templates unrendered). */
+  env: Record<string, string>;
 }
 
 export interface RevisionInstanceDeps {
@@ -38,6 +51,8 @@ export interface RevisionInstanceDeps {
   spawner: ServiceSpawner;
   log: Logger;
   settings: RevisionRuntimeSettings;
+  /** Persisted with the revision (see PersistedRevision.app). */
+  app: RevisionApp;
   artifactDir: string;
   /** Where and as whom the process runs (the revision sandbox); absent → in artifactDir as the agent's user. */
   place?: () => Promise<RevisionPlacement>;
@@ -114,6 +129,7 @@ export class RevisionInstance {
       state: this.state,
       ...(this.failure ? { failure: this.failure } : {}),
       tagPort: this.tagPort,
+      app: this.#deps.app,
       ...(this.#pid ? { pid: this.#pid } : {}),
     };
   }

@@ -200,6 +200,49 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
     expect(await get('production')).toBe('v7\n');
   });
 
+  it('the agent starts a release only the way the deploy records it, and a revision keeps its start command', async () => {
+    // The same bytes hold a second entry point; only app.start picks between them.
+    repo.write(
+      'alt.mjs',
+      `import { createServer } from 'node:http';
+process.on('SIGTERM', () => process.exit(0));
+createServer((req, res) => res.end(req.url === '/health' ? 'ok' : 'started by alt.mjs\\n')).listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    );
+    const head = await release('v8');
+    expect((await cli('deploy', 'staging', '--strategy', 'all-at-once')).exitCode).toBe(0);
+    expect(await get('staging')).toBe('v8\n');
+    const config = readFileSync(join(repo.dir, 'prodguard.yaml'), 'utf8');
+    repo.write('prodguard.yaml', config.replace('start: node server.mjs', 'start: node alt.mjs'));
+    await repo.commitAll('start with alt.mjs');
+    try {
+      // The agent still starts revisions as it read prodguard.yaml at `up`: a deploy verifying `node alt.mjs`
+      // while the agent would run `node server.mjs` is refused, and nothing is switched.
+      const mismatch = await cli('deploy', 'staging', '--commit', head, '--strategy', 'all-at-once');
+      expect(mismatch.exitCode).not.toBe(0);
+      expect(mismatch.stdout + mismatch.stderr).toContain('PRODGUARD_PLATFORM_RUNTIME_MISMATCH');
+      expect(mismatch.stdout + mismatch.stderr).toContain('prodguard down, then prodguard up');
+      expect(await get('staging')).toBe('v8\n');
+
+      // Restarted on the new file, the agent restores the revision made before as it was started.
+      expect((await cli('down')).exitCode).toBe(0);
+      expect((await cli('up', '--detach')).exitCode).toBe(0);
+      expect(await get('staging')).toBe('v8\n');
+      const alt = await cli('deploy', 'staging', '--commit', head, '--strategy', 'all-at-once');
+      expect(alt.exitCode, alt.stdout + alt.stderr).toBe(0);
+      expect(await get('staging')).toBe('started by alt.mjs\n');
+    } finally {
+      repo.write('prodguard.yaml', config);
+      await repo.commitAll('start with server.mjs again');
+      await cli('down');
+      await cli('up', '--detach');
+    }
+    // And back: the revision started by alt.mjs keeps serving as it was verified.
+    expect(await get('staging')).toBe('started by alt.mjs\n');
+    expect((await cli('deploy', 'staging', '--commit', head, '--strategy', 'all-at-once')).exitCode).toBe(0);
+    expect(await get('staging')).toBe('v8\n');
+  });
+
   it("production runs the bytes staging verified, not what staging's revision wrote into the artifact since", async () => {
     // A release whose app writes into its own folder at start (where it may), and reports what it found there.
     repo.write(

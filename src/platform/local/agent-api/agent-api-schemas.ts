@@ -25,6 +25,7 @@ export const createRevisionBody = z.strictObject({
     .record(z.string(), z.strictObject({ version: z.number().int().positive(), envVar: name }))
     .optional(),
   labels: stringMap.optional(),
+  runtime: name.optional(),
 });
 
 export const waitReadyBody = z.strictObject({
