@@ -117,36 +117,45 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       placeBuild: async () => undefined,
     };
   }
-  const login = user.name.startsWith('uid ') ? String(user.uid) : user.name;
+  // A uid of its own per environment and per build (the number of its group), or app.runAs for all.
+  const uidOf = (gid: number) => user.uid ?? gid;
+  const loginOf = (gid: number, own: string) =>
+    user.uid === undefined ? own : user.name.startsWith('uid ') ? String(user.uid) : user.name;
+  const ids = (label: string) =>
+    environmentGid(options.projectRoot, label, read('/etc/group'), read('/etc/passwd'));
   if (options.start) assertProgramReachable(options.start.command, options.start.path, user);
   return {
     user,
     async place(environment, artifactDir) {
-      const gid = environmentGid(options.projectRoot, environment, read('/etc/group'));
+      const gid = ids(environment);
+      const uid = uidOf(gid);
       openTheWayTo(options.revisionsDir, options.ownFolders ?? []);
       const envDir = join(options.revisionsDir, environment);
       const releases = join(envDir, 'releases');
       giveTo(envDir, 0, gid, 0o750);
-      const env = ownHome(envDir, user.uid, gid, login);
+      const env = ownHome(envDir, uid, gid, loginOf(gid, `prodguard-${environment}`));
       giveTo(releases, 0, 0, 0o755);
       const dir = join(releases, basename(artifactDir));
       if (!existsSync(dir)) await linkRelease(artifactDir, dir);
-      return { dir, env, uid: user.uid, gid };
+      return { dir, env, uid, gid };
     },
     async placeBuild(name) {
-      const gid = buildGid(options.projectRoot, name, read('/etc/group'));
+      const gid = buildGid(options.projectRoot, name, read('/etc/group'), read('/etc/passwd'));
+      const uid = uidOf(gid);
       openTheWayTo(options.revisionsDir, options.ownFolders ?? []);
       const builds = join(options.revisionsDir, '.builds');
       giveTo(builds, 0, 0, 0o711);
-      await sweepBuilds(builds, (folder) => buildGid(options.projectRoot, folder, read('/etc/group')));
+      await sweepBuilds(builds, (folder) =>
+        buildGid(options.projectRoot, folder, read('/etc/group'), read('/etc/passwd')),
+      );
       const work = join(builds, name);
       const dir = join(work, 'src');
       giveTo(work, 0, gid, 0o750);
-      const env = ownHome(work, user.uid, gid, login);
+      const env = ownHome(work, uid, gid, loginOf(gid, 'prodguard-build'));
       // root's until the commit is extracted into it and handed over (giveTreeTo): nothing can plant a
       // symlink there for root's extraction and chown to follow.
       giveTo(dir, 0, 0, 0o700);
-      return { work, dir, env, uid: user.uid, gid };
+      return { work, dir, env, uid, gid };
     },
   };
 }
@@ -214,7 +223,7 @@ function assertProgramReachable(command: string, path: string | undefined, user:
   if (!closed) return;
   throw platformError(
     'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
-    `Revisions run as ${user.name}, which cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}) on the way to \`${program}\` (${found}), the program app.start runs.`,
+    `Revisions run as ${user.uid === undefined ? 'users of their own' : user.name}, which cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}) on the way to \`${program}\` (${found}), the program app.start runs.`,
     {
       kind: 'usage',
       hint: `Do one of: install ${program} outside ${closed.dir} (e.g. under /usr/local); allow traversal only with \`chmod o+x ${closed.dir}\`; or run prodguard as a regular user.`,

@@ -3,6 +3,7 @@ import {
   ENVIRONMENT_GID_BASE,
   ENVIRONMENT_GID_SPAN,
   environmentGid,
+  PER_ENVIRONMENT_USER,
   resolveRevisionUser,
 } from './revision-user.js';
 
@@ -14,12 +15,16 @@ app:x:1001:1001::/home/app:/bin/sh
 `;
 
 describe('resolveRevisionUser', () => {
-  it('as root, defaults to nobody and takes app.runAs by name or uid', () => {
+  it('as root, defaults to a uid per environment and takes app.runAs by name or uid', () => {
     expect(resolveRevisionUser({ runAs: undefined, uid: 0, passwd: PASSWD })).toEqual({
-      name: 'nobody',
-      uid: 65534,
+      name: 'per-environment',
       switched: true,
+      perEnvironment: true,
     });
+    // No account is needed for it: not even nobody.
+    expect(resolveRevisionUser({ runAs: undefined, uid: 0, passwd: 'root:x:0:0::/root:/bin/sh\n' })).toBe(
+      PER_ENVIRONMENT_USER,
+    );
     expect(resolveRevisionUser({ runAs: 'app', uid: 0, passwd: PASSWD })).toMatchObject({ uid: 1001 });
     expect(resolveRevisionUser({ runAs: '1001', uid: 0, passwd: PASSWD })).toMatchObject({ name: 'app' });
     expect(resolveRevisionUser({ runAs: '4242', uid: 0, passwd: PASSWD })).toEqual({
@@ -38,9 +43,6 @@ describe('resolveRevisionUser', () => {
         hint: expect.stringContaining('useradd --system --no-create-home --shell /usr/sbin/nologin ghost'),
       }),
     );
-    expect(() =>
-      resolveRevisionUser({ runAs: undefined, uid: 0, passwd: 'root:x:0:0::/root:/bin/sh\n' }),
-    ).toThrow(/"nobody" when prodguard runs as root \(the default of app\.runAs\)/);
     for (const runAs of ['root', '0']) {
       expect(() => resolveRevisionUser({ runAs, uid: 0, passwd: PASSWD })).toThrow(
         expect.objectContaining({ code: 'PRODGUARD_PLATFORM_RUN_AS_ROOT' }),
@@ -70,6 +72,11 @@ describe('environmentGid', () => {
     expect(environmentGid('/srv/other', 'staging', '')).not.toBe(staging);
     expect(staging).toBeGreaterThanOrEqual(ENVIRONMENT_GID_BASE);
     expect(staging).toBeLessThan(ENVIRONMENT_GID_BASE + ENVIRONMENT_GID_SPAN);
+  });
+
+  it('skips an id that /etc/passwd names, so an environment never runs as a real user', () => {
+    const first = environmentGid('/srv/app', 'staging', '');
+    expect(environmentGid('/srv/app', 'staging', '', `svc:x:${first}:${first}::/:/bin/false\n`)).not.toBe(first);
   });
 
   it('skips an id that /etc/group names, so a revision never gains a real group', () => {

@@ -19,7 +19,11 @@ createServer((req, res) => {
   if (url.pathname === '/health') return res.end('ok\\n');
   if (url.pathname === '/whoami')
     return res.end(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(),
-      home: process.env.HOME, cwd: process.cwd() }));
+      home: process.env.HOME, cwd: process.cwd(), pid: process.pid, user: process.env.USER }));
+  if (url.pathname === '/signal') {
+    try { process.kill(Number(url.searchParams.get('pid')), 0); return res.end('signalled'); }
+    catch (error) { return res.end(error.code); }
+  }
   if (url.pathname === '/read') {
     try { readFileSync(url.searchParams.get('path')); return res.end('read'); }
     catch (error) { return res.end(error.code); }
@@ -114,12 +118,19 @@ describe('revisions cannot read prodguard state, keys or another environment (re
     expect(mode(config.artifactsDirPath)).toBe('700');
   });
 
-  it.runIf(asRoot)('runs revisions as nobody with a group of their environment only', async () => {
+  it.runIf(asRoot)('runs each environment as a uid and group of its own: staging cannot signal production', async () => {
     const staging = JSON.parse(await probe('staging', '/whoami'));
     const production = JSON.parse(await probe('production', '/whoami'));
-    expect(staging.uid).toBe(65534);
+    expect(staging.uid).toBe(staging.gid);
+    expect(staging.uid).toBeGreaterThanOrEqual(1_900_000_000);
     expect(staging.groups).toEqual([staging.gid]);
+    expect(staging.user).toBe('prodguard-staging');
     expect(production.gid).not.toBe(staging.gid);
+    expect(production.uid).toBe(production.gid);
+    // One shared user could kill every process of the other environment (and read its memory with ptrace).
+    expect(await probe('staging', `/signal?pid=${production.pid}`)).toBe('EPERM');
+    expect(await probe('production', `/signal?pid=${staging.pid}`)).toBe('EPERM');
+    expect(await probe('staging', `/signal?pid=${staging.pid}`)).toBe('signalled');
     expect(staging.cwd.startsWith(join(config.revisionsDirPath, 'staging', 'releases'))).toBe(true);
     // It can write its own HOME and TMPDIR, not its release: the files are hard links to the verified bytes.
     expect(await probe('staging', '/write')).toBe('written');
@@ -130,10 +141,14 @@ describe('revisions cannot read prodguard state, keys or another environment (re
     );
     const status = await cli('status', '--json');
     expect(status.exitCode, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout).revisionUser).toEqual({ name: 'nobody', uid: 65534, switched: true });
+    expect(JSON.parse(status.stdout).revisionUser).toEqual({
+      name: 'per-environment',
+      switched: true,
+      perEnvironment: true,
+    });
     const human = await cli('status');
     expect(human.stdout).toContain(
-      'revisions run as nobody (uid 65534, app.runAs), each environment with a group of its own',
+      'revisions run as a uid and group of their environment’s own, builds as one of their own (app.runAs unset)',
     );
   });
 

@@ -28,7 +28,7 @@ describe('revision sandbox: closed folders are refused with the way out', () => 
     mkdirSync(closed, { mode: 0o700 });
     chmodSync(dir, 0o755);
     const sandbox = createRevisionSandbox({ ...asRootOn(dir), revisionsDir: join(closed, 'p', 'revisions') });
-    expect(sandbox.user).toEqual({ name: 'nobody', uid: 65534, switched: true });
+    expect(sandbox.user).toEqual({ name: 'per-environment', switched: true, perEnvironment: true });
     await expect(sandbox.place('staging', join(dir, 'artifact'))).rejects.toMatchObject({
       code: 'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
       message: `Revisions run as another user, which cannot enter ${closed} (mode 700) on the way to their folder ${join(closed, 'p', 'revisions')}.`,
@@ -50,9 +50,15 @@ describe('revision sandbox: closed folders are refused with the way out', () => 
     ).toThrow(
       expect.objectContaining({
         code: 'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
-        message: `Revisions run as nobody, which cannot enter ${join(dir, 'nvm')} (mode 700) on the way to \`node\` (${join(bin, 'node')}), the program app.start runs.`,
+        message: `Revisions run as users of their own, which cannot enter ${join(dir, 'nvm')} (mode 700) on the way to \`node\` (${join(bin, 'node')}), the program app.start runs.`,
       }),
     );
+    // Named by app.runAs, the message names it.
+    expect(() =>
+      createRevisionSandbox(
+        asRootOn(dir!, { runAs: 'nobody', start: { command: 'node server.js', path: bin } }),
+      ),
+    ).toThrow(/^Revisions run as nobody, which cannot enter/);
     // Not root: revisions run as prodguard itself, nothing to check or switch.
     const own = createRevisionSandbox(
       asRootOn(dir, { uid: 1000, start: { command: 'node server.js', path: bin } }),
