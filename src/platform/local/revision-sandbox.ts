@@ -119,7 +119,7 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
   }
   // A uid of its own per environment and per build (the number of its group), or app.runAs for all.
   const uidOf = (gid: number) => user.uid ?? gid;
-  const loginOf = (gid: number, own: string) =>
+  const loginOf = (own: string) =>
     user.uid === undefined ? own : user.name.startsWith('uid ') ? String(user.uid) : user.name;
   const ids = (label: string) =>
     environmentGid(options.projectRoot, label, read('/etc/group'), read('/etc/passwd'));
@@ -133,7 +133,7 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       const envDir = join(options.revisionsDir, environment);
       const releases = join(envDir, 'releases');
       giveTo(envDir, 0, gid, 0o750);
-      const env = ownHome(envDir, uid, gid, loginOf(gid, `prodguard-${environment}`));
+      const env = ownHome(envDir, uid, gid, loginOf(`prodguard-${environment}`));
       giveTo(releases, 0, 0, 0o755);
       const dir = join(releases, basename(artifactDir));
       if (!existsSync(dir)) await linkRelease(artifactDir, dir);
@@ -151,7 +151,7 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       const work = join(builds, name);
       const dir = join(work, 'src');
       giveTo(work, 0, gid, 0o750);
-      const env = ownHome(work, uid, gid, loginOf(gid, 'prodguard-build'));
+      const env = ownHome(work, uid, gid, loginOf('prodguard-build'));
       // root's until the commit is extracted into it and handed over (giveTreeTo): nothing can plant a
       // symlink there for root's extraction and chown to follow.
       giveTo(dir, 0, 0, 0o700);

@@ -76,7 +76,9 @@ describe('environmentGid', () => {
 
   it('skips an id that /etc/passwd names, so an environment never runs as a real user', () => {
     const first = environmentGid('/srv/app', 'staging', '');
-    expect(environmentGid('/srv/app', 'staging', '', `svc:x:${first}:${first}::/:/bin/false\n`)).not.toBe(first);
+    expect(environmentGid('/srv/app', 'staging', '', `svc:x:${first}:${first}::/:/bin/false\n`)).not.toBe(
+      first,
+    );
   });
 
   it('skips an id that /etc/group names, so a revision never gains a real group', () => {

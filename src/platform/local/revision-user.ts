@@ -21,7 +21,11 @@ export interface RevisionUser {
   readonly perEnvironment?: true;
 }
 
-export const PER_ENVIRONMENT_USER: RevisionUser = { name: 'per-environment', switched: true, perEnvironment: true };
+export const PER_ENVIRONMENT_USER: RevisionUser = {
+  name: 'per-environment',
+  switched: true,
+  perEnvironment: true,
+};
 
 export interface ResolveRevisionUserOptions {
   /** app.runAs as written; undefined → a uid per environment (PER_ENVIRONMENT_USER). */

@@ -118,39 +118,42 @@ describe('revisions cannot read prodguard state, keys or another environment (re
     expect(mode(config.artifactsDirPath)).toBe('700');
   });
 
-  it.runIf(asRoot)('runs each environment as a uid and group of its own: staging cannot signal production', async () => {
-    const staging = JSON.parse(await probe('staging', '/whoami'));
-    const production = JSON.parse(await probe('production', '/whoami'));
-    expect(staging.uid).toBe(staging.gid);
-    expect(staging.uid).toBeGreaterThanOrEqual(1_900_000_000);
-    expect(staging.groups).toEqual([staging.gid]);
-    expect(staging.user).toBe('prodguard-staging');
-    expect(production.gid).not.toBe(staging.gid);
-    expect(production.uid).toBe(production.gid);
-    // One shared user could kill every process of the other environment (and read its memory with ptrace).
-    expect(await probe('staging', `/signal?pid=${production.pid}`)).toBe('EPERM');
-    expect(await probe('production', `/signal?pid=${staging.pid}`)).toBe('EPERM');
-    expect(await probe('staging', `/signal?pid=${staging.pid}`)).toBe('signalled');
-    expect(staging.cwd.startsWith(join(config.revisionsDirPath, 'staging', 'releases'))).toBe(true);
-    // It can write its own HOME and TMPDIR, not its release: the files are hard links to the verified bytes.
-    expect(await probe('staging', '/write')).toBe('written');
-    for (const path of [join(staging.cwd, 'server.mjs'), join(staging.cwd, 'new-file')])
-      expect(await probe('staging', `/tamper?path=${encodeURIComponent(path)}`), path).toBe('EACCES');
-    expect(await probe('staging', `/read?path=${encodeURIComponent(join(staging.cwd, 'server.mjs'))}`)).toBe(
-      'read',
-    );
-    const status = await cli('status', '--json');
-    expect(status.exitCode, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout).revisionUser).toEqual({
-      name: 'per-environment',
-      switched: true,
-      perEnvironment: true,
-    });
-    const human = await cli('status');
-    expect(human.stdout).toContain(
-      'revisions run as a uid and group of their environment’s own, builds as one of their own (app.runAs unset)',
-    );
-  });
+  it.runIf(asRoot)(
+    'runs each environment as a uid and group of its own: staging cannot signal production',
+    async () => {
+      const staging = JSON.parse(await probe('staging', '/whoami'));
+      const production = JSON.parse(await probe('production', '/whoami'));
+      expect(staging.uid).toBe(staging.gid);
+      expect(staging.uid).toBeGreaterThanOrEqual(1_900_000_000);
+      expect(staging.groups).toEqual([staging.gid]);
+      expect(staging.user).toBe('prodguard-staging');
+      expect(production.gid).not.toBe(staging.gid);
+      expect(production.uid).toBe(production.gid);
+      // One shared user could kill every process of the other environment (and read its memory with ptrace).
+      expect(await probe('staging', `/signal?pid=${production.pid}`)).toBe('EPERM');
+      expect(await probe('production', `/signal?pid=${staging.pid}`)).toBe('EPERM');
+      expect(await probe('staging', `/signal?pid=${staging.pid}`)).toBe('signalled');
+      expect(staging.cwd.startsWith(join(config.revisionsDirPath, 'staging', 'releases'))).toBe(true);
+      // It can write its own HOME and TMPDIR, not its release: the files are hard links to the verified bytes.
+      expect(await probe('staging', '/write')).toBe('written');
+      for (const path of [join(staging.cwd, 'server.mjs'), join(staging.cwd, 'new-file')])
+        expect(await probe('staging', `/tamper?path=${encodeURIComponent(path)}`), path).toBe('EACCES');
+      expect(
+        await probe('staging', `/read?path=${encodeURIComponent(join(staging.cwd, 'server.mjs'))}`),
+      ).toBe('read');
+      const status = await cli('status', '--json');
+      expect(status.exitCode, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout).revisionUser).toEqual({
+        name: 'per-environment',
+        switched: true,
+        perEnvironment: true,
+      });
+      const human = await cli('status');
+      expect(human.stdout).toContain(
+        'revisions run as a uid and group of their environment’s own, builds as one of their own (app.runAs unset)',
+      );
+    },
+  );
 
   it.runIf(asRoot)(
     'answers EACCES for the vault key, the state database, the token, backups, logs and the other environment',
