@@ -68,7 +68,13 @@ export interface DeploySteps {
   [step: `analyze-${number}`]: { outcome: AnalysisResult };
   watch: { outcome: AnalysisResult };
   verify: { tag?: string };
-  retire: { stopped: string[]; kept: string[]; forgotten: string[] };
+  retire: {
+    stopped: string[];
+    kept: string[];
+    forgotten: string[];
+    /** Built releases no revision needs, removed after retiring. */
+    pruned?: { commits: string[]; bytes: number };
+  };
   rollback: { traffic: TrafficTarget[] };
 }
 

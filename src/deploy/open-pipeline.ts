@@ -5,6 +5,7 @@ import {
   connectLocalPlatform,
   createRevisionSandbox,
   peekRelease,
+  pruneReleases,
   revisionSandboxOptions,
 } from '../platform/index.js';
 import { isAdminSecretName, SecretPins } from '../secrets/index.js';
@@ -37,6 +38,9 @@ export interface OpenedPipeline {
 export function toolSecretFilter(ws: Pick<Workspace, 'config'>): (name: string) => boolean {
   return (name) => isAdminSecretName(ws, name) || name === ws.config.database.readonlySecret;
 }
+
+/** A release built this recently stays: a deploy on another environment may be about to start it. */
+const PRUNE_GRACE_MS = 60 * 60_000;
 
 export async function openPipeline(ws: Workspace, options: OpenPipelineOptions): Promise<OpenedPipeline> {
   const actor = await ws.actor();
@@ -87,6 +91,14 @@ export async function openPipeline(ws: Workspace, options: OpenPipelineOptions):
       actor,
       env: ws.env,
       scripts: sandbox,
+      pruneReleases: (keep) =>
+        pruneReleases({
+          artifactsDir: ws.paths.artifacts,
+          revisionsDir: ws.config.revisionsDirPath,
+          keep,
+          graceMs: PRUNE_GRACE_MS,
+          nowMs: ws.clock.nowMs(),
+        }),
       releaseFiles: async (commit, digest) => {
         const built = await builder.build(commit, options.signal);
         if (built.digest !== digest) {

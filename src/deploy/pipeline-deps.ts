@@ -3,7 +3,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import type { OperationStore } from '../operations/index.js';
-import type { Platform, RevisionSandbox } from '../platform/index.js';
+import type { Platform, PrunedReleases, RevisionSandbox } from '../platform/index.js';
 import type { DeployChecks } from './deploy-checks.js';
 import type { DeployEvents } from './deploy-events.js';
 import type { DeploySettingsConfig } from './deploy-settings.js';
@@ -54,6 +54,11 @@ export interface PipelineDeps {
   isAdminSecret?: (name: string) => boolean;
   /** Housekeeping failures (a revision that would not stop) are logged here. */
   log?: Logger;
+  /**
+   * Removes the built releases of commits outside `keep` (the local artifact store, see pruneReleases),
+   * after a verified deploy. Omitted: releases are not kept on this machine, or not pruned.
+   */
+  pruneReleases?: (keep: ReadonlySet<string>) => Promise<PrunedReleases>;
 }
 
 export interface DeployPipelineDeps extends PipelineDeps {

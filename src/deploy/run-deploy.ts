@@ -555,9 +555,13 @@ export async function executeDeploy(
     );
     await runner.step(
       'retire',
-      () => retireRevisions(deps, environment, revision, settings.keepRevisions),
+      async () => {
+        const retired = await retireRevisions(deps, environment, revision, settings.keepRevisions);
+        const pruned = await pruneUnusedReleases(config, deps, params.commit, settings.keepRevisions);
+        return { ...retired, ...(pruned ? { pruned } : {}) };
+      },
       (d) =>
-        `stopped ${d.stopped.join(', ') || 'nothing'}${d.forgotten.length > 0 ? `; beyond the last ${settings.keepRevisions}: ${d.forgotten.join(', ')}` : ''}`,
+        `stopped ${d.stopped.join(', ') || 'nothing'}${d.forgotten.length > 0 ? `; beyond the last ${settings.keepRevisions}: ${d.forgotten.join(', ')}` : ''}${d.pruned && d.pruned.commits.length > 0 ? `; removed ${d.pruned.commits.length} unused release${d.pruned.commits.length === 1 ? '' : 's'} (${formatBytes(d.pruned.bytes)})` : ''}`,
     );
     deps.events.emit('deploy:verified', {
       operationId: op.id,
@@ -972,6 +976,49 @@ async function createRollbackTag(
     if (!/already exists/.test(result.stderr)) return undefined;
   }
   return undefined;
+}
+
+/**
+ * After retiring: the built releases no revision needs go, so the artifact store does not grow by a copy of
+ * the app per deploy. Kept: every release a revision that is not stopped runs (any environment, failed ones
+ * included, for their logs), each environment's newest `keep` known-good revisions (its rollback targets, which
+ * must start without a rebuild), and this deploy's. Only when every environment runs on the local agent: the
+ * releases of Cloud Run environments are images, and their revisions are not asked for here. Best effort.
+ */
+async function pruneUnusedReleases(
+  config: PipelineConfig,
+  deps: PipelineDeps,
+  current: string,
+  keep: number,
+): Promise<{ commits: string[]; bytes: number } | undefined> {
+  const prune = deps.pruneReleases;
+  if (!prune) return undefined;
+  if (config.environmentOrder.some((e) => config.environments[e]?.platform?.kind === 'cloudrun'))
+    return undefined;
+  try {
+    const inUse = new Set<string>([current]);
+    for (const environment of config.environmentOrder) {
+      const revisions = await deps.platform.listRevisions(environment);
+      const commitOf = new Map(revisions.map((r) => [r.name, r.release.commit]));
+      for (const r of revisions) if (r.state !== 'stopped') inUse.add(r.release.commit);
+      const targets = deps.store
+        .latestVerdicts(environment)
+        .filter((v) => v.verdict === 'known-good')
+        .slice(0, keep + 1);
+      for (const v of targets) inUse.add(commitOf.get(v.revision) ?? v.commit);
+    }
+    return await prune(inUse);
+  } catch (error) {
+    deps.log?.warn(
+      `unused releases were not removed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return undefined;
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /**

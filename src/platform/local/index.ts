@@ -9,6 +9,7 @@ export * from './maintenance-page.js';
 export * from './plan-revision-env.js';
 export * from './platform-errors.js';
 export * from './platform-status.js';
+export * from './prune-releases.js';
 export * from './read-revision-logs.js';
 export * from './render-app-env.js';
 export { revisionLogFile } from './revision-log.js';

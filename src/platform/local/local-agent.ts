@@ -332,6 +332,7 @@ export class LocalAgent implements Platform {
   async startRevision(service: string, revision: string): Promise<Revision> {
     const instance = this.#revision(service, revision);
     if (instance.state === 'ready' || instance.state === 'starting') return this.#revisionView(instance);
+    await this.#rebuildIfRemoved(instance);
     await instance.start();
     this.#persist();
     return this.#revisionView(instance);
@@ -432,6 +433,25 @@ export class LocalAgent implements Platform {
       this.#o.log.warn(`cannot rebuild the artifact of ${rev.name}: ${(error as Error).message}`);
     }
     return dir;
+  }
+
+  /**
+   * A stopped revision's release may have been removed as unused (pruneReleases): it is built again from its
+   * commit, and started only when the build gives the digest it was verified with.
+   */
+  async #rebuildIfRemoved(instance: RevisionInstance): Promise<void> {
+    const { commit, digest } = instance.spec.release;
+    if (existsSync(join(this.#o.paths.artifacts, commit))) return;
+    const built = await this.#build(commit);
+    if (built.digest === digest) return;
+    throw platformError(
+      'PRODGUARD_PLATFORM_DIGEST_MISMATCH',
+      `${instance.name}'s release was removed as unused, and commit ${commit.slice(0, 12)} now builds to ${built.digest}, not ${digest}: its build does not give the same bytes twice.`,
+      {
+        kind: 'refused',
+        hint: `Deploy the commit instead (prodguard deploy ${instance.spec.service} --commit ${commit.slice(0, 12)}): staging verifies the new build first.`,
+      },
+    );
   }
 
   #build(commit: string) {
