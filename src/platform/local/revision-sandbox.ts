@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import { chmod, copyFile, link, lstat, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { firstClosedAncestor } from '../../kernel/load-embedded-postgres.js';
@@ -236,6 +245,17 @@ function assertProgramReachable(command: string, path: string | undefined, user:
 function ownHome(parent: string, uid: number, gid: number, login: string): Record<string, string> {
   const home = join(parent, 'home');
   const tmp = join(home, 'tmp');
+  // A home another uid left (app.runAs changed, or the one shared user of an older version) is set aside
+  // whole, not chowned: root walking a tree its owner can still change could be steered by a symlink.
+  const previous = existsSync(home) ? lstatSync(home).uid : uid;
+  if (previous !== uid) {
+    try {
+      renameSync(home, `${home}.previous-uid-${previous}-${Date.now()}`);
+    } catch (error) {
+      // Another placement (the agent, or a deploy's smoke script) set it aside first.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
   giveTo(home, uid, gid, 0o700);
   giveTo(tmp, uid, gid, 0o700);
   return { HOME: home, TMPDIR: tmp, USER: login, LOGNAME: login };

@@ -1,7 +1,17 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRevisionSandbox } from '../../../src/platform/index.js';
 
@@ -99,5 +109,27 @@ describe.runIf(process.getuid?.() === 0)('revision sandbox: build folders (root 
     expect(statSync(placed!.dir).uid).toBe(0);
     expect(await leftoverExit).toBe('SIGKILL');
     expect(existsSync(stale!.work)).toBe(false);
+  });
+
+  it("sets aside an environment's HOME another uid left, instead of walking it as root", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'prodguard-sandbox-'));
+    chmodSync(dir, 0o755);
+    const sandbox = createRevisionSandbox(asRootOn(dir));
+    const artifact = join(dir, 'artifacts', 'a'.repeat(40));
+    mkdirSync(artifact, { recursive: true });
+    writeFileSync(join(artifact, 'server.js'), '');
+    const first = await sandbox.place('staging', artifact);
+    // As an older version left it: owned by the one shared user, with a file of its own inside.
+    const home = first.env.HOME!;
+    chownSync(home, 65534, 65534);
+    writeFileSync(join(home, 'cache'), 'x');
+    chownSync(join(home, 'cache'), 65534, 65534);
+    const again = await sandbox.place('staging', artifact);
+    expect(again.env.HOME).toBe(home);
+    expect(statSync(home).uid).toBe(again.uid);
+    expect(existsSync(join(home, 'cache'))).toBe(false);
+    const aside = readdirSync(dirname(home)).filter((n) => n.startsWith('home.previous-uid-65534-'));
+    expect(aside).toHaveLength(1);
+    expect(statSync(join(dirname(home), aside[0]!, 'cache')).uid).toBe(65534);
   });
 });
