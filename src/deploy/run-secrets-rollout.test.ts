@@ -48,6 +48,40 @@ describe('secrets rollout (the ServiceRoller the secrets domain calls)', () => {
     expect((await h.platform.getRevision('staging', v1.revision!)).state).toBe('stopped');
   });
 
+  it('refuses on production when app.start changed since staging verified the serving release', async () => {
+    const sha = await h.commit('v1');
+    expect((await runDeploy(h.config, { environment: 'staging', commit: sha }, h.deps())).outcome).toBe(
+      'success',
+    );
+    const serving = await runDeploy(h.config, { environment: 'production', commit: sha }, h.deps());
+    expect(serving.outcome).toBe('success');
+    const edited = { ...h.config, app: { ...h.config.app, start: 'node other-entry.js' } };
+    const rollout = (config: typeof h.config, environment: string) =>
+      withEnvironmentLock(
+        h.state,
+        { environment, operation: 'secrets rotate', owner: 'tester', clock: h.clock },
+        () =>
+          runSecretsRollout(
+            config,
+            { environment, pins: { DB_PASSWORD: 2 }, parentId: parentRotation(environment) },
+            h.deps(),
+          ),
+      );
+    const refused = await rollout(edited, 'production');
+    expect(refused.ok).toBe(false);
+    expect(refused.error).toMatch(
+      /^the release production serves \(commit \w{12}\) was verified on staging as runtime:\w{12}, but prodguard\.yaml now runs it as runtime:\w{12} .* Deploy it to staging with this configuration first/,
+    );
+    expect((await h.platform.getService('production')).traffic).toEqual([
+      { revision: serving.revision, percent: 100 },
+    ]);
+    expect((await h.platform.listRevisions('production')).length).toBe(1);
+    // Staging requires nothing: its rollout runs the new configuration, and its watch verifies it there.
+    expect((await rollout(edited, 'staging')).ok).toBe(true);
+    // Now staging verified the release as production would run it: production rotates.
+    expect((await rollout(edited, 'production')).ok).toBe(true);
+  });
+
   it('skips when nothing serves yet: no revision holds the previous version', async () => {
     const result = await runSecretsRollout(
       h.config,

@@ -1,5 +1,7 @@
+import { differentRuntime, runtimeCheckName } from '../config/runtime-fingerprint.js';
 import { isProdguardError } from '../kernel/errors.js';
 import { endOperation, type OperationRecord, OperationRunner } from '../operations/index.js';
+import type { ReleaseRef } from '../platform/index.js';
 import type { RolloutResult, RunningRevision, ServiceRoller } from '../secrets/index.js';
 import type { EnvironmentLock } from '../store/index.js';
 import type { Workspace } from '../workspace/index.js';
@@ -29,6 +31,26 @@ function runningChild(deps: PipelineDeps, parentId: string): OperationRecord<'de
 }
 
 /**
+ * A rollout starts the serving release again with today's configuration. Where the environment requires
+ * another (production after staging), the release must have been verified there the same way: otherwise a
+ * changed app.start would reach production through a password rotation without ever running on staging.
+ */
+function unverifiedRuntime(
+  config: PipelineConfig,
+  environment: string,
+  release: ReleaseRef,
+  deps: PipelineDeps,
+): string | undefined {
+  const requires = config.environments[environment]?.requires;
+  if (!requires) return undefined;
+  const runtime = runtimeCheckName(config.app);
+  const { verification } = deps.store.standingVerification(requires, release.digest);
+  const verified = verification ? differentRuntime(verification.checks, runtime) : undefined;
+  if (!verified) return undefined;
+  return `the release ${environment} serves (commit ${release.commit.slice(0, 12)}) was verified on ${requires} as ${verified}, but prodguard.yaml now runs it as ${runtime} (app.start, app.build, app.healthPath or app.env changed): a rollout would start it on ${environment} in a way ${requires} never ran. Deploy it to ${requires} with this configuration first (prodguard deploy ${requires} --commit ${release.commit.slice(0, 12)}), or restore prodguard.yaml, and rotate again.`;
+}
+
+/**
  * A new revision of the release the environment serves now, with new pinned secret versions, through the
  * same journaled steps as a deploy: ready, smoke, 100 %, watch (breach → back to the previous revision),
  * retire. It is a child operation of the rotation, so `resume` and `abort` of the rotation reach it.
@@ -55,6 +77,8 @@ export async function runSecretsRollout(
       };
     }
     const current = await deps.platform.getRevision(request.environment, stable);
+    const refusal = unverifiedRuntime(config, request.environment, current.release, deps);
+    if (refusal) return { ok: false, error: refusal };
     const versions = { ...current.secretVersions, ...request.pins };
     const params: DeployParams = {
       commit: current.release.commit,
