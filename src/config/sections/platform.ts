@@ -49,7 +49,7 @@ export const appConfigSchema = z
       })
       .optional()
       .describe(
-        "User the revisions, builds, smoke and E2E scripts run as when prodguard runs as root (a name from /etc/passwd, or a numeric uid); never root. Unset (the default): each environment runs as a uid and group of its own, and each build as one of its own, with no /etc/passwd entry (like systemd's DynamicUser), so a staging revision or a build can neither read another environment's files nor signal or trace its processes. Set, every environment shares that user (each still with a group of its own): use it only when the app needs a real account. Not root: revisions run as prodguard's own user (which cannot switch users) and this key is ignored, so one prodguard.yaml serves a developer and a root CI. Example: prodguard-app.",
+        "User the revisions, smoke and E2E scripts run as when prodguard runs as root (a name from /etc/passwd, or a numeric uid); never root. Builds always run as a uid of their own. Unset (the default): each environment runs as a uid and group of its own, with no /etc/passwd entry (like systemd's DynamicUser), so a staging revision or a build can neither read another environment's files nor signal or trace its processes. Set, every environment shares that user (each still with a group of its own): use it only when the app needs a real account. Not root: revisions run as prodguard's own user (which cannot switch users) and this key is ignored, so one prodguard.yaml serves a developer and a root CI. Example: prodguard-app.",
       ),
     agentPort: z
       .number()

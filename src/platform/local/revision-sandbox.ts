@@ -38,7 +38,8 @@ export interface RevisionSandbox {
   readonly user: RevisionUser;
   place(environment: string, artifactDir: string): Promise<RevisionPlacement>;
   /**
-   * Where a build command (app.build) runs, as the same user with a group of builds' own: a folder
+   * Where a build command (app.build) runs, as a uid and group of its own, whatever app.runAs says (a
+   * build of an unverified commit never shares a uid with a running revision): a folder
    * `<revisionsDir>/.builds/<name>/` (root's, entered only by that group) holding `src/` (the tree to build,
    * the user's) and `home/` (HOME and TMPDIR). Undefined when the user is not switched: the build then runs
    * as prodguard's user in its staging folder.
@@ -150,7 +151,7 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
     },
     async placeBuild(name) {
       const gid = buildGid(options.projectRoot, name, read('/etc/group'), read('/etc/passwd'));
-      const uid = uidOf(gid);
+      const uid = gid;
       openTheWayTo(options.revisionsDir, options.ownFolders ?? []);
       const builds = join(options.revisionsDir, '.builds');
       giveTo(builds, 0, 0, 0o711);
@@ -160,7 +161,7 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       const work = join(builds, name);
       const dir = join(work, 'src');
       giveTo(work, 0, gid, 0o750);
-      const env = ownHome(work, uid, gid, loginOf('prodguard-build'));
+      const env = ownHome(work, uid, gid, 'prodguard-build');
       // root's until the commit is extracted into it and handed over (giveTreeTo): nothing can plant a
       // symlink there for root's extraction and chown to follow.
       giveTo(dir, 0, 0, 0o700);

@@ -141,6 +141,6 @@ export function describeRevisionUser(user: RevisionUser): string {
   if (user.perEnvironment)
     return 'revisions run as a uid and group of their environment’s own, builds as one of their own (app.runAs unset)';
   return user.switched
-    ? `revisions run as ${user.name} (uid ${user.uid}, app.runAs), each environment with a group of its own; environments share the uid, so one's processes can signal another's (unset app.runAs to give each a uid)`
+    ? `revisions run as ${user.name} (uid ${user.uid}, app.runAs), each environment with a group of its own, builds as a uid of their own; environments share the uid, so one's processes can signal another's (unset app.runAs to give each a uid)`
     : `revisions run as ${user.name} (uid ${user.uid}), prodguard's own user: app.runAs applies only when prodguard runs as root`;
 }

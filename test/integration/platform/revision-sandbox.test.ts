@@ -111,6 +111,19 @@ describe.runIf(process.getuid?.() === 0)('revision sandbox: build folders (root 
     expect(existsSync(stale!.work)).toBe(false);
   });
 
+  it('runs a build as a uid of its own even when app.runAs names the account revisions share', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'prodguard-sandbox-'));
+    chmodSync(dir, 0o755);
+    const sandbox = createRevisionSandbox(asRootOn(dir, { runAs: 'nobody' }));
+    const artifact = join(dir, 'artifacts', 'b'.repeat(40));
+    mkdirSync(artifact, { recursive: true });
+    expect((await sandbox.place('staging', artifact)).uid).toBe(65534);
+    const build = await sandbox.placeBuild(`abc.tmp-${process.pid}-3`);
+    expect(build!.uid).toBe(build!.gid);
+    expect(build!.uid).not.toBe(65534);
+    expect(build!.env.USER).toBe('prodguard-build');
+  });
+
   it("sets aside an environment's HOME another uid left, instead of walking it as root", async () => {
     dir = mkdtempSync(join(tmpdir(), 'prodguard-sandbox-'));
     chmodSync(dir, 0o755);
