@@ -8,6 +8,7 @@ import type { ProcessRunner } from '../../kernel/process-runner.js';
 import type {
   MaintenanceSettings,
   Platform,
+  ReleaseRef,
   Revision,
   RevisionMetrics,
   RevisionSpec,
@@ -422,13 +423,13 @@ export class LocalAgent implements Platform {
   /** The artifact of a restored revision, rebuilt from git when it was deleted (same commit, same digest). */
   async #ensureArtifact(rev: PersistedRevision): Promise<string> {
     const dir = join(this.#o.paths.artifacts, rev.spec.release.commit);
-    if (existsSync(dir) || rev.desired !== 'running') return dir;
+    if (rev.desired !== 'running') return dir;
     try {
-      const built = await this.#build(rev.spec.release.commit);
-      if (built.digest === rev.spec.release.digest) return built.dir;
-      this.#o.log.warn(
-        `rebuilt ${rev.name}'s release has digest ${built.digest}, not ${rev.spec.release.digest}`,
-      );
+      const rebuilt = await this.#rebuildIfMissing(rev.spec.release);
+      if (rebuilt !== undefined && rebuilt !== rev.spec.release.digest)
+        this.#o.log.warn(
+          `rebuilt ${rev.name}'s release has digest ${rebuilt}, not ${rev.spec.release.digest}`,
+        );
     } catch (error) {
       this.#o.log.warn(`cannot rebuild the artifact of ${rev.name}: ${(error as Error).message}`);
     }
@@ -441,17 +442,25 @@ export class LocalAgent implements Platform {
    */
   async #rebuildIfRemoved(instance: RevisionInstance): Promise<void> {
     const { commit, digest } = instance.spec.release;
-    if (existsSync(join(this.#o.paths.artifacts, commit))) return;
-    const built = await this.#build(commit);
-    if (built.digest === digest) return;
+    const rebuilt = await this.#rebuildIfMissing(instance.spec.release);
+    if (rebuilt === undefined || rebuilt === digest) return;
     throw platformError(
       'PRODGUARD_PLATFORM_DIGEST_MISMATCH',
-      `${instance.name}'s release was removed as unused, and commit ${commit.slice(0, 12)} now builds to ${built.digest}, not ${digest}: its build does not give the same bytes twice.`,
+      `${instance.name}'s release was removed as unused, and commit ${commit.slice(0, 12)} now builds to ${rebuilt}, not ${digest}: its build does not give the same bytes twice.`,
       {
         kind: 'refused',
         hint: `Deploy the commit instead (prodguard deploy ${instance.spec.service} --commit ${commit.slice(0, 12)}): staging verifies the new build first.`,
       },
     );
+  }
+
+  /**
+   * The digest a release gives when built again from its commit, or undefined while its artifact is still
+   * there (releases go when unused, or by hand; their revisions stay restartable).
+   */
+  async #rebuildIfMissing(release: ReleaseRef): Promise<string | undefined> {
+    if (existsSync(join(this.#o.paths.artifacts, release.commit))) return undefined;
+    return (await this.#build(release.commit)).digest;
   }
 
   #build(commit: string) {
@@ -469,12 +478,14 @@ export class LocalAgent implements Platform {
   }
 
   #baseDeps(state: ServiceState, persisted: PersistedRevision, artifactDir: string) {
+    // State written before revisions kept their own settings: they take the agent's, and keep them from now on.
+    const app = persisted.app ?? this.#configuredApp();
     return {
       clock: this.#o.clock,
       spawner: this.#o.spawner,
       log: this.#o.log,
-      settings: this.#settings(persisted.app ?? this.#configuredApp()),
-      app: persisted.app ?? this.#configuredApp(),
+      settings: this.#settings(app),
+      app,
       artifactDir,
       ...(this.#o.sandbox ? { place: () => this.#o.sandbox!.place(state.name, artifactDir) } : {}),
       logFile: revisionLogFile(this.#o.paths.logs, state.name, persisted.name),

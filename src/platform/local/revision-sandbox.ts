@@ -133,6 +133,8 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
     user.uid === undefined ? own : user.name.startsWith('uid ') ? String(user.uid) : user.name;
   const ids = (label: string) =>
     environmentGid(options.projectRoot, label, read('/etc/group'), read('/etc/passwd'));
+  const buildIds = (name: string) =>
+    buildGid(options.projectRoot, name, read('/etc/group'), read('/etc/passwd'));
   if (options.start) assertProgramReachable(options.start.command, options.start.path, user);
   return {
     user,
@@ -150,14 +152,12 @@ export function createRevisionSandbox(options: CreateRevisionSandboxOptions): Re
       return { dir, env, uid, gid };
     },
     async placeBuild(name) {
-      const gid = buildGid(options.projectRoot, name, read('/etc/group'), read('/etc/passwd'));
+      const gid = buildIds(name);
       const uid = gid;
       openTheWayTo(options.revisionsDir, options.ownFolders ?? []);
       const builds = join(options.revisionsDir, '.builds');
       giveTo(builds, 0, 0, 0o711);
-      await sweepBuilds(builds, (folder) =>
-        buildGid(options.projectRoot, folder, read('/etc/group'), read('/etc/passwd')),
-      );
+      await sweepBuilds(builds, buildIds);
       const work = join(builds, name);
       const dir = join(work, 'src');
       giveTo(work, 0, gid, 0o750);
