@@ -234,7 +234,7 @@ export class LocalAgent implements Platform {
       // The deployer records its runtime in the verification: running another one would verify what never ran.
       throw platformError(
         'PRODGUARD_PLATFORM_RUNTIME_MISMATCH',
-        `The deploy runs the release as ${spec.runtime}, but this agent starts revisions as ${runtime} (app.start \`${this.#o.config.app.start}\`): app.start, app.build, app.healthPath or app.env differ between prodguard.yaml now and what the agent read when it started.`,
+        `The deploy runs the release as ${spec.runtime}, but this agent starts revisions as ${runtime}: app.start, app.build, app.healthPath or app.env differ between prodguard.yaml now and what the agent read when it started.`,
         {
           kind: 'refused',
           hint: 'Restart the agent so it reads prodguard.yaml again (prodguard down, then prodguard up); running revisions keep the way they were started.',
