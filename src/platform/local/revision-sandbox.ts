@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
-  chownSync,
+  closeSync,
+  constants,
   existsSync,
+  fchmodSync,
+  fchownSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readFileSync,
   renameSync,
   statSync,
+  unlinkSync,
 } from 'node:fs';
 import { chmod, copyFile, link, lstat, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -262,21 +267,50 @@ function ownHome(parent: string, uid: number, gid: number, login: string): Recor
   return { HOME: home, TMPDIR: tmp, USER: login, LOGNAME: login };
 }
 
+/** Creates `dir` when missing and gives it to uid/gid with `mode`, through a descriptor (see openOwnDir). */
 function giveTo(dir: string, uid: number, gid: number, mode: number): void {
-  mkdirSync(dir, { recursive: true, mode });
+  const fd = openOwnDir(dir, mode);
   try {
-    chownSync(dir, uid, gid);
-  } catch (error) {
-    throw platformError(
-      'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
-      `Cannot give ${dir} to uid ${uid} / gid ${gid}: ${(error as Error).message}.`,
-      {
-        hint: 'In a user namespace that maps few ids (rootless containers), run prodguard as a regular user instead of root.',
-        cause: error,
-      },
-    );
+    try {
+      fchownSync(fd, uid, gid);
+    } catch (error) {
+      throw platformError(
+        'PRODGUARD_PLATFORM_RUN_DIR_UNREACHABLE',
+        `Cannot give ${dir} to uid ${uid} / gid ${gid}: ${(error as Error).message}.`,
+        {
+          hint: 'In a user namespace that maps few ids (rootless containers), run prodguard as a regular user instead of root.',
+          cause: error,
+        },
+      );
+    }
+    fchmodSync(fd, mode);
+  } finally {
+    closeSync(fd);
   }
-  chmodSync(dir, mode);
+}
+
+/**
+ * Opens the folder `dir` (made when missing) without following a symlink at its last component. `home/tmp`
+ * sits in a folder the revision's user owns: a symlink it planted there would otherwise turn root's chown and
+ * chmod onto any folder it names (/etc). What is found there instead of a folder is removed, once.
+ */
+function openOwnDir(dir: string, mode: number): number {
+  const flags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(dir, { recursive: true, mode });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    try {
+      return openSync(dir, flags);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ELOOP' && code !== 'ENOTDIR') || attempt > 0) throw error;
+      // unlink removes the symlink (or file) itself, never what it points to.
+      unlinkSync(dir);
+    }
+  }
 }
 
 /** The release's tree rebuilt as directories of hard links (a copy across filesystems), renamed into place. */

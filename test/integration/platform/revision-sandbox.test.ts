@@ -3,11 +3,13 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +124,32 @@ describe.runIf(process.getuid?.() === 0)('revision sandbox: build folders (root 
     expect(build!.uid).toBe(build!.gid);
     expect(build!.uid).not.toBe(65534);
     expect(build!.env.USER).toBe('prodguard-build');
+  });
+
+  it('a symlink or file a revision planted as its HOME/tmp never turns root’s chown and chmod elsewhere', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'prodguard-sandbox-'));
+    chmodSync(dir, 0o755);
+    const sandbox = createRevisionSandbox(asRootOn(dir));
+    const artifact = join(dir, 'artifacts', 'c'.repeat(40));
+    mkdirSync(artifact, { recursive: true });
+    const first = await sandbox.place('staging', artifact);
+    const tmp = first.env.TMPDIR!;
+    // What the revision's user can do in its own HOME: point tmp at a folder of root's (here a stand-in for /etc).
+    const victim = join(dir, 'victim');
+    mkdirSync(victim, { mode: 0o755 });
+    chmodSync(victim, 0o755);
+    rmSync(tmp, { recursive: true });
+    symlinkSync(victim, tmp);
+    const again = await sandbox.place('staging', artifact);
+    expect(statSync(victim)).toMatchObject({ uid: 0 });
+    expect((statSync(victim).mode & 0o777).toString(8)).toBe('755');
+    expect(lstatSync(tmp).isDirectory()).toBe(true);
+    expect(lstatSync(tmp).uid).toBe(again.uid);
+    // A file in its place is replaced by the folder too.
+    rmSync(tmp, { recursive: true });
+    writeFileSync(tmp, 'not a folder');
+    await sandbox.place('staging', artifact);
+    expect(lstatSync(tmp).isDirectory()).toBe(true);
   });
 
   it("sets aside an environment's HOME another uid left, instead of walking it as root", async () => {
