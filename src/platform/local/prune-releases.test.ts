@@ -1,4 +1,13 @@
-import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,6 +84,41 @@ describe('pruneReleases', () => {
       expect(existsSync(join(artifacts, kept)), kept).toBe(true);
     expect(existsSync(join(revisions, 'staging', 'releases', sha('a')))).toBe(true);
     expect(existsSync(join(revisions, 'staging', 'releases', sha('c')))).toBe(true);
+  });
+
+  it('finishes a removal a SIGKILL cut short: nothing half-removed stays under a release name', async () => {
+    root = mkdtempSync(join(tmpdir(), 'prodguard-prune-'));
+    const artifacts = join(root, 'artifacts');
+    const revisions = join(root, 'revisions');
+    const leftovers = [
+      join(artifacts, `${sha('b')}.removing-123-${NOW - 1000}`),
+      join(revisions, 'staging', 'releases', `${sha('b')}.removing-123-${NOW - 1000}`),
+    ];
+    for (const left of leftovers) {
+      mkdirSync(join(left, 'node_modules'), { recursive: true });
+      writeFileSync(join(left, 'node_modules', 'half.js'), 'x');
+    }
+    built(artifacts, revisions, sha('a'), 5 * HOUR);
+    const pruned = await pruneReleases({
+      artifactsDir: artifacts,
+      revisionsDir: revisions,
+      keep: new Set([sha('a')]),
+      graceMs: HOUR,
+      nowMs: NOW,
+    });
+    for (const left of leftovers) expect(existsSync(left), left).toBe(false);
+    expect(pruned.commits).toEqual([]);
+    expect(existsSync(join(artifacts, sha('a')))).toBe(true);
+    // Whatever is removed leaves no renamed-aside tree behind.
+    await pruneReleases({
+      artifactsDir: artifacts,
+      revisionsDir: revisions,
+      keep: new Set(),
+      graceMs: 0,
+      nowMs: NOW,
+    });
+    expect(readdirSync(artifacts)).toEqual([]);
+    expect(readdirSync(join(revisions, 'staging', 'releases'))).toEqual([]);
   });
 
   it('does nothing when the folders do not exist', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { lstat, readdir, readFile, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface PruneReleasesOptions {
@@ -27,6 +27,8 @@ export interface PrunedReleases {
 const SHA = /^[0-9a-f]{40,64}$/;
 /** `<sha>.changed-<ms>` and `<sha>.unrecorded-<ms>`: trees moved aside because something wrote into them. */
 const MOVED_ASIDE = /^([0-9a-f]{40,64})\.(?:changed|unrecorded)-(\d+)$/;
+/** A tree this function was removing when it was cut short (see remove). */
+const BEING_REMOVED = /\.removing-\d+-\d+$/;
 
 /**
  * Removes built releases nothing needs any more, so the artifact store does not grow by a copy of the app
@@ -42,6 +44,10 @@ export async function pruneReleases(options: PruneReleasesOptions): Promise<Prun
   const old = (ms: number) => options.nowMs - ms >= options.graceMs;
   for (const name of await readdirOrEmpty(options.artifactsDir)) {
     const path = join(options.artifactsDir, name);
+    if (BEING_REMOVED.test(name)) {
+      bytes += await remove(path);
+      continue;
+    }
     const aside = MOVED_ASIDE.exec(name);
     if (aside) {
       if (old(Number(aside[2]))) bytes += await remove(path);
@@ -65,8 +71,12 @@ export async function pruneReleases(options: PruneReleasesOptions): Promise<Prun
     for (const environment of await readdirOrEmpty(options.revisionsDir)) {
       const releases = join(options.revisionsDir, environment, 'releases');
       for (const name of await readdirOrEmpty(releases)) {
-        if (!SHA.test(name) || options.keep.has(name)) continue;
         const path = join(releases, name);
+        if (BEING_REMOVED.test(name)) {
+          bytes += await remove(path);
+          continue;
+        }
+        if (!SHA.test(name) || options.keep.has(name)) continue;
         if (!old((await lstat(path)).mtimeMs)) continue;
         bytes += await remove(path);
         removed.add(name);
@@ -96,11 +106,28 @@ async function builtAtMs(artifactsDir: string, sha: string, path: string): Promi
   return (await lstat(path)).mtimeMs;
 }
 
-/** Removes a file or tree (never following a symlink out of it) and returns the bytes it freed. */
+/**
+ * Removes a file or tree (never following a symlink out of it) and returns the bytes it freed. A tree is
+ * renamed aside first: cut short (SIGKILL), no half-removed release is left under its own name, where a
+ * revision would be placed from it; the next prune finishes it.
+ */
 async function remove(path: string): Promise<number> {
   const bytes = await sizeOf(path);
-  await rm(path, { recursive: true, force: true });
+  let target = path;
+  if (!BEING_REMOVED.test(path) && (await isDirectory(path))) {
+    target = `${path}.removing-${process.pid}-${Date.now()}`;
+    await rename(path, target);
+  }
+  await rm(target, { recursive: true, force: true });
   return bytes;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function sizeOf(path: string): Promise<number> {
