@@ -39,6 +39,16 @@ describe('pruneReleases', () => {
     utimesSync(copy, then, then);
   };
 
+  /** What a deploy does an hour's grace after building: only release `a` is in use. */
+  const pruneKeepingA = (artifacts: string, revisions: string) =>
+    pruneReleases({
+      artifactsDir: artifacts,
+      revisionsDir: revisions,
+      keep: new Set([sha('a')]),
+      graceMs: HOUR,
+      nowMs: NOW,
+    });
+
   it('removes what no revision needs once older than the grace period, with records, logs and copies', async () => {
     root = mkdtempSync(join(tmpdir(), 'prodguard-prune-'));
     const artifacts = join(root, 'artifacts');
@@ -57,13 +67,7 @@ describe('pruneReleases', () => {
     );
     writeFileSync(join(artifacts, 'notes.txt'), 'not prodguard’s');
 
-    const pruned = await pruneReleases({
-      artifactsDir: artifacts,
-      revisionsDir: revisions,
-      keep: new Set([sha('a')]),
-      graceMs: HOUR,
-      nowMs: NOW,
-    });
+    const pruned = await pruneKeepingA(artifacts, revisions);
 
     expect(pruned.commits).toEqual([sha('b')]);
     // The artifact's file was shared with the copy: its bytes were freed when the last link went.
@@ -99,13 +103,7 @@ describe('pruneReleases', () => {
       writeFileSync(join(left, 'node_modules', 'half.js'), 'x');
     }
     built(artifacts, revisions, sha('a'), 5 * HOUR);
-    const pruned = await pruneReleases({
-      artifactsDir: artifacts,
-      revisionsDir: revisions,
-      keep: new Set([sha('a')]),
-      graceMs: HOUR,
-      nowMs: NOW,
-    });
+    const pruned = await pruneKeepingA(artifacts, revisions);
     for (const left of leftovers) expect(existsSync(left), left).toBe(false);
     expect(pruned.commits).toEqual([]);
     expect(existsSync(join(artifacts, sha('a')))).toBe(true);
