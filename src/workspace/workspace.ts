@@ -73,7 +73,7 @@ export function secureStateDir(paths: WorkspacePaths): void {
     chmodSync(paths.backups, 0o700);
     // Dumps written by older versions were 0644.
     for (const entry of readdirSync(paths.backups, { withFileTypes: true }))
-      if (entry.isFile()) chmodSync(join(paths.backups, entry.name), 0o600);
+      if (entry.isFile()) chmodIfPresent(join(paths.backups, entry.name), 0o600);
   }
 }
 
@@ -102,7 +102,19 @@ export function moveLegacyArtifacts(legacy: string, target: string): void {
 
 /** Owner-only: the file and SQLite's side files when present. */
 export function secureFile(path: string): void {
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) chmodIfPresent(file, 0o600);
+}
+
+/**
+ * chmod that tolerates the file vanishing: another prodguard process closing the last connection to the
+ * store deletes its -wal and -shm files at any moment, so checking first and then chmod-ing races.
+ */
+function chmodIfPresent(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 export function openWorkspace(options: OpenWorkspaceOptions): Workspace {

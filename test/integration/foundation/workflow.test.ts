@@ -141,13 +141,26 @@ describe('prodguard run: the environment lock between processes', () => {
       [PRODGUARD_BIN, ...common, '--', 'sh', '-c', holdScript],
       { cwd: repo.dir, env, timeoutMs: 60_000 },
     );
-    const holders = async () =>
-      JSON.parse((await runProdguard(['lock', 'status', '--json'], { cwd: repo.dir })).stdout).locks as {
-        pid: number;
-      }[];
-    await waitFor('the first run to hold the lock', async () => (await holders()).length > 0, {
-      timeoutMs: 30_000,
-    });
+    const holders = async () => {
+      const status = await runProdguard(['lock', 'status', '--json'], { cwd: repo.dir });
+      const locks = (JSON.parse(status.stdout || '{}') as { locks?: { pid: number }[] }).locks;
+      if (!locks)
+        throw new Error(`lock status failed (exit ${status.exitCode}): ${status.stdout}${status.stderr}`);
+      return locks;
+    };
+    // While the first run starts, a failed status read is shown and read again; every later read must succeed.
+    await waitFor(
+      'the first run to hold the lock',
+      async () => {
+        try {
+          return (await holders()).length > 0;
+        } catch (error) {
+          console.warn((error as Error).message);
+          return false;
+        }
+      },
+      { timeoutMs: 30_000 },
+    );
     const second = await runProdguard([...common, '--', 'true'], {
       cwd: repo.dir,
       env: { PRODGUARD_ACTOR: 'bob@example.com' },
