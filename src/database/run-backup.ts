@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, constants, createReadStream, existsSync, openSync, statSync } from 'node:fs';
+import { closeSync, constants, createReadStream, existsSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditLog } from '../audit/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { ProdguardError } from '../kernel/errors.js';
-import { makePrivateDir } from '../kernel/private-dir.js';
+import { makeOwnerOnlyDir } from '../kernel/private-dir.js';
 import type { ProcessRunner } from '../kernel/process-runner.js';
 import { redactText } from '../kernel/redact.js';
 import { type OperationKindSpec, type OperationRecord, OperationStore } from '../operations/index.js';
@@ -64,8 +64,7 @@ function fileStamp(at: Date): string {
  * /dev/null that reads every data block); path, size, duration and SHA-256 are recorded.
  */
 export async function runBackup(options: RunBackupOptions, deps: BackupDeps): Promise<BackupRecord> {
-  makePrivateDir(options.dir);
-  chmodSync(options.dir, 0o700);
+  makeOwnerOnlyDir(options.dir);
   const started = deps.clock.now();
   const startedMs = deps.clock.nowMs();
   const path = join(

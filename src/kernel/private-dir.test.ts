@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { makePrivateDir } from './private-dir.js';
+import { makeOwnerOnlyDir, makePrivateDir } from './private-dir.js';
 
 describe('makePrivateDir', () => {
   const root = mkdtempSync(join(tmpdir(), 'prodguard-private-dir-'));
@@ -24,5 +24,14 @@ describe('makePrivateDir', () => {
     makePrivateDir(join(dir, 'backups'));
     expect(mode(join(dir, 'backups'))).toBe('700');
     expect(mode(dir)).toBe('750');
+  });
+
+  it('makeOwnerOnlyDir also tightens an existing folder an older version left open, and only that one', () => {
+    const dir = join(root, 'home', 'state');
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const parentBefore = mode(join(root, 'home'));
+    makeOwnerOnlyDir(dir);
+    expect(mode(dir)).toBe('700');
+    expect(mode(join(root, 'home'))).toBe(parentBefore);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -12,4 +12,13 @@ export function makePrivateDir(dir: string): void {
   const parent = dirname(dir);
   if (!existsSync(parent)) mkdirSync(parent, { recursive: true, mode: 0o711 });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/**
+ * makePrivateDir, and an existing folder is tightened to 0700 too: for folders older versions (or a looser
+ * umask) left open, whose contents must be owner-only whoever created them.
+ */
+export function makeOwnerOnlyDir(dir: string): void {
+  makePrivateDir(dir);
+  chmodSync(dir, 0o700);
 }

@@ -4,7 +4,7 @@ import { AuditLog } from '../audit/index.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { type Clock, systemClock } from '../kernel/clock.js';
 import { createLogger, type Logger } from '../kernel/logger.js';
-import { makePrivateDir } from '../kernel/private-dir.js';
+import { makeOwnerOnlyDir, makePrivateDir } from '../kernel/private-dir.js';
 import { nodeProcessRunner, type ProcessRunner } from '../kernel/process-runner.js';
 import { OperationStore } from '../operations/index.js';
 import { RULE_IDS } from '../rules/index.js';
@@ -67,8 +67,7 @@ export function workspacePaths(config: Config): WorkspacePaths {
  * database 0600, whatever the umask. Existing folders from older versions are tightened on open.
  */
 export function secureStateDir(paths: WorkspacePaths): void {
-  makePrivateDir(paths.state);
-  chmodSync(paths.state, 0o700);
+  makeOwnerOnlyDir(paths.state);
   if (existsSync(paths.backups)) {
     chmodSync(paths.backups, 0o700);
     // Dumps written by older versions were 0644.

@@ -1,8 +1,8 @@
 import { constants, existsSync } from 'node:fs';
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Clock } from '../../kernel/clock.js';
-import { makePrivateDir } from '../../kernel/private-dir.js';
+import { makeOwnerOnlyDir } from '../../kernel/private-dir.js';
 import { type ProcessRunner, tailLines } from '../../kernel/process-runner.js';
 import { copyBuiltTree, giveTreeTo, killProcessesOfGroup, reclaimTree } from './build-tree.js';
 import { platformError } from './platform-errors.js';
@@ -96,8 +96,7 @@ interface ReleaseMetadata {
 export async function buildRelease(options: BuildReleaseOptions): Promise<BuiltRelease> {
   const commit = await resolveCommit(options.processes, options.repoDir, options.commit);
   // Root-only: revisions that run as another user get their release through their environment's folder.
-  makePrivateDir(options.artifactsDir);
-  await chmod(options.artifactsDir, 0o700);
+  makeOwnerOnlyDir(options.artifactsDir);
   const dir = join(options.artifactsDir, commit);
   const cached = await readMetadata(options.artifactsDir, commit);
   if (cached && existsSync(dir)) {

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Config } from '../../config/index.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
-import { makePrivateDir } from '../../kernel/private-dir.js';
+import { makeOwnerOnlyDir } from '../../kernel/private-dir.js';
 import type { ProcessRunner } from '../../kernel/process-runner.js';
 import { type AgentPaths, agentPaths } from './agent-paths.js';
 import { createAgentServer } from './agent-server.js';
@@ -56,8 +56,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     start: { command: options.config.app.start, path: options.env.PATH },
   });
   // Vault key, state database, token, logs and backups live here: owner-only, also when created by the agent.
-  makePrivateDir(options.config.stateDirPath);
-  chmodSync(options.config.stateDirPath, 0o700);
+  makeOwnerOnlyDir(options.config.stateDirPath);
   // The artifact store of an older version was 0755: revisions reach their release only through their folder.
   if (existsSync(paths.artifacts)) chmodSync(paths.artifacts, 0o700);
   const token = ensureAgentToken(paths.token);
