@@ -1,31 +1,41 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
-import { freePort } from '../../../src/kernel/free-port.js';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
-import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { APP_FILES, appConfig, withRouterPorts } from './deploy-fixture.js';
+import { APP_FILES, appConfig, useAgentProject, withRouterPorts } from './deploy-fixture.js';
 
 // The real CLI from dist/ (build first) against a real agent started with `prodguard up --detach`.
 // prodguard.yaml sets deploy.analysis.interval to 1 s (also the default) and `watch: 1s`; everything else is
 // the default: 3 breaches in a row, 20 requests minimum, 10 probes per sample, a 2 min hold.
 describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)', () => {
-  let repo: TempRepo;
-  let routers: { staging: number; production: number };
+  const project = useAgentProject((ports) => ({
+    ...APP_FILES,
+    // The project's own test: the only one any test runner should find in its tree after deploys.
+    'own.test.mjs': "import { it } from 'vitest';\nit('own', () => {});\n",
+    'behavior.json': '{ "version": "v1" }\n',
+    // watch: 1s in the config: a shorter --watch on the command line would need --override full-watch.
+    'prodguard.yaml': withRouterPorts(
+      appConfig(ports.agent, '').replace('watch: 2s', 'watch: 1s'),
+      ports,
+      `  analysis:
+    interval: 1s
+`,
+    ),
+  }));
+  const { cli } = project;
   const env = { PRODGUARD_ACTOR: 'releaser@example.com' };
   let lastExitCode: number | null = null;
-  const cli = (...args: string[]) => runProdguard(args, { cwd: repo.dir, env, timeoutMs: 120_000 });
   const get = async (env: 'staging' | 'production', path = '/') => {
-    const response = await fetch(`http://127.0.0.1:${routers[env]}${path}`);
+    const response = await fetch(`http://127.0.0.1:${project.ports[env]}${path}`);
     return { status: response.status, body: await response.text() };
   };
-  const artifactsDir = () => loadConfig({ cwd: repo.dir }).artifactsDirPath;
+  const artifactsDir = () => loadConfig({ cwd: project.repo.dir }).artifactsDirPath;
   const release = async (version: string) => {
-    repo.write('behavior.json', `${JSON.stringify({ version })}\n`);
-    return repo.commitAll(version);
+    project.repo.write('behavior.json', `${JSON.stringify({ version })}\n`);
+    return project.repo.commitAll(version);
   };
 
   /** Runs `deploy --json`, and SIGKILLs it as soon as the given step has been journaled as done. */
@@ -33,7 +43,11 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
     const child: ChildProcess = spawn(
       process.execPath,
       [PRODGUARD_BIN, 'deploy', 'production', '--strategy', 'all-at-once', '--json'],
-      { cwd: repo.dir, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: project.repo.dir,
+        env: { ...process.env, ...env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let out = '';
     let signalled = false;
@@ -67,33 +81,6 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
       .find((e) => e.event === 'deploy:plan');
     return plan!.operationId!;
   }
-
-  beforeAll(async () => {
-    const [agentPort, staging, production] = [await freePort(), await freePort(), await freePort()];
-    routers = { staging, production };
-    repo = await createTempRepo({
-      ...APP_FILES,
-      // The project's own test: the only one any test runner should find in its tree after deploys.
-      'own.test.mjs': "import { it } from 'vitest';\nit('own', () => {});\n",
-      'behavior.json': '{ "version": "v1" }\n',
-      // watch: 1s in the config: a shorter --watch on the command line would need --override full-watch.
-      'prodguard.yaml': withRouterPorts(
-        appConfig(agentPort, '').replace('watch: 2s', 'watch: 1s'),
-        { staging, production },
-        `  analysis:
-    interval: 1s
-`,
-      ),
-    });
-    const up = await cli('up', '--detach');
-    expect(up.exitCode, up.stderr).toBe(0);
-  });
-  afterAll(async () => {
-    if (repo) {
-      await cli('down');
-      repo.cleanup();
-    }
-  });
 
   it('deploys to staging, refuses an unverified release on production, then promotes the verified one', async () => {
     const staging = await cli('deploy', 'staging', '--strategy', 'all-at-once');
@@ -244,7 +231,7 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
   it('revisions never get an admin or read-only console credential, after a deploy and after a rotation rollout', async () => {
     const add = async (name: string, kind: string, value: string) => {
       const r = await runProdguard(['secrets', 'add', name, '--env', 'staging', '--kind', kind], {
-        cwd: repo.dir,
+        cwd: project.repo.dir,
         env,
         input: value,
       });
@@ -256,7 +243,7 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
     /** The environment of every live process running from this project's artifacts (as root: their copies). */
     const revisionEnvs = () => {
       const found: Record<string, string>[] = [];
-      const { revisionsDirPath } = loadConfig({ cwd: repo.dir });
+      const { revisionsDirPath } = loadConfig({ cwd: project.repo.dir });
       for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
         try {
           const cwd = realpathSync(`/proc/${pid}/cwd`);
@@ -298,12 +285,12 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
     expect(readdirSync(artifactsDir()).filter((n) => /^[0-9a-f]{40}$/.test(n)).length).toBeGreaterThanOrEqual(
       3,
     );
-    expect(artifactsDir().startsWith(repo.dir)).toBe(false);
+    expect(artifactsDir().startsWith(project.repo.dir)).toBe(false);
     // vitest, for real: its default include, its default excludes.
     const vitest = await nodeProcessRunner.run(
       join(process.cwd(), 'node_modules', '.bin', 'vitest'),
-      ['list', '--filesOnly', '--root', repo.dir],
-      { cwd: repo.dir, timeoutMs: 60_000 },
+      ['list', '--filesOnly', '--root', project.repo.dir],
+      { cwd: project.repo.dir, timeoutMs: 60_000 },
     );
     expect(vitest.stdout.trim().split('\n').filter(Boolean)).toEqual(['own.test.mjs']);
     // jest's default testMatch, which ignores .gitignore and skips only node_modules (jest is not installed here).
@@ -314,13 +301,13 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
         if (e.isDirectory()) return e.name === 'node_modules' || e.name === '.git' ? [] : walk(dir, path);
         return jestMatch.test(path) ? [path] : [];
       });
-    expect(walk(repo.dir)).toEqual(['own.test.mjs']);
+    expect(walk(project.repo.dir)).toEqual(['own.test.mjs']);
     // mocha's default spec (./test/*.{js,cjs,mjs}) and its --recursive form: no folder of copies to find.
-    expect(walk(repo.dir).filter((p) => p.startsWith('test/'))).toEqual([]);
+    expect(walk(project.repo.dir).filter((p) => p.startsWith('test/'))).toEqual([]);
   });
 
   it('production rollback tags and --json results anchor the audit head; audit verify checks against them', async () => {
-    const tags = (await repo.git('tag', '-l', '--format=%(contents)')).trim();
+    const tags = (await project.repo.git('tag', '-l', '--format=%(contents)')).trim();
     expect(tags).toMatch(/audit-head: \d+ [0-9a-f]{64}/);
     const rolled = await cli('rollback', 'production', '--json');
     const last = JSON.parse(rolled.stdout.trim().split('\n').at(-1)!) as {

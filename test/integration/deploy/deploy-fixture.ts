@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { AuditLog } from '../../../src/audit/index.js';
 import { parseConfigText } from '../../../src/config/index.js';
 import { deployConfigSchema } from '../../../src/config/sections/deploy.js';
@@ -14,6 +15,7 @@ import {
 import { systemClock } from '../../../src/kernel/clock.js';
 import { freePort } from '../../../src/kernel/free-port.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
+import type { ProcessResult } from '../../../src/kernel/process-runner.js';
 import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
 import { OperationStore } from '../../../src/operations/index.js';
 import {
@@ -24,6 +26,7 @@ import {
   runAgent,
 } from '../../../src/platform/index.js';
 import { StateStore } from '../../../src/store/index.js';
+import { runProdguard } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
 
 const APP = fileURLToPath(new URL('./app/', import.meta.url));
@@ -231,4 +234,52 @@ export function withRouterPorts(
     requires: staging
 ${production}`,
   );
+}
+
+export interface AgentProject {
+  /** The project's repository (set once the describe block's beforeAll ran). */
+  readonly repo: TempRepo;
+  /** The agent's port and each environment's router port. */
+  readonly ports: { agent: number; staging: number; production: number };
+  /** The real CLI in the project, as releaser@example.com. */
+  cli(...args: string[]): Promise<ProcessResult>;
+}
+
+/**
+ * For a describe block: a committed project (its files from free ports) with its agent `up --detach` before the
+ * tests, and `down` plus cleanup after them.
+ */
+export function useAgentProject(
+  files: (ports: AgentProject['ports']) => Record<string, string>,
+): AgentProject {
+  let repo: TempRepo | undefined;
+  let ports: AgentProject['ports'] | undefined;
+  const project: AgentProject = {
+    get repo() {
+      if (!repo) throw new Error('the project is created in beforeAll');
+      return repo;
+    },
+    get ports() {
+      if (!ports) throw new Error('the ports are chosen in beforeAll');
+      return ports;
+    },
+    cli: (...args) =>
+      runProdguard(args, {
+        cwd: project.repo.dir,
+        env: { PRODGUARD_ACTOR: 'releaser@example.com' },
+        timeoutMs: 120_000,
+      }),
+  };
+  beforeAll(async () => {
+    ports = { agent: await freePort(), staging: await freePort(), production: await freePort() };
+    repo = await createTempRepo(files(ports));
+    const up = await project.cli('up', '--detach');
+    expect(up.exitCode, up.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    if (!repo) return;
+    await project.cli('down');
+    repo.cleanup();
+  });
+  return project;
 }

@@ -1,59 +1,37 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../src/kernel/free-port.js';
-import { runProdguard } from '../../helpers/cli.js';
-import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { APP_FILES, appConfig, withRouterPorts } from './deploy-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { APP_FILES, appConfig, useAgentProject, withRouterPorts } from './deploy-fixture.js';
 
 const E2E_SCRIPT = readFileSync(fileURLToPath(new URL('./app/e2e.mjs', import.meta.url)), 'utf8');
 
 // The real CLI from dist/ (build first) against a real agent: seed §9's E2E tier on staging, and production
 // refusing a digest whose staging verification lacks it.
 describe('the E2E suite on staging (real CLI)', () => {
-  let repo: TempRepo;
-  let stagingPort = 0;
-  const env = { PRODGUARD_ACTOR: 'releaser@example.com' };
-  const cli = (...args: string[]) => runProdguard(args, { cwd: repo.dir, env, timeoutMs: 120_000 });
-
-  beforeAll(async () => {
-    const [agentPort, staging, production] = [await freePort(), await freePort(), await freePort()];
-    stagingPort = staging;
-    repo = await createTempRepo({
-      ...APP_FILES,
-      'e2e.mjs': E2E_SCRIPT,
-      'behavior.json': '{ "version": "v1" }\n',
-      'prodguard.yaml': withRouterPorts(appConfig(agentPort, '').replace('watch: 2s', 'watch: 1s'), {
-        staging: staging,
-        production: production,
-      }),
-    });
-    const up = await cli('up', '--detach');
-    expect(up.exitCode, up.stderr).toBe(0);
-  });
-  afterAll(async () => {
-    if (repo) {
-      await cli('down');
-      repo.cleanup();
-    }
-  });
+  const project = useAgentProject((ports) => ({
+    ...APP_FILES,
+    'e2e.mjs': E2E_SCRIPT,
+    'behavior.json': '{ "version": "v1" }\n',
+    'prodguard.yaml': withRouterPorts(appConfig(ports.agent, '').replace('watch: 2s', 'watch: 1s'), ports),
+  }));
+  const { cli } = project;
 
   it('production refuses a release staging verified without the E2E suite, naming it; staging then runs it', async () => {
-    const release = await repo.git('rev-parse', 'HEAD');
+    const release = await project.repo.git('rev-parse', 'HEAD');
     // Verified on staging while no E2E suite was configured.
     const before = await cli('deploy', 'staging', '--strategy', 'all-at-once');
     expect(before.exitCode, before.stdout + before.stderr).toBe(0);
     expect(before.stdout).not.toContain('e2e');
 
     // The team adds the E2E tier: the same release is no longer enough for production.
-    repo.write(
+    project.repo.write(
       'prodguard.yaml',
-      readFileSync(`${repo.dir}/prodguard.yaml`, 'utf8').replace(
+      readFileSync(`${project.repo.dir}/prodguard.yaml`, 'utf8').replace(
         'tests:\n  command: node --check server.mjs\n',
         'tests:\n  suites:\n    - { name: syntax, command: node --check server.mjs }\n  e2e:\n    name: checkout\n    command: node e2e.mjs\n    timeout: 30s\n',
       ),
     );
-    await repo.commitAll('e2e tier');
+    await project.repo.commitAll('e2e tier');
     const refused = await cli('deploy', 'production', '--commit', release);
     expect(refused.exitCode, refused.stdout + refused.stderr).toBe(1);
     expect(refused.stdout).toMatch(
@@ -76,9 +54,9 @@ describe('the E2E suite on staging (real CLI)', () => {
   });
 
   it('a failing E2E suite on staging fails the deploy before traffic moves', async () => {
-    repo.write('e2e.mjs', "console.error('checkout: expected 200, got 500');\nprocess.exit(1);\n");
-    repo.write('behavior.json', '{ "version": "v2" }\n');
-    await repo.commitAll('v2 with a failing e2e');
+    project.repo.write('e2e.mjs', "console.error('checkout: expected 200, got 500');\nprocess.exit(1);\n");
+    project.repo.write('behavior.json', '{ "version": "v2" }\n');
+    await project.repo.commitAll('v2 with a failing e2e');
     const failed = await cli('deploy', 'staging', '--strategy', 'all-at-once');
     expect(failed.exitCode).not.toBe(0);
     expect(failed.stdout + failed.stderr).toMatch(
@@ -88,7 +66,7 @@ describe('the E2E suite on staging (real CLI)', () => {
     expect(failed.stdout).toMatch(/✗ staging-\d+-\w+ never took traffic: E2E suite checkout/);
     expect(failed.stdout).not.toMatch(/traffic-100 .*100 % to/);
     // Staging still serves the verified v1.
-    const response = await fetch(`http://127.0.0.1:${stagingPort}/`);
+    const response = await fetch(`http://127.0.0.1:${project.ports.staging}/`);
     expect(await response.text()).toBe('v1\n');
   });
 });

@@ -1,59 +1,40 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../src/kernel/free-port.js';
-import { runProdguard } from '../../helpers/cli.js';
-import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { APP_FILES, appConfig, withRouterPorts } from './deploy-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { APP_FILES, appConfig, useAgentProject, withRouterPorts } from './deploy-fixture.js';
 
 // The real CLI from dist/ (build first) against a real agent: a deploy's smoke test is the release's own,
 // and a watch shorter than the configured one verifies nothing without an audited override.
 describe('deploy: the release’s own smoke test, and the full watch (real CLI)', () => {
-  let repo: TempRepo;
-  let ports: { staging: number; production: number };
-  const env = { PRODGUARD_ACTOR: 'releaser@example.com' };
-  const cli = (...args: string[]) => runProdguard(args, { cwd: repo.dir, env, timeoutMs: 120_000 });
-  const get = async (environment: 'staging' | 'production') =>
-    (await fetch(`http://127.0.0.1:${ports[environment]}/`)).text();
-  const release = async (version: string, smoke?: string) => {
-    repo.write('behavior.json', `${JSON.stringify({ version })}\n`);
-    repo.write('smoke.mjs', smoke ?? APP_FILES['smoke.mjs']);
-    return repo.commitAll(version);
-  };
-
-  beforeAll(async () => {
-    const [agentPort, staging, production] = [await freePort(), await freePort(), await freePort()];
-    ports = { staging, production };
-    repo = await createTempRepo({
-      ...APP_FILES,
-      'behavior.json': '{ "version": "v1" }\n',
-      'tests.mjs': "console.log('ok');\n",
-      'prodguard.yaml': withRouterPorts(
-        appConfig(agentPort, '')
-          .replace('watch: 2s', 'watch: 3s')
-          .replace('command: node --check server.mjs', 'command: node tests.mjs'),
-        { staging, production },
-        `  smoke:
+  const project = useAgentProject((ports) => ({
+    ...APP_FILES,
+    'behavior.json': '{ "version": "v1" }\n',
+    'tests.mjs': "console.log('ok');\n",
+    'prodguard.yaml': withRouterPorts(
+      appConfig(ports.agent, '')
+        .replace('watch: 2s', 'watch: 3s')
+        .replace('command: node --check server.mjs', 'command: node tests.mjs'),
+      ports,
+      `  smoke:
     command: node smoke.mjs
     timeout: 20s
 `,
-      ).replace('  staging:\n', '  staging:\n    branch: main\n'),
-    });
-    const up = await cli('up', '--detach');
-    expect(up.exitCode, up.stderr).toBe(0);
-  });
-  afterAll(async () => {
-    if (repo) {
-      await cli('down');
-      repo.cleanup();
-    }
-  });
+    ).replace('  staging:\n', '  staging:\n    branch: main\n'),
+  }));
+  const { cli } = project;
+  const get = async (environment: 'staging' | 'production') =>
+    (await fetch(`http://127.0.0.1:${project.ports[environment]}/`)).text();
+  const release = async (version: string, smoke?: string) => {
+    project.repo.write('behavior.json', `${JSON.stringify({ version })}\n`);
+    project.repo.write('smoke.mjs', smoke ?? APP_FILES['smoke.mjs']);
+    return project.repo.commitAll(version);
+  };
 
   /** Runs the checklist with `commit` checked out, so its suites' pass is kept for its tree, then goes back. */
   const testAt = async (commit: string) => {
-    await repo.git('switch', '-q', '--detach', commit);
+    await project.repo.git('switch', '-q', '--detach', commit);
     await cli('preflight', 'staging');
-    await repo.git('switch', '-q', 'main');
+    await project.repo.git('switch', '-q', 'main');
   };
 
   it("deploy --commit X runs X's smoke script: not the working tree's, whether that one passes or fails", async () => {
@@ -83,9 +64,9 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
 
   it("deploy --commit X is judged on X: its tests must have passed on X's tree, and X must be on the branch", async () => {
     // X's own test suite fails; the checkout's passes. Nothing of X is built or run before the refusal.
-    repo.write('tests.mjs', "console.error('X fails its tests');\nprocess.exit(1);\n");
+    project.repo.write('tests.mjs', "console.error('X fails its tests');\nprocess.exit(1);\n");
     const untested = await release('v-untested');
-    repo.write('tests.mjs', "console.log('ok');\n");
+    project.repo.write('tests.mjs', "console.log('ok');\n");
     await release('v-head-tests-pass');
     const refused = await cli('deploy', 'staging', '--commit', untested, '--strategy', 'all-at-once');
     expect(refused.exitCode).toBe(1);
@@ -102,9 +83,9 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
     );
 
     // A commit that passed its suites, but lives only on a side branch: right-branch judges that commit.
-    await repo.git('switch', '-q', '-c', 'side');
+    await project.repo.git('switch', '-q', '-c', 'side');
     const side = await release('v-side');
-    await repo.git('switch', '-q', 'main');
+    await project.repo.git('switch', '-q', 'main');
     await testAt(side);
     const offBranch = await cli('deploy', 'staging', '--commit', side, '--strategy', 'all-at-once');
     expect(offBranch.exitCode).toBe(1);
@@ -180,8 +161,8 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
     const head = await release('v7');
     expect((await cli('deploy', 'staging', '--strategy', 'all-at-once')).exitCode).toBe(0);
     // The same bytes, started another way: the configuration is not in the release's digest.
-    const config = readFileSync(join(repo.dir, 'prodguard.yaml'), 'utf8');
-    repo.write(
+    const config = readFileSync(join(project.repo.dir, 'prodguard.yaml'), 'utf8');
+    project.repo.write(
       'prodguard.yaml',
       config.replace('APP_ENV: "{environment}"', 'APP_ENV: "{environment}"\n    DEBUG_BYPASS: "1"'),
     );
@@ -193,7 +174,7 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
       );
       expect(await get('production')).not.toBe('v7\n');
     } finally {
-      repo.write('prodguard.yaml', config);
+      project.repo.write('prodguard.yaml', config);
     }
     const promoted = await cli('deploy', 'production', '--commit', head, '--strategy', 'all-at-once');
     expect(promoted.exitCode, promoted.stdout + promoted.stderr).toBe(0);
@@ -202,7 +183,7 @@ describe('deploy: the release’s own smoke test, and the full watch (real CLI)'
 
   it('the agent starts a release only the way the deploy records it, and a revision keeps its start command', async () => {
     // The same bytes hold a second entry point; only app.start picks between them.
-    repo.write(
+    project.repo.write(
       'alt.mjs',
       `import { createServer } from 'node:http';
 process.on('SIGTERM', () => process.exit(0));
@@ -212,9 +193,9 @@ createServer((req, res) => res.end(req.url === '/health' ? 'ok' : 'started by al
     const head = await release('v8');
     expect((await cli('deploy', 'staging', '--strategy', 'all-at-once')).exitCode).toBe(0);
     expect(await get('staging')).toBe('v8\n');
-    const config = readFileSync(join(repo.dir, 'prodguard.yaml'), 'utf8');
-    repo.write('prodguard.yaml', config.replace('start: node server.mjs', 'start: node alt.mjs'));
-    await repo.commitAll('start with alt.mjs');
+    const config = readFileSync(join(project.repo.dir, 'prodguard.yaml'), 'utf8');
+    project.repo.write('prodguard.yaml', config.replace('start: node server.mjs', 'start: node alt.mjs'));
+    await project.repo.commitAll('start with alt.mjs');
     try {
       // The agent still starts revisions as it read prodguard.yaml at `up`: a deploy verifying `node alt.mjs`
       // while the agent would run `node server.mjs` is refused, and nothing is switched.
@@ -232,8 +213,8 @@ createServer((req, res) => res.end(req.url === '/health' ? 'ok' : 'started by al
       expect(alt.exitCode, alt.stdout + alt.stderr).toBe(0);
       expect(await get('staging')).toBe('started by alt.mjs\n');
     } finally {
-      repo.write('prodguard.yaml', config);
-      await repo.commitAll('start with server.mjs again');
+      project.repo.write('prodguard.yaml', config);
+      await project.repo.commitAll('start with server.mjs again');
       await cli('down');
       await cli('up', '--detach');
     }
@@ -245,7 +226,7 @@ createServer((req, res) => res.end(req.url === '/health' ? 'ok' : 'started by al
 
   it("production runs the bytes staging verified, not what staging's revision wrote into the artifact since", async () => {
     // A release whose app writes into its own folder at start (where it may), and reports what it found there.
-    repo.write(
+    project.repo.write(
       'server.mjs',
       `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -259,27 +240,27 @@ createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `,
     );
-    const writer = await repo.commitAll('an app that writes into its own folder');
+    const writer = await project.repo.commitAll('an app that writes into its own folder');
     expect((await cli('deploy', 'staging', '--strategy', 'all-at-once')).exitCode).toBe(0);
     const found = async (environment: 'staging' | 'production') =>
-      (await fetch(`http://127.0.0.1:${ports[environment]}/found`)).text();
+      (await fetch(`http://127.0.0.1:${project.ports[environment]}/found`)).text();
     expect(await found('staging')).toBe('nothing\n');
     const promoted = await cli('deploy', 'production', '--commit', writer, '--strategy', 'all-at-once');
     expect(promoted.exitCode, promoted.stdout + promoted.stderr).toBe(0);
     expect(await found('production')).toBe('nothing\n');
-    repo.write('server.mjs', APP_FILES['server.mjs']);
-    await repo.commitAll('restore the server');
+    project.repo.write('server.mjs', APP_FILES['server.mjs']);
+    await project.repo.commitAll('restore the server');
   });
 
   // Last: the credential stays in main's history.
   it("deploy --commit X scans X's files and history for credentials, not the checkout's", async () => {
     const password = 'Stag1ng-Passw0rd-4410';
     // A branch checked out from before X: its files and its history never saw the credential.
-    await repo.git('switch', '-q', '-c', 'work');
-    await repo.git('switch', '-q', 'main');
-    repo.write('db.mjs', `export const url = "postgres://app:${password}@10.1.2.3:5432/app";\n`);
+    await project.repo.git('switch', '-q', '-c', 'work');
+    await project.repo.git('switch', '-q', 'main');
+    project.repo.write('db.mjs', `export const url = "postgres://app:${password}@10.1.2.3:5432/app";\n`);
     const leaky = await release('v-leaky');
-    await repo.git('switch', '-q', 'work');
+    await project.repo.git('switch', '-q', 'work');
     const refused = await cli('deploy', 'staging', '--commit', leaky, '--strategy', 'all-at-once');
     expect(refused.exitCode).toBe(1);
     expect(refused.stdout).toMatch(

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../src/kernel/free-port.js';
-import { runProdguard } from '../../helpers/cli.js';
-import { createTempRepo, type TempRepo } from '../../helpers/git-repo.js';
-import { APP_FILES, appConfig, withRouterPorts } from './deploy-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { APP_FILES, appConfig, useAgentProject, withRouterPorts } from './deploy-fixture.js';
 
 const E2E_SCRIPT = readFileSync(fileURLToPath(new URL('./app/e2e.mjs', import.meta.url)), 'utf8');
 
@@ -25,9 +22,32 @@ interface Release {
 
 // The real CLI from dist/ (build first) against a real agent: what `prodguard status` says about each release.
 describe('prodguard status: releases, digests, verifications (real CLI)', () => {
-  let repo: TempRepo;
-  const env = { PRODGUARD_ACTOR: 'releaser@example.com' };
-  const cli = (...args: string[]) => runProdguard(args, { cwd: repo.dir, env, timeoutMs: 120_000 });
+  const project = useAgentProject((ports) => ({
+    ...APP_FILES,
+    'e2e.mjs': E2E_SCRIPT,
+    'behavior.json': '{ "version": "v1" }\n',
+    // Paths a digest that skips vendored dependencies or dot-files would miss: each is committed.
+    'node_modules/dep/index.js': 'module.exports = 1;\n',
+    '.prodguard-notes': 'first\n',
+    '.npmrc': 'fund=false\n',
+    'prodguard.yaml': withRouterPorts(
+      appConfig(ports.agent, '')
+        .replace('watch: 2s', 'watch: 1s')
+        .replace(
+          'tests:\n  command: node --check server.mjs\n',
+          'tests:\n  suites:\n    - { name: syntax, command: node --check server.mjs }\n    - { name: smoke-syntax, command: node --check smoke.mjs }\n  e2e:\n    name: checkout\n    command: node e2e.mjs\n    timeout: 30s\n',
+        ),
+      ports,
+      `  analysis:
+    interval: 500ms
+    window: 3s
+    consecutiveBreaches: 2
+    minRequests: 10
+    probePaths: ['/', '/health']
+`,
+    ),
+  }));
+  const { cli } = project;
   const releasesOf = async (environment: string) => {
     const status = await cli('status', environment, '--json');
     expect(status.exitCode, status.stderr).toBe(0);
@@ -40,47 +60,10 @@ describe('prodguard status: releases, digests, verifications (real CLI)', () => 
     return run;
   };
 
-  beforeAll(async () => {
-    const [agentPort, staging, production] = [await freePort(), await freePort(), await freePort()];
-    repo = await createTempRepo({
-      ...APP_FILES,
-      'e2e.mjs': E2E_SCRIPT,
-      'behavior.json': '{ "version": "v1" }\n',
-      // Paths a digest that skips vendored dependencies or dot-files would miss: each is committed.
-      'node_modules/dep/index.js': 'module.exports = 1;\n',
-      '.prodguard-notes': 'first\n',
-      '.npmrc': 'fund=false\n',
-      'prodguard.yaml': withRouterPorts(
-        appConfig(agentPort, '')
-          .replace('watch: 2s', 'watch: 1s')
-          .replace(
-            'tests:\n  command: node --check server.mjs\n',
-            'tests:\n  suites:\n    - { name: syntax, command: node --check server.mjs }\n    - { name: smoke-syntax, command: node --check smoke.mjs }\n  e2e:\n    name: checkout\n    command: node e2e.mjs\n    timeout: 30s\n',
-          ),
-        { staging, production },
-        `  analysis:
-    interval: 500ms
-    window: 3s
-    consecutiveBreaches: 2
-    minRequests: 10
-    probePaths: ['/', '/health']
-`,
-      ),
-    });
-    const up = await cli('up', '--detach');
-    expect(up.exitCode, up.stderr).toBe(0);
-  });
-  afterAll(async () => {
-    if (repo) {
-      await cli('down');
-      repo.cleanup();
-    }
-  });
-
   it('shows the serving release: its digest, nothing excluded, the suites and the E2E pass it was verified with', async () => {
     await deploy('staging');
     const release = await serving('staging');
-    expect(release.commit).toBe(await repo.git('rev-parse', 'HEAD'));
+    expect(release.commit).toBe(await project.repo.git('rev-parse', 'HEAD'));
     expect(release.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(release.excluded).toEqual([]);
     expect(release.failedOn).toEqual([]);
@@ -120,8 +103,8 @@ describe('prodguard status: releases, digests, verifications (real CLI)', () => 
       ['.prodguard-notes', 'second\n'],
       ['.npmrc', 'fund=true\n'],
     ] as const) {
-      repo.write(path, content);
-      const commit = await repo.commitAll(`change only ${path}`);
+      project.repo.write(path, content);
+      const commit = await project.repo.commitAll(`change only ${path}`);
       await deploy('staging');
       const release = await serving('staging');
       expect(release.commit).toBe(commit);
@@ -132,10 +115,10 @@ describe('prodguard status: releases, digests, verifications (real CLI)', () => 
   });
 
   it('a failing E2E suite shows ✗ on the release, failed on staging', async () => {
-    const good = await repo.git('rev-parse', 'HEAD');
-    repo.write('e2e.mjs', "console.error('checkout: expected 200, got 500');\nprocess.exit(1);\n");
-    repo.write('behavior.json', '{ "version": "e2e-broken" }\n');
-    const broken = await repo.commitAll('a release whose E2E suite fails');
+    const good = await project.repo.git('rev-parse', 'HEAD');
+    project.repo.write('e2e.mjs', "console.error('checkout: expected 200, got 500');\nprocess.exit(1);\n");
+    project.repo.write('behavior.json', '{ "version": "e2e-broken" }\n');
+    const broken = await project.repo.commitAll('a release whose E2E suite fails');
     const failed = await cli('deploy', 'staging', '--strategy', 'all-at-once');
     expect(failed.exitCode).not.toBe(0);
     const releases = await releasesOf('staging');
@@ -156,13 +139,13 @@ describe('prodguard status: releases, digests, verifications (real CLI)', () => 
         `release [0-9a-f]{12} \\(commit ${broken.slice(0, 8)}\\) not serving: e2e ✗ checkout on staging \\S+ \\S+: .*E2E suite checkout.* · failed on staging`,
       ),
     );
-    repo.write('e2e.mjs', E2E_SCRIPT);
-    repo.write('behavior.json', '{ "version": "v1" }\n');
-    await repo.commitAll('restore the E2E suite');
+    project.repo.write('e2e.mjs', E2E_SCRIPT);
+    project.repo.write('behavior.json', '{ "version": "v1" }\n');
+    await project.repo.commitAll('restore the E2E suite');
   });
 
   it('a release rolled back on production shows as failed on production on both environments, its verification revoked', async () => {
-    const good = await repo.git('rev-parse', 'HEAD');
+    const good = await project.repo.git('rev-parse', 'HEAD');
     await deploy('staging');
     await deploy('production', '--commit', good);
     expect((await serving('production')).verifications.map((v) => v.environment)).toEqual([
@@ -170,11 +153,11 @@ describe('prodguard status: releases, digests, verifications (real CLI)', () => 
       'staging',
     ]);
 
-    repo.write(
+    project.repo.write(
       'behavior.json',
       '{ "version": "bad-in-production", "failIn": "production", "failRate": 0.6 }\n',
     );
-    const bad = await repo.commitAll('fails only under production traffic');
+    const bad = await project.repo.commitAll('fails only under production traffic');
     await deploy('staging');
     const promoted = await cli(
       'deploy',
