@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperationStore } from '../../../src/operations/index.js';
 import { openWorkspace } from '../../../src/workspace/index.js';
-import { createDbProject, type DbProject } from './project.js';
+import { createDbProject, DATABASE_ENVIRONMENTS, type DbProject } from './project.js';
 
 describe('a plain SQL folder (Flyway-style V1__name.sql) applied by prodguard itself', () => {
   let p: DbProject;
@@ -17,19 +17,7 @@ database:
     tool: sql-folder
     dir: sql
   lockTimeout: 3s
-environments:
-  local:
-    database:
-      urlEnv: DATABASE_URL_LOCAL
-  staging:
-    protected: true
-    database:
-      urlEnv: DATABASE_URL_STAGING
-  production:
-    requires: staging
-    database:
-      urlEnv: DATABASE_URL_PRODUCTION
-`;
+${DATABASE_ENVIRONMENTS}`;
     p.write('prodguard.yaml', config);
     p.write('sql/V1__users.sql', 'CREATE TABLE users (id BIGSERIAL PRIMARY KEY, email TEXT NOT NULL);\n');
     p.write('sql/V2__posts.sql', 'CREATE TABLE posts (id BIGSERIAL PRIMARY KEY, title TEXT NOT NULL);\n');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.js';
-import { createDbProject, type DbProject } from './project.js';
+import { createDbProject, DATABASE_ENVIRONMENTS, type DbProject } from './project.js';
 
 const REPO_MODULES = fileURLToPath(new URL('../../../node_modules', import.meta.url));
 
@@ -33,19 +33,7 @@ database:
     tool: ${tool}
     dir: migrations
   lockTimeout: 3s
-environments:
-  local:
-    database:
-      urlEnv: DATABASE_URL_LOCAL
-  staging:
-    protected: true
-    database:
-      urlEnv: DATABASE_URL_STAGING
-  production:
-    requires: staging
-    database:
-      urlEnv: DATABASE_URL_PRODUCTION
-`,
+${DATABASE_ENVIRONMENTS}`,
   );
   symlinkSync(REPO_MODULES, join(p.dir, 'node_modules'), 'dir');
   return p;

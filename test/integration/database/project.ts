@@ -5,6 +5,21 @@ import pg from 'pg';
 import { runProdguard } from '../../helpers/cli.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../../helpers/postgres.js';
 
+/** prodguard.yaml's `environments:` for local → staging → production, each database URL read from DATABASE_URL_<ENV>. */
+export const DATABASE_ENVIRONMENTS = `environments:
+  local:
+    database:
+      urlEnv: DATABASE_URL_LOCAL
+  staging:
+    protected: true
+    database:
+      urlEnv: DATABASE_URL_STAGING
+  production:
+    requires: staging
+    database:
+      urlEnv: DATABASE_URL_PRODUCTION
+`;
+
 /** A temp project with prodguard.yaml: local → staging → production, each with its own real database. */
 export interface DbProject {
   dir: string;
@@ -44,19 +59,7 @@ database:
   shadowUrlEnv: SHADOW_URL
   lockTimeout: 3s
 ${extraConfig}
-environments:
-  local:
-    database:
-      urlEnv: DATABASE_URL_LOCAL
-  staging:
-    protected: true
-    database:
-      urlEnv: DATABASE_URL_STAGING
-  production:
-    requires: staging
-    database:
-      urlEnv: DATABASE_URL_PRODUCTION
-`,
+${DATABASE_ENVIRONMENTS}`,
   );
   const env = {
     DATABASE_URL_LOCAL: dbs.local.url,
