@@ -8,7 +8,7 @@
 import './shared/state-home.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -104,6 +104,29 @@ function merge(slices) {
     p99: q(0.99),
     warmP99: warm[Math.min(warm.length - 1, Math.floor(0.99 * warm.length))] ?? 0,
   };
+}
+
+/**
+ * `connections` new connections opened at once, one request each: milliseconds from each connection's start to
+ * its response's first bytes, sorted. What a proxy adds here is its cost of taking connections on.
+ */
+export function connectionBurst({ port, path, connections }) {
+  return new Promise((resolve, reject) => {
+    const latencies = [];
+    for (let i = 0; i < connections; i++) {
+      const started = performance.now();
+      const socket = connect(port, '127.0.0.1');
+      socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nhost: bench\r\n\r\n`));
+      socket.once('data', (data) => {
+        socket.destroy();
+        if (!data.toString('latin1', 0, 12).startsWith('HTTP/1.1 2'))
+          reject(new Error(`${port}${path}: not a 2xx`));
+        latencies.push(performance.now() - started);
+        if (latencies.length === connections) resolve(latencies.sort((a, b) => a - b));
+      });
+      socket.on('error', reject);
+    }
+  });
 }
 
 export function run(args, cwd) {
@@ -264,6 +287,33 @@ function fmt(n, digits = 0) {
   return n.toFixed(digits).padStart(8);
 }
 
+/**
+ * Where the pooled p99 above comes from: each slice opens its connections at once, and their first requests
+ * are the slowest 1–2 %. Bursts of new connections, interleaved per target, with the 10 ms endpoint.
+ */
+async function reportConnectionBursts(targets, connections, rounds) {
+  const path = '/slow?ms=10';
+  console.log(
+    `\nGET ${path} on ${connections} new connections opened at once (one request each), ${rounds} interleaved bursts per target`,
+  );
+  const bursts = targets.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, [, url]] of targets.entries()) {
+      bursts[i].push(await connectionBurst({ port: Number(new URL(url).port), path, connections }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const at = (i, q) => median(bursts[i].map((l) => l[Math.floor(q * (l.length - 1))]));
+  console.log(
+    `${'target'.padEnd(30)}${'p50 ms'.padStart(8)}${'p90 ms'.padStart(8)}${'last ms'.padStart(8)}  (medians over bursts)`,
+  );
+  for (const [i, [name]] of targets.entries())
+    console.log(`${name.padEnd(30)}${fmt(at(i, 0.5), 2)}${fmt(at(i, 0.9), 2)}${fmt(at(i, 1), 2)}`);
+  let line = `→ a burst's median first response: the router adds ${(at(1, 0.5) - at(0, 0.5)).toFixed(2)} ms over direct`;
+  if (targets[2]) line += `, nginx ${(at(2, 0.5) - at(0, 0.5)).toFixed(2)} ms`;
+  console.log(line);
+}
+
 async function main() {
   const quick = process.argv.includes('--quick');
   const seconds = arg('seconds', quick ? 1 : 7);
@@ -346,6 +396,7 @@ async function main() {
       if (results[2]) warmLine += `, nginx ${(results[2][1].warmP99 - base.warmP99).toFixed(2)} ms`;
       console.log(warmLine);
     }
+    await reportConnectionBursts(targets, concurrency, quick ? 5 : 40);
   } finally {
     app.kill('SIGTERM');
     if (nginx) {

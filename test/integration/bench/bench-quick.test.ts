@@ -103,10 +103,16 @@ const BENCHES: Record<string, BenchExpectation> = {
     ],
   },
   router: {
-    lines: [/→ router throughput = \d+\.\d % of direct \(goal ≥ 80 %\); nginx = /],
+    lines: [
+      /→ router throughput = \d+\.\d % of direct \(goal ≥ 80 %\); nginx = /,
+      /→ a burst's median first response: the router adds -?\d+\.\d\d ms over direct, nginx -?\d+\.\d\d ms$/m,
+    ],
     orSkipped: {
       reason: /nginx is not installed \(apt-get install nginx-light\): skipping the reference proxy\./,
-      lines: [/→ router throughput = \d+\.\d % of direct \(goal ≥ 80 %\)$/m],
+      lines: [
+        /→ router throughput = \d+\.\d % of direct \(goal ≥ 80 %\)$/m,
+        /→ a burst's median first response: the router adds -?\d+\.\d\d ms over direct$/m,
+      ],
     },
   },
   'zero-downtime': {
