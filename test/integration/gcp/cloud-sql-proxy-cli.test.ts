@@ -11,7 +11,7 @@ import { PRODGUARD_BIN, runProdguard } from '../../helpers/cli.js';
 import { postgresServer, serverUrl } from '../../helpers/postgres.js';
 import { processExists } from '../../helpers/processes.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { createDbProject, type DbProject } from '../database/project.js';
+import { createDbProject, DATABASE_ENVIRONMENTS, type DbProject } from '../database/project.js';
 import { cloudRunPlatformYaml } from './cloud-run-yaml.js';
 import { readProxyRuns, writeFakeCloudSqlProxy } from './fake-cloud-sql-proxy.js';
 
@@ -43,19 +43,7 @@ database:
   shadowUrlEnv: SHADOW_URL
   lockTimeout: 20s
   statementTimeout: 20s
-environments:
-  local:
-    database:
-      urlEnv: DATABASE_URL_LOCAL
-  staging:
-    protected: true
-    database:
-      urlEnv: DATABASE_URL_STAGING
-  production:
-    requires: staging
-    database:
-      urlEnv: DATABASE_URL_PRODUCTION
-      readonlyUrlEnv: RO_URL_PRODUCTION
+${DATABASE_ENVIRONMENTS}      readonlyUrlEnv: RO_URL_PRODUCTION
 ${cloudRunPlatformYaml({ sqlInstance: true })}${platformExtra}${sqlProxy ? `      sqlProxy:\n${sqlProxy}` : ''}`;
 
   /** What every command here runs with: the databases, the fake Admin API, the fake proxy on PATH. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/kernel/clock.js';
 import { FakeGcp } from '../../fakes/gcp/index.js';
 import { runProdguard } from '../../helpers/cli.js';
-import { createDbProject, type DbProject } from '../database/project.js';
+import { createDbProject, DATABASE_ENVIRONMENTS, type DbProject } from '../database/project.js';
 import { cloudRunPlatformYaml } from './cloud-run-yaml.js';
 
 // `migrate deploy production` on a Cloud Run environment with platform.sqlInstance: the real CLI, a real
@@ -34,19 +34,7 @@ database:
   migrations: prisma/migrations
   shadowUrlEnv: SHADOW_URL
   lockTimeout: 3s
-environments:
-  local:
-    database:
-      urlEnv: DATABASE_URL_LOCAL
-  staging:
-    protected: true
-    database:
-      urlEnv: DATABASE_URL_STAGING
-  production:
-    requires: staging
-    database:
-      urlEnv: DATABASE_URL_PRODUCTION
-${cloudRunPlatformYaml({ sqlInstance: true })}`,
+${DATABASE_ENVIRONMENTS}${cloudRunPlatformYaml({ sqlInstance: true })}`,
     );
     p.migration(
       '20260101000000_users',
