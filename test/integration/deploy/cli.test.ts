@@ -25,8 +25,7 @@ describe('prodguard deploy / rollback / resume / abort / maintenance (real CLI)'
 `,
     ),
   }));
-  const { cli } = project;
-  const env = { PRODGUARD_ACTOR: 'releaser@example.com' };
+  const { cli, env } = project;
   let lastExitCode: number | null = null;
   const get = async (env: 'staging' | 'production', path = '/') => {
     const response = await fetch(`http://127.0.0.1:${project.ports[env]}${path}`);

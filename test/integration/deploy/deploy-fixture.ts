@@ -15,8 +15,7 @@ import {
 import { systemClock } from '../../../src/kernel/clock.js';
 import { freePort } from '../../../src/kernel/free-port.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
-import type { ProcessResult } from '../../../src/kernel/process-runner.js';
-import { nodeProcessRunner } from '../../../src/kernel/process-runner.js';
+import { nodeProcessRunner, type ProcessResult } from '../../../src/kernel/process-runner.js';
 import { OperationStore } from '../../../src/operations/index.js';
 import {
   buildRelease,
@@ -241,7 +240,9 @@ export interface AgentProject {
   readonly repo: TempRepo;
   /** The agent's port and each environment's router port. */
   readonly ports: { agent: number; staging: number; production: number };
-  /** The real CLI in the project, as releaser@example.com. */
+  /** What the CLI runs with besides process.env: the actor, releaser@example.com. */
+  readonly env: NodeJS.ProcessEnv;
+  /** The real CLI in the project, with `env`. */
   cli(...args: string[]): Promise<ProcessResult>;
 }
 
@@ -263,12 +264,8 @@ export function useAgentProject(
       if (!ports) throw new Error('the ports are chosen in beforeAll');
       return ports;
     },
-    cli: (...args) =>
-      runProdguard(args, {
-        cwd: project.repo.dir,
-        env: { PRODGUARD_ACTOR: 'releaser@example.com' },
-        timeoutMs: 120_000,
-      }),
+    env: { PRODGUARD_ACTOR: 'releaser@example.com' },
+    cli: (...args) => runProdguard(args, { cwd: project.repo.dir, env: project.env, timeoutMs: 120_000 }),
   };
   beforeAll(async () => {
     ports = { agent: await freePort(), staging: await freePort(), production: await freePort() };
