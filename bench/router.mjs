@@ -119,8 +119,10 @@ export function connectionBurst({ port, path, connections }) {
       socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nhost: bench\r\n\r\n`));
       socket.once('data', (data) => {
         socket.destroy();
-        if (!data.toString('latin1', 0, 12).startsWith('HTTP/1.1 2'))
+        if (!data.toString('latin1', 0, 12).startsWith('HTTP/1.1 2')) {
           reject(new Error(`${port}${path}: not a 2xx`));
+          return;
+        }
         latencies.push(performance.now() - started);
         if (latencies.length === connections) resolve(latencies.sort((a, b) => a - b));
       });
