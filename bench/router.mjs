@@ -292,28 +292,53 @@ function fmt(n, digits = 0) {
 /**
  * Where the pooled p99 above comes from: each slice opens its connections at once, and their first requests
  * are the slowest 1–2 %. Bursts of new connections, interleaved per target, with the 10 ms endpoint.
+ * `relays` are minimal node relays (bench/shared/bare-relay.mjs): what a proxy in node pays for the same work.
  */
-async function reportConnectionBursts(targets, connections, rounds) {
+async function reportConnectionBursts(targets, relays, connections, rounds) {
   const path = '/slow?ms=10';
+  const all = [...targets, ...relays];
   console.log(
     `\nGET ${path} on ${connections} new connections opened at once (one request each), ${rounds} interleaved bursts per target`,
   );
-  const bursts = targets.map(() => []);
+  const bursts = all.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, [, url]] of targets.entries()) {
+    for (const [i, [, url]] of all.entries()) {
       bursts[i].push(await connectionBurst({ port: Number(new URL(url).port), path, connections }));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
   const at = (i, q) => median(bursts[i].map((l) => l[Math.floor(q * (l.length - 1))]));
   console.log(
-    `${'target'.padEnd(30)}${'p50 ms'.padStart(8)}${'p90 ms'.padStart(8)}${'last ms'.padStart(8)}  (medians over bursts)`,
+    `${'target'.padEnd(36)}${'p50 ms'.padStart(8)}${'p90 ms'.padStart(8)}${'last ms'.padStart(8)}  (medians over bursts)`,
   );
-  for (const [i, [name]] of targets.entries())
-    console.log(`${name.padEnd(30)}${fmt(at(i, 0.5), 2)}${fmt(at(i, 0.9), 2)}${fmt(at(i, 1), 2)}`);
-  let line = `→ a burst's median first response: the router adds ${(at(1, 0.5) - at(0, 0.5)).toFixed(2)} ms over direct`;
-  if (targets[2]) line += `, nginx ${(at(2, 0.5) - at(0, 0.5)).toFixed(2)} ms`;
+  for (const [i, [name]] of all.entries())
+    console.log(`${name.padEnd(36)}${fmt(at(i, 0.5), 2)}${fmt(at(i, 0.9), 2)}${fmt(at(i, 1), 2)}`);
+  const added = (i) => (at(i, 0.5) - at(0, 0.5)).toFixed(2);
+  let line = `→ a burst's median first response: the router adds ${added(1)} ms over direct`;
+  if (targets[2]) line += `, nginx ${added(2)} ms`;
   console.log(line);
+  if (relays.length > 0) {
+    const first = targets.length;
+    console.log(
+      `→ a minimal node relay (no parsing, metrics or routing) adds ${added(first)} ms (one process), ${added(first + 1)} ms (two processes sharing the socket)`,
+    );
+  }
+}
+
+/** Minimal node relays in front of the app, one process and two: what a proxy in node pays on the bursts. */
+async function startBareRelays(appPort) {
+  const relays = [];
+  for (const processes of [1, 2]) {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bench/shared/bare-relay.mjs'), String(port), String(appPort), String(processes)],
+      { stdio: 'ignore' },
+    );
+    relays.push({ child, name: `bare node relay, ${processes} process${processes > 1 ? 'es' : ''}`, port });
+  }
+  for (const relay of relays) await waitFor(`http://127.0.0.1:${relay.port}/slow?ms=0`);
+  return relays;
 }
 
 async function main() {
@@ -325,6 +350,7 @@ async function main() {
   const directPort = await freePort();
   const app = startDirectApp(directPort);
   let nginx;
+  let relays = [];
   try {
     const rev = await deploy(repo.head());
     await platform.setTraffic('staging', [{ revision: rev.name, percent: 100 }]);
@@ -398,8 +424,11 @@ async function main() {
       if (results[2]) warmLine += `, nginx ${(results[2][1].warmP99 - base.warmP99).toFixed(2)} ms`;
       console.log(warmLine);
     }
-    await reportConnectionBursts(targets, concurrency, quick ? 5 : 40);
+    relays = await startBareRelays(directPort);
+    const relayTargets = relays.map(({ name, port }) => [name, `http://127.0.0.1:${port}`]);
+    await reportConnectionBursts(targets, relayTargets, concurrency, quick ? 5 : 40);
   } finally {
+    for (const relay of relays) relay.child.kill('SIGTERM');
     app.kill('SIGTERM');
     if (nginx) {
       nginx.child.kill('SIGQUIT');

@@ -106,12 +106,14 @@ const BENCHES: Record<string, BenchExpectation> = {
     lines: [
       /→ router throughput = \d+\.\d % of direct \(goal ≥ 80 %\); nginx = /,
       /→ a burst's median first response: the router adds -?\d+\.\d\d ms over direct, nginx -?\d+\.\d\d ms$/m,
+      /→ a minimal node relay \(no parsing, metrics or routing\) adds -?\d+\.\d\d ms \(one process\), -?\d+\.\d\d ms \(two processes sharing the socket\)$/m,
     ],
     orSkipped: {
       reason: /nginx is not installed \(apt-get install nginx-light\): skipping the reference proxy\./,
       lines: [
         /→ router throughput = \d+\.\d % of direct \(goal ≥ 80 %\)$/m,
         /→ a burst's median first response: the router adds -?\d+\.\d\d ms over direct$/m,
+        /→ a minimal node relay \(no parsing, metrics or routing\) adds -?\d+\.\d\d ms \(one process\), -?\d+\.\d\d ms \(two processes sharing the socket\)$/m,
       ],
     },
   },
