@@ -2,7 +2,7 @@
 // same files with psql into a fresh database, pg_dump --schema-only both databases, diff the dumps.
 // Usage: npm run build && node bench/drift.mjs [history-folder] [--quick]
 //   --quick: the first 25 migrations, one run (CI runs it so the bench keeps working; not a measurement).
-import './shared/state-home.mjs';
+import './shared/bench-sandbox.mjs';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

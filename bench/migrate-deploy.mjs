@@ -3,7 +3,7 @@
 // a server URL allowed to CREATE DATABASE).
 // Usage: npm run build && node bench/migrate-deploy.mjs [history-folder] [--quick]
 //   --quick: the first 25 migrations (CI runs it so the bench keeps working; not a measurement).
-import './shared/state-home.mjs';
+import './shared/bench-sandbox.mjs';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

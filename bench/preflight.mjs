@@ -3,7 +3,7 @@
 // The test command is `true` for both, so the suite's own time does not hide prodguard's overhead.
 // Usage: npm run build && node bench/preflight.mjs [runs] [--quick]
 //   --quick: 2 runs on a 50-file repository (CI runs it so the bench keeps working; not a measurement).
-import './shared/state-home.mjs';
+import './shared/bench-sandbox.mjs';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-import './shared/state-home.mjs';
+import './shared/bench-sandbox.mjs';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -10,7 +10,7 @@
 //
 //   npm run build && node bench/rotation-db.mjs [--queries 20000] [--concurrency 50] [--naive-fix-ms 1000] [--quick]
 //   --quick: 1,000 queries from 8 clients, fixed after 200 ms (CI runs it so the bench keeps working; not a measurement).
-import './shared/state-home.mjs';
+import './shared/bench-sandbox.mjs';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

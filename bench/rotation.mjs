@@ -5,7 +5,9 @@
 //   3. a naive ALTER ROLE on production, the Nov 7 outage.
 // Usage: npm run build && node bench/rotation.mjs [--clients 50] [--requests 20000] [--quick]
 //   --quick: 5 clients, 500-request windows (CI runs it so the bench keeps working; not a measurement).
-import './shared/state-home.mjs';
+
+// First: it sets TMPDIR and the state home before anything else runs.
+import './shared/bench-sandbox.mjs';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,7 @@ import { startDemoDatabase } from '../dist/demo/demo-database.js';
 import { LoadGenerator } from '../dist/demo/load-generator.js';
 import { freePort } from '../dist/kernel/free-port.js';
 import { nodeProcessRunner } from '../dist/kernel/process-runner.js';
+import { benchFolder } from './shared/bench-sandbox.mjs';
 
 const { values } = parseArgs({
   options: { clients: { type: 'string' }, requests: { type: 'string' }, quick: { type: 'boolean' } },
@@ -23,7 +26,8 @@ const { values } = parseArgs({
 const clients = Number(values.clients ?? (values.quick ? 5 : 50));
 const windowRequests = Number(values.requests ?? (values.quick ? 500 : 20_000));
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const work = join(ROOT, '.demo', `bench-rotation-${process.pid}`);
+// In the repository, where the example app finds its node_modules.
+const work = benchFolder(join(ROOT, '.demo', `bench-rotation-${process.pid}`));
 const repo = join(work, 'cvstomize-api');
 mkdirSync(repo, { recursive: true });
 const quiet = process.env.VERBOSE ? (t) => process.stdout.write(t) : () => {};

@@ -5,7 +5,7 @@
 //   npm run build && node bench/router.mjs [--seconds 7] [--concurrency 50] [--quick]
 //   --seconds: rounds of interleaved 1 s slices, every target once per round.
 //   --quick: 1 slice per target at concurrency 10 (CI runs it so the bench keeps working; not a measurement).
-import './shared/state-home.mjs';
+import './shared/bench-sandbox.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';

@@ -4,7 +4,7 @@
 //
 //   npm run build && node bench/zero-downtime.mjs [--requests 20000] [--concurrency 50] [--quick]
 //   --quick: 3,000 requests at concurrency 10 (CI runs it so the bench keeps working; not a measurement).
-import './shared/state-home.mjs';
+import './shared/bench-sandbox.mjs';
 import { arg, createBenchRepo, runLoad, startPlatform } from './router.mjs';
 
 async function main() {
