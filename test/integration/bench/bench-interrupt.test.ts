@@ -16,9 +16,9 @@ function processesOf(dir: string, parent: number): number[] {
     try {
       const cwd = readlinkSync(`/proc/${name}/cwd`);
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if ((cwd.startsWith(`${dir}/`) || ppid === parent) && processRunning(Number(name)))
-        pids.push(Number(name));
+      // Fields after the command name: state, then parent pid. A zombie is not running.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state !== 'Z' && (cwd.startsWith(`${dir}/`) || Number(ppid) === parent)) pids.push(Number(name));
     } catch {
       // gone meanwhile
     }
