@@ -1,6 +1,6 @@
 // A minimal proxy in node, for bench/router.mjs to set the router's cost beside: a TCP relay that does no
-// more than a proxy must (accept, read a request, write it to a kept-alive upstream connection, read the response, write it
-// back). No header parsing or rewriting, no metrics, no routing. It relays GETs without a body and frames
+// more than a proxy must (accept, read a request, write it to a kept-alive upstream connection, read the
+// response, write it back). No header parsing or rewriting, no metrics, no routing. It relays GETs without a body and frames
 // responses by Content-Length only, as the bench's app answers /slow (not /health, which is chunked).
 //
 //   node bench/shared/bare-relay.mjs <listen port> <upstream port> [processes]

@@ -4,8 +4,9 @@
 // ~/.local/state/prodguard and /var/lib/prodguard. Import this first.
 //
 // Interrupted (Ctrl-C, SIGTERM), the bench stops what it started before it exits: the processes running in
-// that folder (or in one named with benchFolder()) (detached agents in their projects, revisions, embedded PostgreSQL) and its own children
-// (the app reached directly, nginx). A detached agent would otherwise keep serving after the bench is gone.
+// that folder or in one named with benchFolder() (detached agents in their projects, revisions, embedded
+// PostgreSQL), and its own children (the app reached directly, nginx). A detached agent would otherwise keep
+// serving after the bench is gone.
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
