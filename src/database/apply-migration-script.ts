@@ -1,4 +1,5 @@
 import { parse } from 'libpg-query';
+import { type OptionValue, optionIsOn } from './pg-option.js';
 import type { PgSession } from './pg-session.js';
 
 export interface ScriptShape {
@@ -28,7 +29,8 @@ export async function readScriptShape(sql: string): Promise<ScriptShape> {
       stmt.IndexStmt?.concurrent ||
       (stmt.DropStmt?.concurrent && stmt.DropStmt.removeType === 'OBJECT_INDEX') ||
       stmt.ReindexStmt?.params?.some(
-        (p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently',
+        (p: { DefElem?: { defname?: string; arg?: OptionValue } }) =>
+          p.DefElem?.defname === 'concurrently' && optionIsOn(p.DefElem.arg),
       ) ||
       // biome-ignore lint/suspicious/noExplicitAny: parse tree walked by shape
       stmt.AlterTableStmt?.cmds?.some((c: any) => c.AlterTableCmd?.def?.PartitionCmd?.concurrent)

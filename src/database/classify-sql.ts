@@ -1,6 +1,7 @@
 import { parse } from 'libpg-query';
 import { ProdguardError } from '../kernel/errors.js';
 import { ALLOWED_OPERATORS, normalizeFunctionName } from './console/console-functions.js';
+import { optionIsOn } from './pg-option.js';
 
 /**
  * What a console statement does.
@@ -141,14 +142,6 @@ function walk(node: Ast, state: Walk, depth: number): void {
   }
 }
 
-/** An EXPLAIN option's value: absent means on; `false`, `off`, `0` mean off. */
-function isOn(arg: Ast): boolean {
-  if (arg === undefined || arg === null) return true;
-  if (arg.Boolean) return arg.Boolean.boolval === true;
-  const text = String(arg.String?.sval ?? arg.A_Const?.sval?.sval ?? arg.Integer?.ival ?? '').toLowerCase();
-  return !['false', 'off', '0', 'no', ''].includes(text);
-}
-
 function kindOf(node: string, body: Ast, state: Walk): { kind: SqlStatementKind; note?: string } {
   if (node === 'SelectStmt') {
     if (state.into) return { kind: 'ddl', note: 'SELECT INTO creates a table' };
@@ -158,7 +151,7 @@ function kindOf(node: string, body: Ast, state: Walk): { kind: SqlStatementKind;
   }
   if (node === 'ExplainStmt') {
     const analyze = (body.options ?? []).some(
-      (o: Ast) => o.DefElem?.defname === 'analyze' && isOn(o.DefElem.arg),
+      (o: Ast) => o.DefElem?.defname === 'analyze' && optionIsOn(o.DefElem.arg),
     );
     const inner = Object.keys(body.query ?? {})[0] ?? 'SelectStmt';
     const innerKind = kindOf(inner, body.query?.[inner] ?? {}, state);

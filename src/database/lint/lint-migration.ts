@@ -1,5 +1,6 @@
 import { parse } from 'libpg-query';
 import { ProdguardError } from '../../kernel/errors.js';
+import { optionIsOn } from '../pg-option.js';
 import { type ColumnType, planColumnTypeChange, readColumnType } from './column-type.js';
 import { LINT_RULE_ALIASES, LINT_RULES } from './lint-rules.js';
 import { cloneLintSchema, emptyLintSchema, type LintSchema, tableOf } from './lint-schema.js';
@@ -384,7 +385,7 @@ async function lintInto(
       const reindex = stmt.ReindexStmt;
       if (reindex.kind === 'REINDEX_OBJECT_SYSTEM') continue;
       const concurrent = (reindex.params ?? []).some(
-        (p: Ast) => p.DefElem?.defname === 'concurrently' && p.DefElem?.arg?.Boolean?.boolval !== false,
+        (p: Ast) => p.DefElem?.defname === 'concurrently' && optionIsOn(p.DefElem.arg),
       );
       if (concurrent) concurrentlyFails('REINDEX CONCURRENTLY');
       else if (!reindex.relation || !created.has(relationOf(reindex.relation).key))
@@ -396,7 +397,7 @@ async function lintInto(
     }
     if (stmt.VacuumStmt) {
       const full = (stmt.VacuumStmt.options ?? []).some(
-        (o: Ast) => o.DefElem?.defname === 'full' && o.DefElem?.arg?.Boolean?.boolval !== false,
+        (o: Ast) => o.DefElem?.defname === 'full' && optionIsOn(o.DefElem.arg),
       );
       if (stmt.VacuumStmt.is_vacuumcmd && full)
         report('prefer-repack', 'VACUUM FULL rewrites the table under ACCESS EXCLUSIVE.');

@@ -452,6 +452,12 @@ const HELD_OUT: readonly HeldOutCase[] = [
     rules: [],
   },
   {
+    name: 'reindex (concurrently false) is a plain REINDEX',
+    source: 'PostgreSQL REINDEX docs (boolean options: false, off, 0)',
+    sql: `REINDEX (CONCURRENTLY false) INDEX users_created_idx;`,
+    rules: ['require-concurrent-reindex'],
+  },
+  {
     name: 'reindex system catalogs',
     source: `${SQ} require-concurrent-reindex`,
     sql: `REINDEX SYSTEM app_db;`,
@@ -484,6 +490,18 @@ const HELD_OUT: readonly HeldOutCase[] = [
     rules: ['prefer-repack'],
   },
   { name: 'plain VACUUM', source: 'PostgreSQL VACUUM docs', sql: `VACUUM (ANALYZE) sessions;`, rules: [] },
+  {
+    name: 'VACUUM (FULL off) is a plain VACUUM',
+    source: 'PostgreSQL VACUUM docs (boolean options: false, off, 0)',
+    sql: `VACUUM (FULL off, ANALYZE) sessions;`,
+    rules: [],
+  },
+  {
+    name: 'VACUUM (FULL 1)',
+    source: 'PostgreSQL VACUUM docs (boolean options: true, on, 1)',
+    sql: `VACUUM (FULL 1) sessions;`,
+    rules: ['prefer-repack'],
+  },
   {
     name: 'CLUSTER',
     source: `${SQ} prefer-repack`,
