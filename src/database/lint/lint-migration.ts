@@ -345,8 +345,15 @@ async function lintInto(
       continue;
     }
     if (stmt.TruncateStmt) {
+      const tables = (stmt.TruncateStmt.relations ?? []).map((r: Ast) => relationOf(r.RangeVar));
+      const existing = tables.filter((t: { key: string }) => !created.has(t.key));
       if (stmt.TruncateStmt.behavior === 'DROP_CASCADE')
         report('ban-truncate-cascade', 'TRUNCATE … CASCADE empties every table that references these.');
+      else if (existing.length > 0)
+        report(
+          'ban-truncate',
+          `TRUNCATE ${existing.map((t: { shown: string }) => t.shown).join(', ')}: every row is lost.`,
+        );
       continue;
     }
     if (stmt.RenameStmt) {

@@ -241,6 +241,15 @@ const rules: readonly LintRuleInfo[] = [
     sources: [squawk('ban-truncate-cascade'), pg('sql-truncate.html')],
   },
   {
+    id: 'ban-truncate',
+    severity: 'error',
+    flags: 'TRUNCATE of a table not created in the same migration',
+    lock: `${ACCESS_EXCLUSIVE}; every row is lost`,
+    safer:
+      'Delete the rows you mean in batches (DELETE … WHERE), or keep the data: take a verified backup and mark the exception with a reason.',
+    sources: [pg('sql-truncate.html')],
+  },
+  {
     id: 'require-concurrent-partition-detach',
     severity: 'error',
     flags: 'DETACH PARTITION without CONCURRENTLY',
