@@ -416,10 +416,20 @@ async function lintInto(
       continue;
     }
     if (stmt.AlterDomainStmt) {
-      if (stmt.AlterDomainStmt.subtype === 'C' && !stmt.AlterDomainStmt.def?.Constraint?.skip_validation)
+      const domain = stmt.AlterDomainStmt;
+      const name = namesOf(domain.typeName).map(quoteIdent).join('.');
+      if (domain.subtype === 'C' && !domain.def?.Constraint?.skip_validation)
         report(
           'ban-alter-domain-with-add-constraint',
           'ALTER DOMAIN … ADD CONSTRAINT checks every column of that type.',
+        );
+      else if (domain.subtype === 'O')
+        report('alter-domain-scan', `ALTER DOMAIN ${name} SET NOT NULL checks every column of that type.`);
+      // PostgreSQL 19 lowered VALIDATE's lock to SHARE UPDATE EXCLUSIVE, as ALTER TABLE's has always been
+      else if (domain.subtype === 'V' && pgVersion < 19)
+        report(
+          'alter-domain-scan',
+          `ALTER DOMAIN ${name} VALIDATE CONSTRAINT blocks writes to every table using the type while it scans them.`,
         );
       continue;
     }

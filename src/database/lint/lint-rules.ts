@@ -270,8 +270,21 @@ const rules: readonly LintRuleInfo[] = [
     severity: 'error',
     flags: 'ALTER DOMAIN … ADD CONSTRAINT without NOT VALID',
     lock: 'SHARE on every table using the domain while all of them are scanned',
-    safer: 'Add the constraint NOT VALID, then VALIDATE it separately; or put CHECKs on the columns instead.',
+    safer:
+      'Put CHECK constraints on the columns instead (NOT VALID, then VALIDATE). On a domain, NOT VALID skips the check, but VALIDATE still blocks writes before PostgreSQL 19.',
     sources: [squawk('ban-alter-domain-with-add-constraint'), pg('sql-alterdomain.html')],
+  },
+  {
+    id: 'alter-domain-scan',
+    severity: 'error',
+    flags: 'ALTER DOMAIN … SET NOT NULL, and ALTER DOMAIN … VALIDATE CONSTRAINT before PostgreSQL 19',
+    lock: 'SHARE on every table using the domain while all of them are scanned',
+    safer:
+      'Put the constraint on the columns instead: CHECK (col IS NOT NULL) NOT VALID, VALIDATE, then SET NOT NULL on the table.',
+    sources: [
+      pg('sql-alterdomain.html'),
+      'https://git.postgresql.org/pg/commitdiff/16a0039dc0d1d0cdfadaf38cd3a30f3c8f590c48',
+    ],
   },
   {
     id: 'backfill-in-ddl-transaction',

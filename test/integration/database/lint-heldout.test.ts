@@ -713,9 +713,28 @@ const HELD_OUT: readonly HeldOutCase[] = [
     rules: [],
   },
   {
-    name: 'other alter domain actions',
+    name: 'alter domain actions that take no scan',
     source: `${SQ} ban-alter-domain-with-add-constraint`,
-    sql: `ALTER DOMAIN d1 SET NOT NULL;\nALTER DOMAIN d2 DROP CONSTRAINT c;\nALTER DOMAIN d3 RENAME CONSTRAINT a TO b;\nALTER DOMAIN d4 VALIDATE CONSTRAINT c;`,
+    sql: `ALTER DOMAIN d1 DROP NOT NULL;\nALTER DOMAIN d2 DROP CONSTRAINT c;\nALTER DOMAIN d3 RENAME CONSTRAINT a TO b;\nALTER DOMAIN d4 SET DEFAULT 0;`,
+    rules: [],
+  },
+  {
+    name: 'alter domain set not null scans every column of the type',
+    source: 'PostgreSQL ALTER DOMAIN docs',
+    sql: `ALTER DOMAIN email_address SET NOT NULL;`,
+    rules: ['alter-domain-scan'],
+  },
+  {
+    name: 'alter domain validate constraint before PostgreSQL 19',
+    source: 'PostgreSQL ALTER DOMAIN docs; commit 16a0039 (lock lowered in 19)',
+    sql: `ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive;`,
+    rules: ['alter-domain-scan'],
+  },
+  {
+    name: 'alter domain validate constraint on PostgreSQL 19',
+    source: 'PostgreSQL commit 16a0039 (SHARE UPDATE EXCLUSIVE)',
+    sql: `ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive;`,
+    postgresVersion: 19,
     rules: [],
   },
   {
