@@ -10,6 +10,7 @@ import {
   isNotNullCheckOn,
   isVolatile,
   namesOf,
+  outputColumnName,
   positionMapper,
   quoteIdent,
   relationOf,
@@ -215,13 +216,42 @@ async function lintInto(
       if (SERIAL_TYPES.has(raw)) report('prefer-identity', `Column ${col} is ${raw}.`, loc);
       if (type?.name === 'json') report('prefer-jsonb', `Column ${col} is json.`, loc);
     };
-    const duplicateNames = (names: string[], what: string) => {
+    const duplicateNames = (names: (string | undefined)[], what: string) => {
       const seen = new Set<string>();
       for (const name of names) {
-        if (seen.has(name))
+        if (name === undefined) continue;
+        if (seen.has(name)) {
           report('ban-duplicate-column-assignments', `${what} names column ${quoteIdent(name)} twice.`);
+          return;
+        }
         seen.add(name);
       }
+    };
+    // SET a = …, a = … fails, and so does a = … beside a.x = …; fields or elements of one column
+    // (a.x = …, a.y = …, a[1] = …) may each be assigned. INSERT's column list follows the same rule.
+    const duplicateAssignments = (targets: Ast[] | undefined, what: string) => {
+      const whole = new Set<string>();
+      const partial = new Set<string>();
+      for (const t of targets ?? []) {
+        const name = t.ResTarget?.name;
+        if (typeof name !== 'string') continue;
+        const isPartial = (t.ResTarget.indirection?.length ?? 0) > 0;
+        if (whole.has(name) || (!isPartial && partial.has(name))) {
+          report('ban-duplicate-column-assignments', `${what} assigns column ${quoteIdent(name)} twice.`);
+          return;
+        }
+        (isPartial ? partial : whole).add(name);
+      }
+    };
+    // A view or a table made from a query needs distinct column names: the aliases, else the query's own
+    const duplicateOutputs = (query: Ast, aliases: Ast[] | undefined, what: string) => {
+      const names = namesOf(aliases);
+      const select = query?.SelectStmt;
+      const outputs: (string | undefined)[] =
+        select?.op === 'SETOP_NONE' && !select.valuesLists
+          ? (select.targetList ?? []).map((t: Ast) => outputColumnName(t.ResTarget))
+          : [];
+      duplicateNames([...names, ...outputs.slice(names.length)], what);
     };
     const robust = (message: string) => {
       if (!robustInTx && doBlock === undefined) report('prefer-robust-stmts', message);
@@ -280,7 +310,56 @@ async function lintInto(
       continue;
     }
     if (stmt.CreateTableAsStmt) {
-      created.add(relationOf(stmt.CreateTableAsStmt.into?.rel).key);
+      const into = stmt.CreateTableAsStmt.into;
+      created.add(relationOf(into?.rel).key);
+      duplicateOutputs(
+        stmt.CreateTableAsStmt.query,
+        into?.colNames,
+        `CREATE … AS ${relationOf(into?.rel).shown}`,
+      );
+      continue;
+    }
+    if (stmt.CreateForeignTableStmt) {
+      const base = stmt.CreateForeignTableStmt.base;
+      duplicateNames(
+        (base?.tableElts ?? []).map((e: Ast) => e.ColumnDef?.colname),
+        `CREATE FOREIGN TABLE ${relationOf(base?.relation).shown}`,
+      );
+      continue;
+    }
+    if (stmt.ViewStmt) {
+      duplicateOutputs(
+        stmt.ViewStmt.query,
+        stmt.ViewStmt.aliases,
+        `CREATE VIEW ${relationOf(stmt.ViewStmt.view).shown}`,
+      );
+      continue;
+    }
+    if (stmt.SelectStmt?.intoClause) {
+      const into = stmt.SelectStmt.intoClause;
+      created.add(relationOf(into.rel).key);
+      duplicateOutputs(stmt, into.colNames, `SELECT … INTO ${relationOf(into.rel).shown}`);
+      continue;
+    }
+    if (stmt.InsertStmt) {
+      const insert = stmt.InsertStmt;
+      const table = relationOf(insert.relation).shown;
+      duplicateAssignments(insert.cols, `INSERT INTO ${table}`);
+      duplicateAssignments(
+        insert.onConflictClause?.targetList,
+        `INSERT INTO ${table} … ON CONFLICT DO UPDATE`,
+      );
+      continue;
+    }
+    if (stmt.MergeStmt) {
+      const table = relationOf(stmt.MergeStmt.relation).shown;
+      for (const clause of stmt.MergeStmt.mergeWhenClauses ?? []) {
+        const when = clause.MergeWhenClause;
+        if (when?.commandType === 'CMD_UPDATE')
+          duplicateAssignments(when.targetList, `MERGE INTO ${table} … UPDATE`);
+        else if (when?.commandType === 'CMD_INSERT')
+          duplicateAssignments(when.targetList, `MERGE INTO ${table} … INSERT`);
+      }
       continue;
     }
     if (stmt.IndexStmt) {
@@ -462,11 +541,7 @@ async function lintInto(
     if (stmt.UpdateStmt || stmt.DeleteStmt) {
       const dml = stmt.UpdateStmt ?? stmt.DeleteStmt;
       const table = relationOf(dml.relation);
-      if (stmt.UpdateStmt)
-        duplicateNames(
-          (dml.targetList ?? []).map((t: Ast) => t.ResTarget?.name).filter(Boolean),
-          `UPDATE ${table.shown}`,
-        );
+      if (stmt.UpdateStmt) duplicateAssignments(dml.targetList, `UPDATE ${table.shown}`);
       if (created.has(table.key)) continue;
       if (inTx && lockedIn.get(table.key) === seg)
         report(

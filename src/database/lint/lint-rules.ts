@@ -314,7 +314,8 @@ const rules: readonly LintRuleInfo[] = [
   {
     id: 'ban-duplicate-column-assignments',
     severity: 'error',
-    flags: 'A column declared or assigned twice in one statement (fails at run time)',
+    flags:
+      'A column declared, named or assigned twice in one statement (CREATE TABLE, CREATE VIEW, CREATE TABLE AS, SELECT INTO, INSERT, UPDATE, ON CONFLICT DO UPDATE, MERGE): it fails at run time',
     lock: 'none: the statement fails',
     safer: 'Declare or assign each column once.',
     sources: [squawk('ban-duplicate-column-assignments')],

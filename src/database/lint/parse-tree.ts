@@ -114,3 +114,31 @@ export function usingKeepsContents(using: Ast, column: string): boolean {
   const fields = namesOf(ref?.ColumnRef?.fields);
   return fields[fields.length - 1] === column;
 }
+
+/**
+ * The name PostgreSQL gives a query's output column (its FigureColname, for the common shapes): the alias, a
+ * column reference's last field, a function's name, a cast's argument (else its type), `?column?` for a
+ * constant, an operator or a boolean test. Undefined when this does not know (`*`, and rarer expressions).
+ */
+export function outputColumnName(target: Ast): string | undefined {
+  if (typeof target?.name === 'string') return target.name;
+  return figureName(target?.val);
+}
+
+function figureName(expr: Ast): string | undefined {
+  if (expr?.ColumnRef) {
+    const fields: Ast[] = expr.ColumnRef.fields ?? [];
+    return fields[fields.length - 1]?.String?.sval;
+  }
+  if (expr?.FuncCall) return namesOf(expr.FuncCall.funcname).pop();
+  if (expr?.TypeCast) {
+    const inner = figureName(expr.TypeCast.arg);
+    if (inner !== undefined && inner !== '?column?') return inner;
+    return namesOf(expr.TypeCast.typeName?.names).pop() ?? inner;
+  }
+  if (expr?.A_Expr) return expr.A_Expr.kind === 'AEXPR_NULLIF' ? 'nullif' : '?column?';
+  if (expr?.CaseExpr) return 'case';
+  if (expr?.CoalesceExpr) return 'coalesce';
+  if (expr?.A_Const || expr?.BoolExpr || expr?.NullTest) return '?column?';
+  return undefined;
+}
