@@ -119,8 +119,10 @@ export async function withPrismaAdvisoryLock<T>(
     ]);
     if (rows[0]?.locked) break;
     if (options.nowMs() >= deadline) {
+      // An advisory lock belongs to one database: another database of the same server (a shared
+      // instance) may hold the same key at the same moment, and must not be named.
       const holder = await db.query<{ pid: number; application_name: string }>(
-        "SELECT l.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND l.objid = $1 AND l.granted",
+        "SELECT l.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1 AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         [PRISMA_ADVISORY_LOCK_KEY],
       );
       const who = holder.rows[0];

@@ -58,4 +58,44 @@ describe("Prisma's advisory lock", () => {
       await prisma.end();
     }
   });
+
+  it('names the holder in its own database, not a run holding the same key in another database of the server', async () => {
+    // staging and production live on the same server as local (one embedded PostgreSQL for the tests)
+    const elsewhere = await Promise.all(
+      (['staging', 'production'] as const).map(async (env) => {
+        const client = new pg.Client({ connectionString: p.dbs[env].url, application_name: `${env}-deploy` });
+        await client.connect();
+        await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK_KEY]);
+        return client;
+      }),
+    );
+    p.migration('20260102000000_u', 'CREATE TABLE "U" ("id" BIGSERIAL PRIMARY KEY);\n');
+    const local = new pg.Client({ connectionString: p.dbs.local.url, application_name: 'local-deploy' });
+    await local.connect();
+    await local.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK_KEY]);
+    const clock = new ManualClock('2026-03-03T10:00:00Z');
+    const ws = openWorkspace({ cwd: p.dir, env: p.env, clock });
+    try {
+      const error = await runMigrateDeploy(
+        { environment: 'local', history: readMigrationHistory(join(p.dir, 'prisma/migrations')) },
+        {
+          config: ws.config,
+          store: ws.store,
+          audit: ws.audit,
+          clock,
+          processes: ws.processes,
+          env: ws.env,
+          cwd: p.dir,
+          actor: 'tester@example.com',
+        },
+      ).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PRODGUARD_MIGRATE_LOCKED' });
+      const { message } = error as Error;
+      expect(message).toContain('application "local-deploy"');
+      expect(message).not.toMatch(/staging-deploy|production-deploy/);
+    } finally {
+      ws.close();
+      await Promise.all([local, ...elsewhere].map((c) => c.end()));
+    }
+  });
 });
