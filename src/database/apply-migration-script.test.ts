@@ -21,6 +21,13 @@ describe('readScriptShape', () => {
     ]);
   });
 
+  it('reads REINDEX (CONCURRENTLY false) as a plain REINDEX, run in the transaction', async () => {
+    expect(await readScriptShape('REINDEX (CONCURRENTLY false) INDEX i;\nANALYZE t;')).toMatchObject({
+      concurrent: false,
+    });
+    expect(await readScriptShape('REINDEX (CONCURRENTLY on) INDEX i;')).toMatchObject({ concurrent: true });
+  });
+
   it('sends a script with its own BEGIN/COMMIT as written', async () => {
     const shape = await readScriptShape('BEGIN;\nCREATE INDEX CONCURRENTLY i ON t(a);\nCOMMIT;');
     expect(shape).toMatchObject({ ownsTransaction: true, concurrent: false });

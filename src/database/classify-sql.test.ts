@@ -42,6 +42,13 @@ describe('classifySql', () => {
     ]);
   });
 
+  it('reads EXPLAIN options as PostgreSQL does: ANALYZE 0 runs nothing; a value it would refuse counts as running', async () => {
+    const kinds = await classifySql(
+      'EXPLAIN (ANALYZE 0) DELETE FROM t; EXPLAIN (ANALYZE 1) DELETE FROM t; EXPLAIN (ANALYZE no) DELETE FROM t;',
+    );
+    expect(kinds.map((k) => k.kind)).toEqual(['read', 'write', 'write']);
+  });
+
   it('finds every function call: nested in subqueries, CTEs, FROM, filters and aggregates, schema-normalized', async () => {
     const [s] = await classifySql(`WITH x AS (SELECT pg_catalog.lower(name) AS n FROM t WHERE upper(a) = 'A')
       SELECT count(*) FILTER (WHERE length(n) > coalesce(abs(1), 2)), app.slugify(n)
