@@ -147,6 +147,10 @@ async function lintInto(
   const lockedIn = new Map<string, number>();
   const notValidAdded = new Map<string, { table: string; segment: number }>();
   const externallyValidated = new Set<string>();
+  // Columns this file added to an existing table with no DEFAULT and has not filled since (no UPDATE of the
+  // table): on a table that has rows they are NULL everywhere, so making them NOT NULL fails.
+  const unfilled = new Map<string, Set<string>>();
+  const wasUnfilled = (table: string, column: string) => unfilled.get(table)?.delete(column) ?? false;
   // squawk's prefer-robust-stmts state: inside a transaction a failed migration rolls back whole.
   let robustInTx = assumeTx;
   const droppedConstraints = new Set<string>();
@@ -265,6 +269,8 @@ async function lintInto(
           `Enum value '${used}' is used in the transaction that added it: PostgreSQL refuses ("unsafe use of new value").`,
         );
     }
+    // A procedure, a DO block left unread or a function called by SELECT may fill the columns: no verdict
+    if (stmt.CallStmt || stmt.DoStmt || (stmt.SelectStmt && isVolatile(stmt.SelectStmt))) unfilled.clear();
     if (stmt.TransactionStmt) {
       const kind: string = stmt.TransactionStmt.kind;
       const begins = kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START';
@@ -541,7 +547,10 @@ async function lintInto(
     if (stmt.UpdateStmt || stmt.DeleteStmt) {
       const dml = stmt.UpdateStmt ?? stmt.DeleteStmt;
       const table = relationOf(dml.relation);
-      if (stmt.UpdateStmt) duplicateAssignments(dml.targetList, `UPDATE ${table.shown}`);
+      if (stmt.UpdateStmt) {
+        duplicateAssignments(dml.targetList, `UPDATE ${table.shown}`);
+        unfilled.delete(table.key);
+      }
       if (created.has(table.key)) continue;
       if (inTx && lockedIn.get(table.key) === seg)
         report(
@@ -601,6 +610,8 @@ async function lintInto(
                   : `Column ${col} gets a volatile DEFAULT: every row of ${table.shown} is rewritten.`,
                 loc,
               );
+            if (!has('CONSTR_NOTNULL') && !withDefault && !generated && !identity && !serial)
+              unfilled.set(table.key, (unfilled.get(table.key) ?? new Set()).add(def?.colname));
             if (has('CONSTR_NOTNULL') && !withDefault && !generated && !identity && !serial)
               report(
                 'adding-required-field',
@@ -692,6 +703,11 @@ async function lintInto(
             const check = known.checks.get(name);
             if (check) check.validated = true;
             else externallyValidated.add(table.key);
+            if (check?.notNullColumn && wasUnfilled(table.key, check.notNullColumn))
+              report(
+                'adding-required-field',
+                `VALIDATE CONSTRAINT ${quoteIdent(name)} fails on a table that has rows: ${table.shown}.${quoteIdent(check.notNullColumn)} was added above without a DEFAULT and never filled.`,
+              );
             break;
           }
           case 'AT_SetNotNull': {
@@ -705,6 +721,11 @@ async function lintInto(
               report(
                 'adding-not-nullable-field',
                 `SET NOT NULL on ${table.shown}.${quoteIdent(col)} scans the whole table under ACCESS EXCLUSIVE.`,
+              );
+            if (wasUnfilled(table.key, col))
+              report(
+                'adding-required-field',
+                `SET NOT NULL fails on a table that has rows: ${table.shown}.${quoteIdent(col)} was added above without a DEFAULT and never filled.`,
               );
             break;
           }
@@ -721,6 +742,7 @@ async function lintInto(
             const to = readColumnType(def?.typeName);
             const from = known.columns.get(col);
             known.columns.set(col, to ?? null);
+            if (def?.raw_default) wasUnfilled(table.key, col); // USING computes the values afresh
             if (isNew) break;
             const verdict = !to
               ? { rewrite: undefined, why: 'the new type is not understood' }

@@ -74,7 +74,8 @@ const rules: readonly LintRuleInfo[] = [
   {
     id: 'adding-required-field',
     severity: 'error',
-    flags: 'ADD COLUMN … NOT NULL without a DEFAULT (fails on a table that has rows)',
+    flags:
+      'ADD COLUMN … NOT NULL without a DEFAULT, or NOT NULL enforced (SET NOT NULL, VALIDATE of a CHECK … IS NOT NULL) on a column the same migration added without a DEFAULT and never filled: fails on a table that has rows',
     lock: ACCESS_EXCLUSIVE,
     safer: 'Add the column nullable or with a constant DEFAULT, backfill, then enforce NOT NULL.',
     sources: [squawk('adding-required-field')],

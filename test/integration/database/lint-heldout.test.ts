@@ -777,6 +777,27 @@ const HELD_OUT: readonly HeldOutCase[] = [
     rules: [],
   },
   {
+    name: 'NOT NULL check validated on a column added above and never filled',
+    source: `${SQ} adding-not-nullable-field (gh issue 628 shape); PostgreSQL ALTER TABLE VALIDATE CONSTRAINT`,
+    sql: `BEGIN;\nALTER TABLE accounts ADD COLUMN region_id bigint;\nALTER TABLE accounts ADD CONSTRAINT region_id_nn CHECK (region_id IS NOT NULL) NOT VALID;\nCOMMIT;\nBEGIN;\nALTER TABLE accounts VALIDATE CONSTRAINT region_id_nn;\nALTER TABLE accounts ALTER COLUMN region_id SET NOT NULL;\nALTER TABLE accounts DROP CONSTRAINT region_id_nn;\nCOMMIT;`,
+    assumeInTransaction: false,
+    rules: ['adding-required-field'],
+    warnings: ['require-lock-timeout'],
+  },
+  {
+    name: 'the same, with a backfill between',
+    source: `${SM} setting NOT NULL on an existing column`,
+    sql: `BEGIN;\nALTER TABLE accounts ADD COLUMN region_id bigint;\nALTER TABLE accounts ADD CONSTRAINT region_id_nn CHECK (region_id IS NOT NULL) NOT VALID;\nCOMMIT;\nUPDATE accounts SET region_id = 1 WHERE region_id IS NULL AND id < 10000;\nBEGIN;\nALTER TABLE accounts VALIDATE CONSTRAINT region_id_nn;\nALTER TABLE accounts ALTER COLUMN region_id SET NOT NULL;\nALTER TABLE accounts DROP CONSTRAINT region_id_nn;\nCOMMIT;`,
+    assumeInTransaction: false,
+    rules: [],
+  },
+  {
+    name: 'SET NOT NULL on a column just added without a default',
+    source: 'PostgreSQL ALTER TABLE SET NOT NULL',
+    sql: `ALTER TABLE accounts ADD COLUMN region_id bigint;\nALTER TABLE accounts ALTER COLUMN region_id SET NOT NULL;`,
+    rules: ['adding-not-nullable-field', 'adding-required-field'],
+  },
+  {
     name: 'duplicate assignment fails',
     source: `${SQ} ban-duplicate-column-assignments`,
     sql: `UPDATE users SET plan = 'a', plan = 'b' WHERE id = 1;`,
