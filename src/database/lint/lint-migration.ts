@@ -417,6 +417,18 @@ async function lintInto(
             `DROP TABLE ${existing.map((t) => t.shown).join(', ')}: its data is lost.`,
           );
       }
+      const kind = String(drop.removeType ?? '').replace('OBJECT_', '');
+      // A type this migration created has nothing of the app's depending on it yet
+      const ownTypes = names.every((n) => createdTypes.has(n.join('.')));
+      if (
+        drop.behavior === 'DROP_CASCADE' &&
+        !['OBJECT_TABLE', 'OBJECT_INDEX'].includes(drop.removeType) &&
+        !(['OBJECT_TYPE', 'OBJECT_DOMAIN'].includes(drop.removeType) && ownTypes)
+      )
+        report(
+          'ban-drop-cascade',
+          `DROP ${kind.replaceAll('_', ' ')} … CASCADE also drops whatever depends on it: tables, columns and their data, defaults, views.`,
+        );
       if (
         !drop.missing_ok &&
         ['OBJECT_INDEX', 'OBJECT_TABLE', 'OBJECT_TYPE'].includes(drop.removeType) &&

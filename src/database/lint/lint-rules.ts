@@ -242,6 +242,16 @@ const rules: readonly LintRuleInfo[] = [
     sources: [squawk('ban-truncate-cascade'), pg('sql-truncate.html')],
   },
   {
+    id: 'ban-drop-cascade',
+    severity: 'error',
+    flags:
+      'DROP … CASCADE of a schema, type, domain, extension, function, sequence, view or other object (tables have ban-drop-table)',
+    lock: `${ACCESS_EXCLUSIVE} on everything dropped with it; tables and columns that depend on it are lost with their data`,
+    safer:
+      'Drop the dependent objects by name first, each in a reviewed migration, then drop the object without CASCADE (it fails while anything still depends on it).',
+    sources: [pg('sql-dropschema.html'), pg('sql-droptype.html'), pg('ddl-depend.html')],
+  },
+  {
     id: 'ban-truncate',
     severity: 'error',
     flags: 'TRUNCATE of a table not created in the same migration',

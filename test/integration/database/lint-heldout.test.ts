@@ -681,6 +681,24 @@ const HELD_OUT: readonly HeldOutCase[] = [
     rules: ['ban-truncate-cascade'],
   },
   {
+    name: 'drop schema cascade',
+    source: 'PostgreSQL DROP SCHEMA docs (CASCADE drops the objects it contains)',
+    sql: `DROP SCHEMA analytics CASCADE;`,
+    rules: ['ban-drop-cascade'],
+  },
+  {
+    name: 'drop type cascade drops the columns of that type',
+    source: 'PostgreSQL DROP TYPE docs; dependency tracking',
+    sql: `DROP TYPE mood CASCADE;`,
+    rules: ['ban-drop-cascade'],
+  },
+  {
+    name: 'drop an empty schema, an unused old enum, a type made here',
+    source: 'PostgreSQL DROP SCHEMA / DROP TYPE docs (RESTRICT refuses while anything depends on it)',
+    sql: `DROP SCHEMA scratch;\nDROP TYPE "Status_old";\nCREATE TYPE tmp_state AS ENUM ('a');\nDROP TYPE tmp_state CASCADE;`,
+    rules: [],
+  },
+  {
     name: 'truncate without cascade: the rows are still lost',
     source: 'PostgreSQL TRUNCATE docs',
     sql: `TRUNCATE orders, order_lines;`,
