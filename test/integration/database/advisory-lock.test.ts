@@ -1,14 +1,9 @@
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  PRISMA_ADVISORY_LOCK_KEY,
-  readMigrationHistory,
-  runMigrateDeploy,
-} from '../../../src/database/index.js';
+import { PRISMA_ADVISORY_LOCK_KEY } from '../../../src/database/index.js';
 import { ManualClock } from '../../../src/kernel/clock.js';
 import { openWorkspace } from '../../../src/workspace/index.js';
-import { createDbProject, type DbProject } from './project.js';
+import { createDbProject, type DbProject, deployPrismaLocal } from './project.js';
 
 describe("Prisma's advisory lock", () => {
   let p: DbProject;
@@ -30,20 +25,7 @@ describe("Prisma's advisory lock", () => {
     const clock = new ManualClock('2026-03-03T10:00:00Z');
     const ws = openWorkspace({ cwd: p.dir, env: p.env, clock });
     try {
-      const deploy = () =>
-        runMigrateDeploy(
-          { environment: 'local', history: readMigrationHistory(join(p.dir, 'prisma/migrations')) },
-          {
-            config: ws.config,
-            store: ws.store,
-            audit: ws.audit,
-            clock,
-            processes: ws.processes,
-            env: ws.env,
-            cwd: p.dir,
-            actor: 'tester@example.com',
-          },
-        );
+      const deploy = () => deployPrismaLocal(p, ws, clock);
       await expect(deploy()).rejects.toMatchObject({
         code: 'PRODGUARD_MIGRATE_LOCKED',
         message: expect.stringContaining('application "prisma-migrate-deploy"'),
@@ -76,19 +58,7 @@ describe("Prisma's advisory lock", () => {
     const clock = new ManualClock('2026-03-03T10:00:00Z');
     const ws = openWorkspace({ cwd: p.dir, env: p.env, clock });
     try {
-      const error = await runMigrateDeploy(
-        { environment: 'local', history: readMigrationHistory(join(p.dir, 'prisma/migrations')) },
-        {
-          config: ws.config,
-          store: ws.store,
-          audit: ws.audit,
-          clock,
-          processes: ws.processes,
-          env: ws.env,
-          cwd: p.dir,
-          actor: 'tester@example.com',
-        },
-      ).catch((e: unknown) => e);
+      const error = await deployPrismaLocal(p, ws, clock).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'PRODGUARD_MIGRATE_LOCKED' });
       const { message } = error as Error;
       expect(message).toContain('application "local-deploy"');

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_RETRIES, readMigrationHistory, runMigrateDeploy } from '../../../src/database/index.js';
+import { LOCK_RETRIES } from '../../../src/database/index.js';
 import { type Clock, ManualClock } from '../../../src/kernel/clock.js';
 import { OperationStore } from '../../../src/operations/index.js';
 import { openWorkspace } from '../../../src/workspace/index.js';
-import { createDbProject, type DbProject } from './project.js';
+import { createDbProject, type DbProject, deployPrismaLocal } from './project.js';
 
 /**
  * A migration queued behind a long transaction gives way after lock_timeout (so the queries queued behind
@@ -43,19 +43,7 @@ describe('migrate deploy behind a long transaction', () => {
   async function deploy(clock: Clock) {
     const ws = openWorkspace({ cwd: p.dir, env: p.env, clock });
     try {
-      const result = await runMigrateDeploy(
-        { environment: 'local', history: readMigrationHistory(join(p.dir, 'prisma/migrations')) },
-        {
-          config: ws.config,
-          store: ws.store,
-          audit: ws.audit,
-          clock,
-          processes: ws.processes,
-          env: ws.env,
-          cwd: p.dir,
-          actor: 'tester@example.com',
-        },
-      );
+      const result = await deployPrismaLocal(p, ws, clock);
       const journal = result.operationId
         ? new OperationStore(ws.store, clock, ws.audit).readJournal(result.operationId)
         : [];

@@ -2,6 +2,9 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { readMigrationHistory, runMigrateDeploy } from '../../../src/database/index.js';
+import type { Clock } from '../../../src/kernel/clock.js';
+import type { Workspace } from '../../../src/workspace/index.js';
 import { runProdguard } from '../../helpers/cli.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../../helpers/postgres.js';
 
@@ -97,4 +100,21 @@ ${DATABASE_ENVIRONMENTS}`,
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `migrate deploy local` of the project's Prisma history, in process, with the workspace's own parts. */
+export function deployPrismaLocal(p: DbProject, ws: Workspace, clock: Clock) {
+  return runMigrateDeploy(
+    { environment: 'local', history: readMigrationHistory(join(p.dir, 'prisma/migrations')) },
+    {
+      config: ws.config,
+      store: ws.store,
+      audit: ws.audit,
+      clock,
+      processes: ws.processes,
+      env: ws.env,
+      cwd: p.dir,
+      actor: 'tester@example.com',
+    },
+  );
 }
