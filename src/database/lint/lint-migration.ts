@@ -150,7 +150,8 @@ async function lintInto(
   // Columns this file added to an existing table with no DEFAULT and has not filled since (no UPDATE of the
   // table): on a table that has rows they are NULL everywhere, so making them NOT NULL fails.
   const unfilled = new Map<string, Set<string>>();
-  const wasUnfilled = (table: string, column: string) => unfilled.get(table)?.delete(column) ?? false;
+  // Takes the column off the list; true when it was on it
+  const takeUnfilled = (table: string, column: string) => unfilled.get(table)?.delete(column) ?? false;
   // squawk's prefer-robust-stmts state: inside a transaction a failed migration rolls back whole.
   let robustInTx = assumeTx;
   const droppedConstraints = new Set<string>();
@@ -622,14 +623,16 @@ async function lintInto(
                   : `Column ${col} gets a volatile DEFAULT: every row of ${table.shown} is rewritten.`,
                 loc,
               );
-            if (!has('CONSTR_NOTNULL') && !withDefault && !generated && !identity && !serial)
-              unfilled.set(table.key, (unfilled.get(table.key) ?? new Set()).add(def?.colname));
-            if (has('CONSTR_NOTNULL') && !withDefault && !generated && !identity && !serial)
+            // Nothing fills the existing rows: they hold NULL in the new column
+            const unfilledRows = !withDefault && !generated && !identity && !serial;
+            if (unfilledRows && has('CONSTR_NOTNULL'))
               report(
                 'adding-required-field',
                 `NOT NULL column ${col} without a DEFAULT fails on a table that has rows.`,
                 loc,
               );
+            else if (unfilledRows)
+              unfilled.set(table.key, (unfilled.get(table.key) ?? new Set()).add(def?.colname));
             if (has('CONSTR_PRIMARY'))
               report(
                 'adding-serial-primary-key-field',
@@ -715,7 +718,7 @@ async function lintInto(
             const check = known.checks.get(name);
             if (check) check.validated = true;
             else externallyValidated.add(table.key);
-            if (check?.notNullColumn && wasUnfilled(table.key, check.notNullColumn))
+            if (check?.notNullColumn && takeUnfilled(table.key, check.notNullColumn))
               report(
                 'adding-required-field',
                 `VALIDATE CONSTRAINT ${quoteIdent(name)} fails on a table that has rows: ${table.shown}.${quoteIdent(check.notNullColumn)} was added above without a DEFAULT and never filled.`,
@@ -734,7 +737,7 @@ async function lintInto(
                 'adding-not-nullable-field',
                 `SET NOT NULL on ${table.shown}.${quoteIdent(col)} scans the whole table under ACCESS EXCLUSIVE.`,
               );
-            if (wasUnfilled(table.key, col))
+            if (takeUnfilled(table.key, col))
               report(
                 'adding-required-field',
                 `SET NOT NULL fails on a table that has rows: ${table.shown}.${quoteIdent(col)} was added above without a DEFAULT and never filled.`,
@@ -754,7 +757,7 @@ async function lintInto(
             const to = readColumnType(def?.typeName);
             const from = known.columns.get(col);
             known.columns.set(col, to ?? null);
-            if (def?.raw_default) wasUnfilled(table.key, col); // USING computes the values afresh
+            if (def?.raw_default) takeUnfilled(table.key, col); // USING computes the values afresh
             if (isNew) break;
             const verdict = !to
               ? { rewrite: undefined, why: 'the new type is not understood' }
